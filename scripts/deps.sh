@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs fundtrail's build and test dependencies from Debian's packages,
+# skipping what is already there. Uses sudo only when not root.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev libcapnp-dev capnproto
+      libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev python3 lmdb-utils graphviz)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing: ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
