@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ledger/hash.h"
@@ -66,5 +67,12 @@ std::string cosignature_line(std::string_view body, std::string_view witness_nam
                              const SecretKey& sk, const PublicKey& pk);
 // True when a cosignature line by `key` (type 0x04) verifies; sets timestamp.
 bool note_cosigned_by(std::string_view note, const VerifierKey& key, uint64_t& timestamp, std::string& why);
+
+// Added: opens a checkpoint as a client must. The note splits strictly, a
+// signature by `log_key` (type 0x01) verifies, the body parses, and its origin
+// line is `origin`, so a checkpoint of another log is refused even when the
+// same key signed it. nullopt with `why` on error.
+std::optional<Checkpoint> open_checkpoint(std::string_view note, std::string_view origin, const VerifierKey& log_key,
+                                          std::string& why);
 
 }  // namespace fundtrail

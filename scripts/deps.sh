@@ -3,7 +3,7 @@
 # skipping what is already there. Uses sudo only when not root.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev libcapnp-dev capnproto
-      libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev python3 lmdb-utils graphviz)
+      libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev libcsv-dev python3 lmdb-utils graphviz)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,324 @@
+// demo DIR: a realistic community budget, recorded through the same library
+// calls as every other command, with its keys kept under DIR/keys/.
+//
+// Riverside: council, NHS and police pool money under a section 75 agreement;
+// the pool pays a pure integrator, which pays six providers by block, upfront
+// and payment-by-results milestones (start, job entry, 13 and 26 weeks),
+// pre-financing the early milestones from its own funds. One provider fails
+// and its work moves to another; one mistaken payment is reversed; the big
+// pool payment carries two signatures.
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "cli/context.h"
+#include "ledger/limits.h"
+#include "ledger/money.h"
+
+namespace fundtrail::cli {
+namespace {
+
+constexpr const char* kDefaultPassphrase = "fundtrail-demo";
+constexpr const char* kOrigin = "demo.fundtrail.example/riverside";
+
+class Demo {
+ public:
+  Demo(std::string dir, std::string pass) : dir_(std::move(dir)), pass_(std::move(pass)) {}
+
+  KeyPair& key(const std::string& name) {
+    auto it = keys_.find(name);
+    if (it != keys_.end()) return it->second;
+    KeyPair k = generate_key(name);
+    save_key_file(dir_ + "/keys/" + name + ".key", k, pass_, Kdf::interactive);
+    return keys_[name] = k;
+  }
+
+  void init() {
+    KeyPair& admin = key("admin");
+    KeyPair log = generate_key(kOrigin);
+    save_key_file(log_key_path(dir_), log, pass_, Kdf::interactive);
+    SignedRequest req;
+    req.entry = build_entry(kOrigin, now_ms(), "genesis", [&](schema::Entry::Body::Builder b) {
+      auto g = b.initGenesis();
+      g.setFormatVersion(kFormatVersion);
+      g.setOrigin(kOrigin);
+      g.setLogPublicKey(capnp::Data::Reader(log.pk.data(), 32));
+      g.initAdminKeys(1).set(0, capnp::Data::Reader(admin.pk.data(), 32));
+      g.setCurrency("GBP");
+      g.setDualControlThreshold(100000 * 100);  // £100,000.00
+    });
+    req.signatures.push_back(sign_entry(req.entry, admin));
+    ledger_.emplace(Ledger::create(dir_, req));
+  }
+
+  uint64_t record(const std::vector<std::string>& signers, const BodyFiller& fill) {
+    SignedRequest req;
+    req.entry = build_entry(kOrigin, now_ms(), "demo-" + std::to_string(++count_), fill);
+    for (auto& s : signers) req.signatures.push_back(sign_entry(req.entry, key(s)));
+    return ledger_->append(req).seq;
+  }
+
+  void party(const std::string& id, const std::string& name, schema::PartyKind kind, schema::Sector sector,
+             const std::string& org_id = "", const std::string& parent = "", bool budget_limited = false) {
+    record({"admin"}, [&](schema::Entry::Body::Builder b) {
+      auto p = b.initPartyRegistered();
+      p.setId(id);
+      p.setName(name);
+      p.setKind(kind);
+      p.setSector(sector);
+      if (!org_id.empty()) p.initOrgIds(1).set(0, org_id);
+      p.setParent(parent);
+      p.setBudgetLimited(budget_limited);
+    });
+  }
+
+  void grant(const std::string& party, const std::string& keyname, schema::Role role) {
+    KeyPair& k = key(keyname);
+    record({"admin"}, [&](schema::Entry::Body::Builder b) {
+      auto g = b.initKeyGranted();
+      g.setParty(party);
+      g.setPublicKey(capnp::Data::Reader(k.pk.data(), 32));
+      g.setRole(role);
+    });
+  }
+
+  uint64_t contribute(const std::string& from, const std::string& keyname, int64_t pounds, const char* date, const char* ref) {
+    return record({keyname}, [&](schema::Entry::Body::Builder b) {
+      auto c = b.initContribution();
+      c.setFrom(from);
+      c.setTo("riverside-pool");
+      c.setAmount(pounds * 100);
+      c.setCurrency("GBP");
+      c.setValueDate(parse_date(date));
+      c.setReference(ref);
+    });
+  }
+
+  struct Pay {
+    std::string from, to;
+    int64_t pence;
+    schema::Mechanism mechanism;
+    const char* date;
+    std::string milestone = "";
+    uint32_t count = 0;
+    std::string group = "";
+    std::string funded = "";  // "own" or a seq
+    std::string memo = "";
+  };
+
+  uint64_t pay(const std::vector<std::string>& signers, const Pay& p) {
+    return record(signers, [&](schema::Entry::Body::Builder b) {
+      auto r = b.initPayment();
+      r.setFrom(p.from);
+      r.setTo(p.to);
+      r.setAmount(p.pence);
+      r.setCurrency("GBP");
+      r.setValueDate(parse_date(p.date));
+      r.setMechanism(p.mechanism);
+      r.setMilestone(p.milestone);
+      r.setOutcomeCount(p.count);
+      r.setGroup(p.group);
+      if (p.count) {
+        auto claims = r.initClaimIds(p.count);
+        for (uint32_t i = 0; i < p.count; ++i) claims.set(i, claim_id(p.to, p.milestone, i));
+      }
+      if (p.funded == "own") r.getFundedBy().setOwn();
+      else if (!p.funded.empty()) r.getFundedBy().setEntry(std::stoull(p.funded));
+      r.setMemo(p.memo);
+    });
+  }
+
+  uint64_t assign(const std::vector<std::string>& signers, const std::string& accountable, const std::vector<std::string>& responsible,
+                  const std::string& subject, schema::ResponsibilityKind kind, const char* from) {
+    return record(signers, [&](schema::Entry::Body::Builder b) {
+      auto r = b.initResponsibilityAssigned();
+      r.setAccountable(accountable);
+      auto list = r.initResponsible(responsible.size());
+      for (size_t i = 0; i < responsible.size(); ++i) list.set(i, responsible[i]);
+      r.setSubject(subject);
+      r.setKind(kind);
+      r.setStartDate(parse_date(from));
+    });
+  }
+
+  Ledger& ledger() { return *ledger_; }
+
+ private:
+  // Demo claim ids: salted hashes, never personal data.
+  std::string claim_id(const std::string& provider, const std::string& milestone, uint32_t i) {
+    std::string basis = "demo-salt|" + provider + "|" + milestone + "|" + std::to_string(i) + "|" + std::to_string(count_);
+    Hash h = sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(basis.data()), basis.size()));
+    return hex(std::span<const uint8_t>(h.data(), 16));
+  }
+
+  std::string dir_, pass_;
+  std::map<std::string, KeyPair> keys_;
+  std::optional<Ledger> ledger_;
+  uint64_t count_ = 0;
+};
+
+void run_scenario(Demo& d) {
+  using K = schema::PartyKind;
+  using S = schema::Sector;
+  using M = schema::Mechanism;
+  using R = schema::ResponsibilityKind;
+  using Role = schema::Role;
+  d.init();
+  // Who is who.
+  d.party("riverside-council", "Riverside Borough Council", K::COMMISSIONER, S::PUBLIC, "GB-LAE-RVS");
+  d.party("riverside-nhs", "NHS Riverside Integrated Care Board", K::COMMISSIONER, S::PUBLIC, "GB-NHS-QRV");
+  d.party("riverside-police", "Riverside Police and Crime Commissioner", K::FUNDER, S::PUBLIC, "GB-PCC-RVS");
+  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
+    auto p = b.initPartyRegistered();
+    p.setId("riverside-pool");
+    p.setName("Riverside Community Budget");
+    p.setKind(K::POOL);
+    p.setSector(S::PUBLIC);
+    auto t = p.initPoolTerms();
+    t.setLegalBasis("section 75 agreement (NHS Act 2006)");
+    t.setHost("riverside-council");
+    auto shares = t.initShares(3);
+    const char* who[] = {"riverside-council", "riverside-nhs", "riverside-police"};
+    const uint32_t bp[] = {5000, 3000, 2000};
+    for (int i = 0; i < 3; ++i) {
+      shares[i].setParty(who[i]);
+      shares[i].setBasisPoints(bp[i]);
+    }
+    t.setPlaceCode("E06000099");
+  });
+  d.party("riverside-board", "Riverside Partnership Board", K::BOARD, S::PUBLIC);
+  d.party("council-director", "Director of Adult Services (accounting officer)", K::OFFICE, S::PUBLIC, "", "riverside-council");
+  d.party("ace-integrator", "ACE Employment Partnership Ltd", K::INTEGRATOR, S::PRIVATE, "GB-COH-07962245");
+  d.party("hope-charity", "Hope Works", K::PROVIDER, S::VOLUNTARY, "GB-CHC-1164883", "", true);
+  d.party("workwise-mutual", "WorkWise Mutual", K::PROVIDER, S::MUTUAL, "GB-MPR-31245R", "", true);
+  d.party("skillsup-ltd", "SkillsUp Training Ltd", K::PROVIDER, S::PRIVATE, "GB-COH-09123456");
+  d.party("bridge-specialist", "Bridge Mental Health Employment Service", K::PROVIDER, S::VOLUNTARY, "GB-CHC-1098765", "", true);
+  d.party("newstart-cic", "NewStart Community Interest Company", K::PROVIDER, S::VOLUNTARY, "GB-COH-11223344");
+  d.party("greenway-social", "Greenway Social Enterprise", K::PROVIDER, S::VOLUNTARY, "GB-CHC-1187654", "", true);
+
+  // Who may sign for whom.
+  d.grant("riverside-council", "council-officer", Role::OFFICER);
+  d.grant("riverside-nhs", "nhs-officer", Role::OFFICER);
+  d.grant("riverside-police", "police-officer", Role::OFFICER);
+  d.grant("riverside-pool", "pool-officer", Role::OFFICER);
+  d.grant("riverside-pool", "pool-approver", Role::APPROVER);
+  d.grant("riverside-board", "board-officer", Role::OFFICER);
+  d.grant("ace-integrator", "ace-officer", Role::OFFICER);
+  d.grant("ace-integrator", "ace-approver", Role::APPROVER);
+
+  // Money in.
+  d.contribute("riverside-council", "council-officer", 500000, "2025-04-01", "S75 year 1: council share");
+  d.contribute("riverside-nhs", "nhs-officer", 300000, "2025-04-01", "S75 year 1: NHS share");
+  d.contribute("riverside-police", "police-officer", 200000, "2025-04-07", "S75 year 1: police share");
+
+  // The pool pays the integrator: a block payment over the threshold needs two keys.
+  uint64_t block = d.pay({"pool-officer", "pool-approver"},
+                         {"riverside-pool", "ace-integrator", 400000 * 100, M::BLOCK, "2025-04-10", "", 0, "", "", "Q1-Q2 delivery"});
+  d.pay({"pool-officer"}, {"riverside-pool", "ace-integrator", 60000 * 100, M::UPFRONT, "2025-04-10", "", 0, "", "", "mobilisation"});
+  std::string from_block = std::to_string(block);
+
+  // The integrator passes money down: block and upfront from the pool's money,
+  // start, job-entry and 13-week fees pre-financed from its own funds.
+  d.pay({"ace-officer"}, {"ace-integrator", "hope-charity", 80000 * 100, M::BLOCK, "2025-04-15", "", 0, "", from_block});
+  d.pay({"ace-officer"}, {"ace-integrator", "bridge-specialist", 50000 * 100, M::BLOCK, "2025-04-15", "", 0, "", from_block});
+  d.pay({"ace-officer"}, {"ace-integrator", "workwise-mutual", 25000 * 100, M::UPFRONT, "2025-04-15", "", 0, "", from_block});
+  d.pay({"ace-officer"}, {"ace-integrator", "skillsup-ltd", 20000 * 100, M::UPFRONT, "2025-04-15", "", 0, "", from_block});
+  d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 15000 * 100, M::UPFRONT, "2025-04-15", "", 0, "", from_block});
+  const char* providers[] = {"hope-charity", "workwise-mutual", "skillsup-ltd", "greenway-social"};
+  for (const char* p : providers)
+    d.pay({"ace-officer"}, {"ace-integrator", p, 12 * 500 * 100, M::MILESTONE, "2025-05-30", "start", 12, "jsa-18-24", "own"});
+  for (const char* p : providers)
+    d.pay({"ace-officer"}, {"ace-integrator", p, 6 * 1000 * 100, M::MILESTONE, "2025-07-31", "job entry", 6, "jsa-18-24", "own"});
+  d.pay({"ace-officer"}, {"ace-integrator", "hope-charity", 4 * 1500 * 100, M::MILESTONE, "2025-10-31", "13 weeks", 4, "jsa-18-24", "own"});
+  d.pay({"ace-officer"}, {"ace-integrator", "workwise-mutual", 3 * 1500 * 100, M::MILESTONE, "2025-10-31", "13 weeks", 3, "jsa-18-24", "own"});
+
+  // The outcome: the pool pays the integrator for 26 weeks in work, and the integrator passes it on.
+  uint64_t outcome = d.pay({"pool-officer"}, {"riverside-pool", "ace-integrator", 7 * 4000 * 100, M::MILESTONE, "2026-01-31",
+                                              "26 weeks", 7, "jsa-18-24", "", "outcome payments, 7 participants"});
+  d.pay({"ace-officer"}, {"ace-integrator", "hope-charity", 4 * 2500 * 100, M::MILESTONE, "2026-02-05", "26 weeks", 4,
+                          "jsa-18-24", std::to_string(outcome)});
+  d.pay({"ace-officer"}, {"ace-integrator", "workwise-mutual", 3 * 2500 * 100, M::MILESTONE, "2026-02-05", "26 weeks", 3,
+                          "jsa-18-24", std::to_string(outcome)});
+  d.pay({"pool-officer"}, {"riverside-pool", "ace-integrator", 30000 * 100, M::MANAGEMENT_FEE, "2026-03-31", "", 0, "", "",
+                           "integrator's management fee, year 1"});
+
+  // Who answers to whom for what.
+  d.assign({"council-officer"}, "riverside-council", {"ace-integrator"}, "employment support", R::CONTRACT, "2025-04-01");
+  d.assign({"board-officer"}, "riverside-board", {"ace-integrator"}, "employment support", R::OVERSIGHT, "2025-04-01");
+  d.assign({"admin"}, "council-director", {"riverside-pool"}, "use of the community budget", R::ASSURANCE, "2025-04-01");
+  d.assign({"admin"}, "riverside-council", {"ace-integrator"}, "employment support continuity", R::LAST_RESORT, "2025-04-01");
+  d.assign({"ace-officer"}, "ace-integrator", {"workwise-mutual"}, "employment support", R::DELIVERY, "2025-04-15");
+  d.assign({"ace-officer"}, "ace-integrator", {"greenway-social"}, "employment support", R::DELIVERY, "2025-04-15");
+  uint64_t skillsup_line =
+      d.assign({"ace-officer"}, "ace-integrator", {"skillsup-ltd"}, "employment support", R::DELIVERY, "2025-04-15");
+  d.assign({"ace-officer"}, "ace-integrator", {"hope-charity", "bridge-specialist"}, "mental health employment pathway",
+           R::DELIVERY, "2025-04-15");
+  d.assign({"nhs-officer"}, "riverside-nhs", {"bridge-specialist"}, "mental health referrals", R::INFORMAL, "2025-05-01");
+
+  // SkillsUp fails: its line ends, its unspent upfront money comes back, NewStart takes over its caseload.
+  d.grant("skillsup-ltd", "skillsup-officer", Role::OFFICER);
+  d.record({"ace-officer"}, [&](schema::Entry::Body::Builder b) {
+    auto e = b.initResponsibilityEnded();
+    e.setAssignmentSeq(skillsup_line);
+    e.setReason("SkillsUp Training Ltd entered administration (financial failure), 2025-11-14");
+  });
+  d.pay({"skillsup-officer"}, {"skillsup-ltd", "ace-integrator", 8000 * 100, M::CLAWBACK, "2025-11-20", "", 0, "", "",
+                               "unspent upfront funding returned by the administrator"});
+  d.assign({"ace-officer"}, "ace-integrator", {"newstart-cic"}, "employment support", R::DELIVERY, "2025-11-21");
+  d.pay({"ace-officer"}, {"ace-integrator", "newstart-cic", 12000 * 100, M::UPFRONT, "2025-11-21", "", 0, "", from_block,
+                          "transfer of SkillsUp caseload"});
+
+  // A mistake, corrected by a new record: nothing is ever edited.
+  uint64_t wrong = d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 4 * 1500 * 100, M::MILESTONE, "2025-10-31",
+                                           "13 weeks", 0, "", "own", "entered against the wrong provider"});
+  d.record({"ace-officer"}, [&](schema::Entry::Body::Builder b) {
+    auto r = b.initReversal();
+    r.setTargetSeq(wrong);
+    r.setReason("13-week fees belong to Hope Works and were already paid to it; entered against Greenway in error");
+  });
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app, Context& ctx) {
+  auto dir = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand(
+      "demo",
+      "demo: build a realistic community-budget ledger in DIR (council, NHS and police pool money; an\n"
+      "integrator pays six providers by block, upfront and payment by results; a provider fails; a payment\n"
+      "is reversed). Its keys are kept in DIR/keys/, sealed with $FUNDTRAIL_PASSPHRASE (or a default it prints).\n"
+      "Example: fundtrail demo demo-ledger && fundtrail-verify demo-ledger");
+  cmd->add_option("DIR", *dir, "directory for the demo ledger (must not hold one)");
+  add_json_flag(cmd, ctx);
+  cmd->callback([dir, &ctx] {
+    std::string d = dir->empty() ? ctx.require_ledger_dir() : *dir;
+    struct stat st;
+    if (::stat((d + "/data.mdb").c_str(), &st) == 0) usage_error("'" + d + "' already holds a ledger; pick a new directory");
+    const char* env = std::getenv("FUNDTRAIL_PASSPHRASE");
+    std::string pass = env ? env : kDefaultPassphrase;
+    ::mkdir(d.c_str(), 0755);
+    if (::mkdir((d + "/keys").c_str(), 0700) != 0 && errno != EEXIST)
+      usage_error("cannot create '" + d + "/keys': " + std::strerror(errno));
+    Demo demo(d, pass);
+    run_scenario(demo);
+    Ledger& l = demo.ledger();
+    auto money = [&](const std::string& id) { return format_money(l.party(id)->balance, 2); };
+    if (ctx.json)
+      return print_json({{"ledger", d}, {"records", l.size()}, {"parties", l.parties().size()}, {"keys", d + "/keys"},
+                         {"passphrase_from_env", env != nullptr}});
+    std::cout << d << "\n";
+    std::cerr << "Riverside community budget: " << l.size() << " records, " << l.parties().size() << " parties, in " << d << "\n"
+              << "  pool balance          GBP " << money("riverside-pool") << " (of 1,000,000.00 contributed)\n"
+              << "  integrator balance    GBP " << money("ace-integrator") << "\n"
+              << "  keys in " << d << "/keys/, sealed with "
+              << (env ? "$FUNDTRAIL_PASSPHRASE" : std::string("the passphrase '") + kDefaultPassphrase + "'") << "\n"
+              << "next:  fundtrail --ledger " << d << " log\n"
+              << "       fundtrail --ledger " << d << " balance\n"
+              << "       fundtrail-verify " << d << "\n";
+  });
+}
+
+}  // namespace fundtrail::cli

@@ -1,0 +1,203 @@
+// contribute, pay, reverse: money movements, signed by the paying party.
+#include <iostream>
+
+#include "cli/context.h"
+#include "ledger/names.h"
+
+namespace fundtrail::cli {
+namespace {
+
+void add_contribute(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string from, to, amount, date, reference;
+    WriteOptions w;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("contribute",
+                                 "contribute: put money into a pool (signed by the contributor's officer).\n"
+                                 "Example: fundtrail contribute --from riverside-council --to riverside-pool "
+                                 "--amount 250000.00 --date 2025-04-01 --reference 'S75 year 1' --key council.key");
+  cmd->add_option("--from", o->from, "contributing party")->required();
+  cmd->add_option("--to", o->to, "the pool")->required();
+  cmd->add_option("--amount", o->amount, "decimal amount in major units, e.g. 250000.00")->required();
+  cmd->add_option("--date", o->date, "value date YYYY-MM-DD (default: today, UTC)");
+  cmd->add_option("--reference", o->reference, "reference text");
+  o->w.add_to(cmd, false);
+  add_json_flag(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    Ledger ledger = ctx.open_ledger();
+    int64_t amount = amount_arg(o->amount, ledger.facts().exponent, "--amount");
+    uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
+    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
+      auto c = b.initContribution();
+      c.setFrom(o->from);
+      c.setTo(o->to);
+      c.setAmount(amount);
+      c.setCurrency(ledger.facts().currency);
+      c.setValueDate(date);
+      c.setReference(o->reference);
+    });
+  });
+}
+
+void add_pay(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string from, to, amount, mechanism, milestone, contract, group, funded_by, memo, date;
+    uint32_t count = 0;
+    std::vector<std::string> claims;
+    WriteOptions w;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "pay",
+      "pay: record a payment (signed by the payer; at or above the dual-control threshold by two of its keys).\n"
+      "Example: fundtrail pay --from riverside-pool --to ace-integrator --amount 120000.00 --mechanism block \\\n"
+      "           --date 2025-04-02 --key pool-officer.key --key pool-approver.key");
+  cmd->add_option("--from", o->from, "paying party or pool")->required();
+  cmd->add_option("--to", o->to, "receiving party")->required();
+  cmd->add_option("--amount", o->amount, "decimal amount in major units, e.g. 1250.00")->required();
+  cmd->add_option("--mechanism", o->mechanism, join_names(mechanism_names()))->required()->check(CLI::IsMember(mechanism_names()));
+  cmd->add_option("--milestone", o->milestone, "milestone label, e.g. 'job entry'");
+  cmd->add_option("--contract", o->contract, "contract reference it is paid under");
+  cmd->add_option("--count", o->count, "outcome count (milestones)");
+  cmd->add_option("--group", o->group, "participant group");
+  cmd->add_option("--claim", o->claims, "claim id: salted hash naming an outcome claimed (repeat)");
+  cmd->add_option("--funded-by", o->funded_by, "where the money comes from: SEQ of a contribution or payment, own, or loan");
+  cmd->add_option("--memo", o->memo, "free text, at most 1000 bytes");
+  cmd->add_option("--date", o->date, "value date YYYY-MM-DD (default: today, UTC)");
+  o->w.add_to(cmd, true);
+  add_json_flag(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    if (o->w.keys.size() > 2) usage_error("give at most two --key files (officer + approver)");
+    Ledger ledger = ctx.open_ledger();
+    int64_t amount = amount_arg(o->amount, ledger.facts().exponent, "--amount");
+    uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
+    if (!o->contract.empty()) refuse("rule 2: payments under contracts are not supported yet (no contract records)");
+    uint64_t funded_seq = 0;
+    bool funded_entry = false;
+    if (!o->funded_by.empty() && o->funded_by != "own" && o->funded_by != "loan") {
+      if (o->funded_by.find_first_not_of("0123456789") != std::string::npos)
+        usage_error("--funded-by '" + o->funded_by + "' must be a seq number, 'own' or 'loan'");
+      funded_seq = std::stoull(o->funded_by);
+      funded_entry = true;
+    }
+    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
+      auto p = b.initPayment();
+      p.setFrom(o->from);
+      p.setTo(o->to);
+      p.setAmount(amount);
+      p.setCurrency(ledger.facts().currency);
+      p.setValueDate(date);
+      p.setMechanism(*mechanism_from(o->mechanism));
+      p.setMilestone(o->milestone);
+      p.setOutcomeCount(o->count);
+      p.setGroup(o->group);
+      auto claims = p.initClaimIds(o->claims.size());
+      for (size_t i = 0; i < o->claims.size(); ++i) claims.set(i, o->claims[i]);
+      if (funded_entry) p.getFundedBy().setEntry(funded_seq);
+      else if (o->funded_by == "own") p.getFundedBy().setOwn();
+      else if (o->funded_by == "loan") p.getFundedBy().setLoan();
+      p.setMemo(o->memo);
+    });
+  });
+}
+
+void add_reverse(CLI::App& app, Context& ctx) {
+  struct Opts {
+    uint64_t seq = 0;
+    std::string reason;
+    WriteOptions w;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("reverse",
+                                 "reverse: cancel an earlier contribution or payment by a new record (nothing is edited).\n"
+                                 "Signed by the party that made it. Example: fundtrail reverse 42 --reason 'paid to the "
+                                 "wrong provider' --key pool-officer.key");
+  cmd->add_option("SEQ", o->seq, "seq of the money record to cancel")->required();
+  cmd->add_option("--reason", o->reason, "why it is reversed")->required();
+  o->w.add_to(cmd, true);
+  add_json_flag(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    Ledger ledger = ctx.open_ledger();
+    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
+      auto r = b.initReversal();
+      r.setTargetSeq(o->seq);
+      r.setReason(o->reason);
+    });
+  });
+}
+
+void add_assign(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string accountable, subject, kind, from, to, contract;
+    std::vector<std::string> responsible;
+    WriteOptions w;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "assign",
+      "assign: record who answers to whom for what (signed by the accountable party or an administrator).\n"
+      "Several --responsible: held jointly to account.\n"
+      "Example: fundtrail assign --accountable riverside-board --responsible ace-integrator --subject 'employment "
+      "support' --kind oversight --from 2025-04-01 --key board.key");
+  cmd->add_option("--accountable", o->accountable, "the party that holds the others to account")->required();
+  cmd->add_option("--responsible", o->responsible, "responsible party (repeat: held jointly)")->required();
+  cmd->add_option("--subject", o->subject, "the service or outcome")->required();
+  cmd->add_option("--kind", o->kind, join_names(responsibility_kind_names()))
+      ->required()
+      ->check(CLI::IsMember(responsibility_kind_names()));
+  cmd->add_option("--from", o->from, "start date YYYY-MM-DD");
+  cmd->add_option("--to", o->to, "end date YYYY-MM-DD");
+  cmd->add_option("--contract", o->contract, "contract reference");
+  o->w.add_to(cmd, false);
+  add_json_flag(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    Ledger ledger = ctx.open_ledger();
+    uint32_t from = o->from.empty() ? 0 : date_arg(o->from, "--from");
+    uint32_t to = o->to.empty() ? 0 : date_arg(o->to, "--to");
+    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
+      auto r = b.initResponsibilityAssigned();
+      r.setAccountable(o->accountable);
+      auto list = r.initResponsible(o->responsible.size());
+      for (size_t i = 0; i < o->responsible.size(); ++i) list.set(i, o->responsible[i]);
+      r.setSubject(o->subject);
+      r.setKind(*responsibility_kind_from(o->kind));
+      r.setStartDate(from);
+      r.setEndDate(to);
+      r.setContractRef(o->contract);
+    });
+  });
+
+  struct EndOpts {
+    uint64_t seq = 0;
+    std::string reason;
+    WriteOptions w;
+  };
+  auto e = std::make_shared<EndOpts>();
+  auto* end = app.add_subcommand("end-assignment", "end-assignment: end a responsibility line by its seq.\n"
+                                                   "Example: fundtrail end-assignment 17 --reason 'provider exited' --key board.key");
+  end->add_option("SEQ", e->seq, "seq of the assignment")->required();
+  end->add_option("--reason", e->reason, "why it ends");
+  e->w.add_to(end, false);
+  add_json_flag(end, ctx);
+  end->callback([e, &ctx] {
+    Ledger ledger = ctx.open_ledger();
+    sign_and_append(ctx, ledger, e->w, [&](schema::Entry::Body::Builder b) {
+      auto r = b.initResponsibilityEnded();
+      r.setAssignmentSeq(e->seq);
+      r.setReason(e->reason);
+    });
+  });
+}
+
+}  // namespace
+
+void add_money_commands(CLI::App& app, Context& ctx) {
+  add_contribute(app, ctx);
+  add_pay(app, ctx);
+  add_reverse(app, ctx);
+}
+
+void add_responsibility_commands(CLI::App& app, Context& ctx) { add_assign(app, ctx); }
+
+}  // namespace fundtrail::cli

@@ -1,0 +1,194 @@
+// party add | list | show, grant-key, revoke-key: an administrator's work.
+#include <iostream>
+
+#include "cli/context.h"
+#include "cli/describe.h"
+#include "ledger/money.h"
+#include "ledger/names.h"
+
+namespace fundtrail::cli {
+namespace {
+
+void add_party_add(CLI::App* party, Context& ctx) {
+  struct Opts {
+    std::string id, name, kind, sector, parent, controlled_by, legal_basis, host, place;
+    std::vector<std::string> members, org_ids, shares;
+    bool budget_limited = false;
+    WriteOptions w;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = party->add_subcommand(
+      "add",
+      "party add: register an organisation, pool or office holder (signed by an administrator).\n"
+      "Example: fundtrail party add riverside-pool --name 'Riverside Community Budget' --kind pool \\\n"
+      "           --sector public --legal-basis 'section 75 agreement' --host riverside-council \\\n"
+      "           --share riverside-council=50 --share nhs-riverside=30 --share police=20 --place E06000001 --key admin.key");
+  cmd->add_option("ID", o->id, "short slug id, e.g. riverside-council")->required();
+  cmd->add_option("--name", o->name, "full name")->required();
+  cmd->add_option("--kind", o->kind, join_names(party_kind_names()))->required()->check(CLI::IsMember(party_kind_names()));
+  cmd->add_option("--sector", o->sector, join_names(sector_names()))->check(CLI::IsMember(sector_names()));
+  cmd->add_option("--parent", o->parent, "the organisation an office belongs to");
+  cmd->add_option("--controlled-by", o->controlled_by, "the party that owns or controls it");
+  cmd->add_option("--member", o->members, "a collaborative's member (repeat)");
+  cmd->add_option("--org-id", o->org_ids, "org id as 360Giving/IATI write it, e.g. GB-CHC-1164883 (repeat)");
+  cmd->add_flag("--budget-limited", o->budget_limited, "its balance may never go below zero");
+  cmd->add_option("--legal-basis", o->legal_basis, "pool terms: legal basis, e.g. 'section 75 agreement'");
+  cmd->add_option("--host", o->host, "pool terms: host party");
+  cmd->add_option("--share", o->shares, "pool terms: agreed share PARTY=PERCENT (repeat)");
+  cmd->add_option("--place", o->place, "pool terms: ONS place code");
+  o->w.add_to(cmd, false);
+  add_json_flag(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    Ledger ledger = ctx.open_ledger();
+    std::vector<std::pair<std::string, uint32_t>> shares;
+    for (auto& s : o->shares) {
+      auto eq = s.find('=');
+      if (eq == std::string::npos) usage_error("--share '" + s + "' must be PARTY=PERCENT, e.g. riverside-council=50");
+      int64_t bp = amount_arg(s.substr(eq + 1), 2, "--share percent");
+      if (bp > 10000) usage_error("--share '" + s + "': a share is at most 100 percent");
+      shares.emplace_back(s.substr(0, eq), static_cast<uint32_t>(bp));
+    }
+    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
+      auto p = b.initPartyRegistered();
+      p.setId(o->id);
+      p.setName(o->name);
+      p.setKind(*party_kind_from(o->kind));
+      if (!o->sector.empty()) p.setSector(*sector_from(o->sector));
+      auto orgs = p.initOrgIds(o->org_ids.size());
+      for (size_t i = 0; i < o->org_ids.size(); ++i) orgs.set(i, o->org_ids[i]);
+      p.setControlledBy(o->controlled_by);
+      p.setParent(o->parent);
+      auto members = p.initMembers(o->members.size());
+      for (size_t i = 0; i < o->members.size(); ++i) members.set(i, o->members[i]);
+      p.setBudgetLimited(o->budget_limited);
+      if (!o->legal_basis.empty() || !o->host.empty() || !shares.empty() || !o->place.empty()) {
+        auto t = p.initPoolTerms();
+        t.setLegalBasis(o->legal_basis);
+        t.setHost(o->host);
+        auto list = t.initShares(shares.size());
+        for (size_t i = 0; i < shares.size(); ++i) {
+          list[i].setParty(shares[i].first);
+          list[i].setBasisPoints(shares[i].second);
+        }
+        t.setPlaceCode(o->place);
+      }
+    });
+  });
+}
+
+nlohmann::json party_json(const Ledger& ledger, const PartyState& p) {
+  nlohmann::json j = {{"id", p.id},
+                      {"kind", name_of(p.kind)},
+                      {"balance", format_money(p.balance, ledger.facts().exponent)},
+                      {"balance_minor", p.balance},
+                      {"budget_limited", p.budget_limited},
+                      {"registered_seq", p.registered_at}};
+  if (p.id == "ledger") {
+    j["name"] = "the ledger itself (administrators act for it)";
+    return j;
+  }
+  Record rec(ledger.leaf(p.registered_at));
+  auto body = record_json(rec, ledger.facts())["body"];
+  for (auto& [k, v] : body.items())
+    if (!j.contains(k)) j[k] = v;
+  return j;
+}
+
+void add_party_list_show(CLI::App* party, Context& ctx) {
+  auto* list = party->add_subcommand("list", "party list: every registered party with its kind and balance\n"
+                                             "Example: fundtrail party list --json");
+  add_json_flag(list, ctx);
+  list->callback([&ctx] {
+    Ledger ledger = ctx.open_ledger(true);
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& p : ledger.parties()) out.push_back(party_json(ledger, p));
+    if (ctx.json) return print_json(out);
+    for (auto& p : out)
+      std::cout << p["id"].get<std::string>() << "\t" << p["kind"].get<std::string>() << "\t"
+                << p["balance"].get<std::string>() << "\t" << p["name"].get<std::string>() << "\n";
+  });
+
+  auto id = std::make_shared<std::string>();
+  auto* show = party->add_subcommand("show", "party show: one party's details, balance and keys\n"
+                                             "Example: fundtrail party show riverside-pool");
+  show->add_option("ID", *id, "party id")->required();
+  add_json_flag(show, ctx);
+  show->callback([id, &ctx] {
+    Ledger ledger = ctx.open_ledger(true);
+    auto p = ledger.party(*id);
+    if (!p) usage_error("no party '" + *id + "' (see 'fundtrail party list')");
+    nlohmann::json j = party_json(ledger, *p);
+    nlohmann::json keys = nlohmann::json::array();
+    for (auto& g : ledger.grants())
+      if (g.party == *id)
+        keys.push_back({{"public_key", base64(std::span<const uint8_t>(g.key.data(), 32))},
+                        {"role", name_of(g.role)},
+                        {"granted_seq", g.granted_at},
+                        {"revoked", g.revoked}});
+    j["keys"] = keys;
+    if (ctx.json) return print_json(j);
+    for (auto& [k, v] : j.items())
+      if (k != "keys") std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+    for (auto& k : keys)
+      std::cout << "key: " << k["public_key"].get<std::string>() << " " << k["role"].get<std::string>()
+                << (k["revoked"].get<bool>() ? " (revoked)" : "") << "\n";
+  });
+}
+
+void add_key_grants(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string party, key, role;
+    WriteOptions w;
+  };
+  auto g = std::make_shared<Opts>();
+  auto* grant = app.add_subcommand(
+      "grant-key",
+      "grant-key: let a public key act for a party in a role (signed by an administrator).\n"
+      "PUBLIC_KEY is the text 'key generate' printed, or a key file.\n"
+      "Example: fundtrail grant-key riverside-pool \"$(fundtrail key public pool-officer.key)\" --role officer --key admin.key");
+  grant->add_option("PARTY", g->party, "party id")->required();
+  grant->add_option("PUBLIC_KEY", g->key, "verifier key text or key file")->required();
+  grant->add_option("--role", g->role, join_names(role_names()))->required()->check(CLI::IsMember(role_names()));
+  g->w.add_to(grant, false);
+  add_json_flag(grant, ctx);
+  grant->callback([g, &ctx] {
+    Ledger ledger = ctx.open_ledger();
+    PublicKey pk = parse_public_key_arg(g->key);
+    sign_and_append(ctx, ledger, g->w, [&](schema::Entry::Body::Builder b) {
+      auto k = b.initKeyGranted();
+      k.setParty(g->party);
+      k.setPublicKey(capnp::Data::Reader(pk.data(), 32));
+      k.setRole(*role_from(g->role));
+    });
+  });
+
+  auto r = std::make_shared<Opts>();
+  auto* revoke = app.add_subcommand("revoke-key",
+                                    "revoke-key: stop a key acting for a party from the next record on.\n"
+                                    "Example: fundtrail revoke-key riverside-pool old-officer.key --key admin.key");
+  revoke->add_option("PARTY", r->party, "party id")->required();
+  revoke->add_option("PUBLIC_KEY", r->key, "verifier key text or key file")->required();
+  r->w.add_to(revoke, false);
+  add_json_flag(revoke, ctx);
+  revoke->callback([r, &ctx] {
+    Ledger ledger = ctx.open_ledger();
+    PublicKey pk = parse_public_key_arg(r->key);
+    sign_and_append(ctx, ledger, r->w, [&](schema::Entry::Body::Builder b) {
+      auto k = b.initKeyRevoked();
+      k.setParty(r->party);
+      k.setPublicKey(capnp::Data::Reader(pk.data(), 32));
+    });
+  });
+}
+
+}  // namespace
+
+void add_party_commands(CLI::App& app, Context& ctx) {
+  auto* party = app.add_subcommand("party", "register and inspect parties");
+  party->require_subcommand(1);
+  add_party_add(party, ctx);
+  add_party_list_show(party, ctx);
+  add_key_grants(app, ctx);
+}
+
+}  // namespace fundtrail::cli

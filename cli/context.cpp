@@ -1,0 +1,139 @@
+#include "cli/context.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+#include "ledger/limits.h"
+#include "ledger/money.h"
+
+namespace fundtrail::cli {
+
+void usage_error(const std::string& why) { throw Error(ErrorKind::unusable, why); }
+
+std::string Context::require_ledger_dir() const {
+  if (!ledger_dir.empty()) return ledger_dir;
+  if (const char* env = std::getenv("FUNDTRAIL_LEDGER"); env && *env) return env;
+  usage_error("no ledger given: pass --ledger DIR or set FUNDTRAIL_LEDGER (create one with 'fundtrail init DIR')");
+}
+
+Ledger Context::open_ledger(bool read_only) const { return Ledger::open(require_ledger_dir(), read_only); }
+
+bool stdout_is_terminal() { return isatty(STDOUT_FILENO); }
+bool stderr_is_terminal() { return isatty(STDERR_FILENO); }
+
+std::string passphrase(const std::string& what) {
+  if (const char* env = std::getenv("FUNDTRAIL_PASSPHRASE")) return env;
+  if (!isatty(STDIN_FILENO))
+    usage_error("a passphrase is needed for " + what + ": set FUNDTRAIL_PASSPHRASE or run on a terminal");
+  std::cerr << "Passphrase for " << what << ": " << std::flush;
+  termios old{};
+  tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::string line;
+  std::getline(std::cin, line);
+  tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::cerr << "\n";
+  return line;
+}
+
+KeyPair unlock_key(const std::string& path) {
+  // Check the file before asking for a passphrase, so a typo is told at once.
+  read_key_public(path);
+  std::string pass = passphrase("key file " + path);
+  KeyPair k = load_key_file(path, pass);
+  std::fill(pass.begin(), pass.end(), '\0');
+  return k;
+}
+
+void WriteOptions::add_to(CLI::App* cmd, bool allow_two_keys) {
+  auto* opt = cmd->add_option("--key", keys,
+                              allow_two_keys ? "signing key file; give --key twice for dual control (officer + approver)"
+                                             : "signing key file of the acting party")
+                  ->required()
+                  ->check(CLI::ExistingFile);
+  if (!allow_two_keys) opt->expected(1);
+  cmd->add_option("--idempotency-key", idempotency_key,
+                  "retry-safe request id; without it one is derived from the request, so a repeated command is not "
+                  "recorded twice");
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint32_t today() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return static_cast<uint32_t>((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+uint32_t date_arg(const std::string& text, const char* option) {
+  uint32_t d = parse_date(text);
+  if (!d) usage_error(std::string(option) + " '" + text + "' is not a date: write YYYY-MM-DD, e.g. 2025-04-01");
+  return d;
+}
+
+int64_t amount_arg(const std::string& text, int exponent, const char* option) {
+  MoneyParse p = parse_money(text, exponent);
+  if (!p.ok()) usage_error(std::string(option) + " '" + text + "': " + p.message);
+  return p.minor;
+}
+
+void print_json(const nlohmann::json& j) { std::cout << (stdout_is_terminal() ? j.dump(2) : j.dump()) << "\n"; }
+
+std::string derived_idempotency_key(const std::string& origin, const BodyFiller& fill) {
+  Bytes probe = build_entry(origin, 0, "", fill);
+  Hash h = sha256(probe);
+  return "auto-" + hex(std::span<const uint8_t>(h.data(), 16));
+}
+
+Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const BodyFiller& fill) {
+  std::vector<KeyPair> keys;
+  for (auto& path : opts.keys) keys.push_back(unlock_key(path));
+  if (keys.size() == 2 && keys[0].pk == keys[1].pk)
+    usage_error("both --key files hold the same key: dual control needs two distinct keys");
+  bool derived = opts.idempotency_key.empty();
+  std::string key = derived ? derived_idempotency_key(ledger.facts().origin, fill) : opts.idempotency_key;
+  SignedRequest req;
+  req.entry = build_entry(ledger.facts().origin, now_ms(), key, fill);
+  for (auto& k : keys) req.signatures.push_back(sign_entry(req.entry, k));
+  Appended a = ledger.append(req);
+  if (ctx.json) {
+    print_json({{"seq", a.seq}, {"leaf_hash", hex(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}});
+  } else {
+    std::cout << a.seq << "\n";
+    if (a.retried) {
+      std::cerr << "already recorded as seq " << a.seq << " (idempotency key " << key << "); nothing new was written.";
+      if (derived)
+        std::cerr << " To record a second identical request on purpose, pass --idempotency-key with a new value.";
+      std::cerr << "\n";
+    } else if (stderr_is_terminal()) {
+      std::cerr << "recorded as seq " << a.seq << "\n";
+    }
+  }
+  return a;
+}
+
+}  // namespace fundtrail::cli
+
+namespace fundtrail::cli {
+void add_json_flag(CLI::App* cmd, Context& ctx) { cmd->add_flag("--json", ctx.json, "print JSON for scripts"); }
+std::string log_key_path(const std::string& ledger_dir) { return ledger_dir + "/log.key"; }
+}  // namespace fundtrail::cli
+
+namespace fundtrail::cli {
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (auto& n : names) out += (out.empty() ? "" : "|") + n;
+  return out;
+}
+}  // namespace fundtrail::cli

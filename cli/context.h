@@ -1,0 +1,83 @@
+// What every fundtrail subcommand shares: where the ledger is, how keys are
+// unlocked, how a request is signed, appended and reported.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/keys.h"
+#include "ledger/ledger.h"
+
+namespace fundtrail::cli {
+
+struct Context {
+  std::string ledger_dir;  // --ledger or FUNDTRAIL_LEDGER
+  bool json = false;       // --json on read commands, and on writes for scripts
+
+  // The ledger directory, or a usage error saying how to name one.
+  std::string require_ledger_dir() const;
+  Ledger open_ledger(bool read_only = false) const;
+};
+
+// Passphrase from FUNDTRAIL_PASSPHRASE, else a no-echo prompt on a terminal.
+std::string passphrase(const std::string& what);
+KeyPair unlock_key(const std::string& path);
+
+// Options every write takes.
+struct WriteOptions {
+  std::vector<std::string> keys;
+  std::string idempotency_key;
+  void add_to(CLI::App* cmd, bool allow_two_keys);
+};
+
+using BodyFiller = std::function<void(schema::Entry::Body::Builder)>;
+
+// Signs the body with each key, appends it and prints the seq (stdout) and a
+// sentence (stderr). Without --idempotency-key, a key is derived from the
+// body, so a repeated command is answered with the original seq.
+Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const BodyFiller& fill);
+
+// Derived idempotency key: "auto-" + hex of SHA-256 of the body alone.
+std::string derived_idempotency_key(const std::string& origin, const BodyFiller& fill);
+
+int64_t now_ms();
+uint32_t today();
+uint32_t date_arg(const std::string& text, const char* option);  // usage error when malformed
+int64_t amount_arg(const std::string& text, int exponent, const char* option);
+
+// Prints a JSON value on stdout (pretty when stdout is a terminal).
+void print_json(const nlohmann::json& j);
+bool stdout_is_terminal();
+bool stderr_is_terminal();
+
+// Usage errors (exit 2) detected after parsing.
+[[noreturn]] void usage_error(const std::string& why);
+
+// Registration of each command family.
+void add_key_commands(CLI::App& app, Context& ctx);
+void add_init_command(CLI::App& app, Context& ctx);
+void add_party_commands(CLI::App& app, Context& ctx);
+void add_money_commands(CLI::App& app, Context& ctx);
+void add_responsibility_commands(CLI::App& app, Context& ctx);
+void add_read_commands(CLI::App& app, Context& ctx);
+void add_transparency_commands(CLI::App& app, Context& ctx);
+void add_import_command(CLI::App& app, Context& ctx);
+void add_demo_command(CLI::App& app, Context& ctx);
+
+}  // namespace fundtrail::cli
+
+namespace fundtrail::cli {
+// Adds --json (machine-readable output) to a subcommand.
+void add_json_flag(CLI::App* cmd, Context& ctx);
+// The ledger's log signing key, kept sealed in the ledger directory.
+std::string log_key_path(const std::string& ledger_dir);
+}  // namespace fundtrail::cli
+
+namespace fundtrail::cli {
+// "a|b|c": the accepted words of an option, for --help.
+std::string join_names(const std::vector<std::string>& names);
+}  // namespace fundtrail::cli

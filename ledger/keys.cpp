@@ -1,0 +1,196 @@
+#include "ledger/keys.h"
+
+#include <sodium.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "ledger/error.h"
+#include "ledger/hash.h"
+
+namespace fundtrail {
+namespace {
+
+constexpr const char* kMagic = "fundtrail-secret-key v1";
+
+void init_sodium() {
+  if (sodium_init() < 0) unusable("libsodium failed to initialise");
+}
+
+struct Wiped {  // a secret buffer that is zeroed however the scope ends
+  std::vector<uint8_t> bytes;
+  explicit Wiped(size_t n) : bytes(n) {}
+  ~Wiped() { sodium_memzero(bytes.data(), bytes.size()); }
+};
+
+void kdf_limits(Kdf kdf, unsigned long long& ops, size_t& mem) {
+  switch (kdf) {
+    case Kdf::interactive: ops = crypto_pwhash_OPSLIMIT_INTERACTIVE; mem = crypto_pwhash_MEMLIMIT_INTERACTIVE; return;
+    case Kdf::moderate: ops = crypto_pwhash_OPSLIMIT_MODERATE; mem = crypto_pwhash_MEMLIMIT_MODERATE; return;
+    case Kdf::sensitive: ops = crypto_pwhash_OPSLIMIT_SENSITIVE; mem = crypto_pwhash_MEMLIMIT_SENSITIVE; return;
+  }
+}
+
+void derive_box_key(uint8_t out[crypto_secretbox_KEYBYTES], const std::string& passphrase, const uint8_t* salt,
+                    unsigned long long ops, size_t mem) {
+  if (crypto_pwhash(out, crypto_secretbox_KEYBYTES, passphrase.data(), passphrase.size(), salt, ops, mem,
+                    crypto_pwhash_ALG_ARGON2ID13) != 0)
+    unusable("not enough memory for the key file's Argon2id cost");
+}
+
+std::string b64(const uint8_t* p, size_t n) { return base64(std::span<const uint8_t>(p, n)); }
+
+bool decode_fixed(const std::string& text, uint8_t* out, size_t n) {
+  std::string raw;
+  if (!from_base64(text, raw) || raw.size() != n) return false;
+  std::memcpy(out, raw.data(), n);
+  return true;
+}
+
+struct ParsedFile {
+  std::string name, pub, salt, nonce, sealed;
+  unsigned long long ops = 0;
+  size_t mem = 0;
+};
+
+ParsedFile parse_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) unusable("cannot read key file '" + path + "': " + std::strerror(errno));
+  std::string line;
+  auto bad = [&](const std::string& why) -> ParsedFile { unusable("'" + path + "' is not a fundtrail key file: " + why); };
+  if (!std::getline(in, line) || line != kMagic) return bad("its first line is not '" + std::string(kMagic) + "'");
+  ParsedFile f;
+  auto field = [&](const char* tag, std::string& out) {
+    std::string prefix = std::string(tag) + " ";
+    if (!std::getline(in, line) || line.rfind(prefix, 0) != 0) bad(std::string("missing '") + tag + "' line");
+    out = line.substr(prefix.size());
+  };
+  std::string kdf;
+  field("name", f.name);
+  field("public", f.pub);
+  field("kdf", kdf);
+  field("salt", f.salt);
+  field("nonce", f.nonce);
+  field("sealed", f.sealed);
+  std::istringstream ks(kdf);
+  std::string alg;
+  if (!(ks >> alg >> f.ops >> f.mem) || alg != "argon2id13") bad("unknown kdf line '" + kdf + "'");
+  return f;
+}
+
+}  // namespace
+
+KeyPair::KeyPair(const KeyPair& o) : name(o.name), pk(o.pk), sk(o.sk) {}
+KeyPair& KeyPair::operator=(const KeyPair& o) {
+  name = o.name;
+  pk = o.pk;
+  sk = o.sk;
+  return *this;
+}
+KeyPair::~KeyPair() { sodium_memzero(sk.data(), sk.size()); }
+
+KeyPair generate_key(std::string name) {
+  init_sodium();
+  KeyPair k;
+  k.name = std::move(name);
+  crypto_sign_keypair(k.pk.data(), k.sk.data());
+  return k;
+}
+
+KeyPair key_from_seed(std::string name, const std::array<uint8_t, 32>& seed) {
+  init_sodium();
+  KeyPair k;
+  k.name = std::move(name);
+  crypto_sign_seed_keypair(k.pk.data(), k.sk.data(), seed.data());
+  return k;
+}
+
+void save_key_file(const std::string& path, const KeyPair& key, const std::string& passphrase, Kdf kdf) {
+  init_sodium();
+  if (key.name.empty() || key.name.find_first_of(" +\n") != std::string::npos)
+    unusable("key name '" + key.name + "' must be non-empty without spaces, '+' or newlines (signed-note rule)");
+  unsigned long long ops;
+  size_t mem;
+  kdf_limits(kdf, ops, mem);
+  uint8_t salt[crypto_pwhash_SALTBYTES], nonce[crypto_secretbox_NONCEBYTES];
+  randombytes_buf(salt, sizeof salt);
+  randombytes_buf(nonce, sizeof nonce);
+  Wiped box_key(crypto_secretbox_KEYBYTES);
+  derive_box_key(box_key.bytes.data(), passphrase, salt, ops, mem);
+  uint8_t sealed[32 + crypto_secretbox_MACBYTES];
+  // libsodium's secret key is seed || public key: only the seed is sealed.
+  crypto_secretbox_easy(sealed, key.sk.data(), 32, nonce, box_key.bytes.data());
+
+  std::ostringstream out;
+  out << kMagic << "\nname " << key.name << "\npublic " << b64(key.pk.data(), 32) << "\nkdf argon2id13 " << ops << " "
+      << mem << "\nsalt " << b64(salt, sizeof salt) << "\nnonce " << b64(nonce, sizeof nonce) << "\nsealed "
+      << b64(sealed, sizeof sealed) << "\n";
+  std::string text = out.str();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0)
+    unusable("cannot create key file '" + path + "': " + std::strerror(errno) +
+             (errno == EEXIST ? " (it exists; keys are never overwritten)" : ""));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    unusable("cannot write key file '" + path + "': " + std::strerror(errno));
+  }
+}
+
+KeyFileInfo read_key_public(const std::string& path) {
+  ParsedFile f = parse_file(path);
+  KeyFileInfo info;
+  info.name = f.name;
+  if (!decode_fixed(f.pub, info.pk.data(), 32)) unusable("'" + path + "' has a malformed public line");
+  return info;
+}
+
+KeyPair load_key_file(const std::string& path, const std::string& passphrase) {
+  init_sodium();
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) unusable("cannot read key file '" + path + "': " + std::strerror(errno));
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    unusable("key file '" + path + "' is readable by others (mode " + mode + "); run: chmod 600 " + path);
+  }
+  ParsedFile f = parse_file(path);
+  uint8_t salt[crypto_pwhash_SALTBYTES], nonce[crypto_secretbox_NONCEBYTES], sealed[32 + crypto_secretbox_MACBYTES];
+  PublicKey declared;
+  if (!decode_fixed(f.salt, salt, sizeof salt) || !decode_fixed(f.nonce, nonce, sizeof nonce) ||
+      !decode_fixed(f.sealed, sealed, sizeof sealed) || !decode_fixed(f.pub, declared.data(), 32))
+    unusable("'" + path + "' has a malformed field");
+  if (f.ops < crypto_pwhash_OPSLIMIT_MIN || f.ops > crypto_pwhash_OPSLIMIT_SENSITIVE || f.mem < crypto_pwhash_MEMLIMIT_MIN ||
+      f.mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+    unusable("'" + path + "' names Argon2id limits outside libsodium's range");
+  Wiped box_key(crypto_secretbox_KEYBYTES), seed(32);
+  derive_box_key(box_key.bytes.data(), passphrase, salt, f.ops, f.mem);
+  if (crypto_secretbox_open_easy(seed.bytes.data(), sealed, sizeof sealed, nonce, box_key.bytes.data()) != 0)
+    unusable("wrong passphrase for key file '" + path + "' (set FUNDTRAIL_PASSPHRASE or type it at the prompt)");
+  KeyPair k;
+  k.name = f.name;
+  crypto_sign_seed_keypair(k.pk.data(), k.sk.data(), seed.bytes.data());
+  if (k.pk != declared) unusable("key file '" + path + "' is inconsistent: its sealed key does not match its public line");
+  return k;
+}
+
+std::string public_key_text(const KeyFileInfo& k) { return verifier_key_text(k.name, 0x01, k.pk); }
+
+PublicKey parse_public_key_arg(const std::string& arg) {
+  std::string why;
+  if (arg.find('+') != std::string::npos && access(arg.c_str(), R_OK) != 0) {
+    auto vk = parse_verifier_key(arg, why);
+    if (!vk) unusable("cannot read public key '" + arg + "': " + why);
+    if (vk->type != 0x01) unusable("public key '" + arg + "' is not an Ed25519 note key (type 0x01)");
+    return vk->key;
+  }
+  return read_key_public(arg).pk;
+}
+
+}  // namespace fundtrail

@@ -1,0 +1,366 @@
+#include "ledger/ledger.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "ledger/limits.h"
+#include "ledger/merkle.h"
+#include "ledger/money.h"
+#include "ledger/rules.h"
+#include "ledger/store.h"
+
+namespace fundtrail {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string_view as_view(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::span<const uint8_t> as_span(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+std::string tree_key(unsigned level, uint64_t index) { return std::string(1, static_cast<char>(level)) + be64(index); }
+
+Hash to_hash(std::string_view v) {
+  if (v.size() != 32) unusable("a stored hash is not 32 bytes; the ledger is damaged");
+  Hash h;
+  std::memcpy(h.data(), v.data(), 32);
+  return h;
+}
+
+struct Head {
+  uint64_t size = 0;
+  Hash hash{};
+  int64_t recorded_at = 0;
+};
+
+Head read_head(const Txn& txn) {
+  Head h;
+  auto size = txn.get(txn.dbs().meta, "size");
+  if (!size) unusable("the ledger has no head: it was never initialised");
+  h.size = read_be64(*size);
+  h.hash = to_hash(*txn.get(txn.dbs().meta, "head"));
+  h.recorded_at = static_cast<int64_t>(read_be64(*txn.get(txn.dbs().meta, "recorded_at")));
+  return h;
+}
+
+void write_head(Txn& txn, const Head& h) {
+  txn.put(txn.dbs().meta, "size", be64(h.size));
+  txn.put(txn.dbs().meta, "head", std::string_view(reinterpret_cast<const char*>(h.hash.data()), 32));
+  txn.put(txn.dbs().meta, "recorded_at", be64(static_cast<uint64_t>(h.recorded_at)));
+}
+
+SubtreeReader reader_for(const Txn& txn, std::atomic<uint64_t>* counter) {
+  return [&txn, counter](unsigned level, uint64_t index) {
+    if (counter) ++*counter;
+    auto v = txn.get(txn.dbs().tree, tree_key(level, index));
+    if (!v) unusable("the Merkle tree index lacks a stored hash; the ledger is damaged");
+    return to_hash(*v);
+  };
+}
+
+// Writes `leaf` as record head.size and advances the head; the caller has validated it.
+Hash write_leaf(Txn& txn, Head& head, std::span<const uint8_t> leaf) {
+  txn.put(txn.dbs().entries, be64(head.size), as_view(leaf), MDB_APPEND);
+  Hash lh = leaf_hash(leaf);
+  add_leaf(reader_for(txn, nullptr), head.size, lh, [&](unsigned level, uint64_t index, const Hash& h) {
+    txn.put(txn.dbs().tree, tree_key(level, index), std::string_view(reinterpret_cast<const char*>(h.data()), 32));
+  });
+  head.size += 1;
+  head.hash = lh;
+  return lh;
+}
+
+std::string idem_value(uint64_t seq, const Hash& body) {
+  return be64(seq) + std::string(reinterpret_cast<const char*>(body.data()), body.size());
+}
+
+}  // namespace
+
+struct Ledger::Impl {
+  std::unique_ptr<Env> env;
+  LedgerFacts facts;
+  mutable std::atomic<uint64_t> subtree_reads{0};
+
+  // Validates and writes one request inside `txn`. `verified`: signatures
+  // already checked on a worker thread.
+  Appended append_in(Txn& txn, Head& head, const SignedRequest& req, bool verified) {
+    EntryView view(req.entry);
+    auto entry = view.entry();
+    if (std::string(entry.getOrigin().cStr()) != facts.origin)
+      refuse("rule 8: the entry was signed for ledger '" + std::string(entry.getOrigin().cStr()) + "', not '" + facts.origin + "'");
+    std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
+    check_text(entry.getIdempotencyKey(), kIdempotencyLimit, "idempotency key", false);
+    Hash body = request_body_hash(entry);
+    if (auto prior = txn.get(txn.dbs().idem, key)) {
+      uint64_t seq = read_be64(prior->substr(0, 8));
+      if (to_hash(prior->substr(8)) != body)
+        refuse("rule 6: idempotency key '" + key + "' already holds a different request, seq " + std::to_string(seq));
+      auto stored = txn.get(txn.dbs().entries, be64(seq));
+      return {seq, fundtrail::leaf_hash(as_span(*stored)), true};
+    }
+    int64_t recorded_at = std::max(now_ms(), head.recorded_at);
+    if (entry.getCreatedAt() > recorded_at + 300000)
+      refuse("rule 8: the entry's createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
+    Bytes leaf = build_leaf(head.size, head.hash, recorded_at, req);
+    if (leaf.size() > kMaxLeafBytes)
+      refuse("rule 2: the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
+    Record rec(leaf);
+    if (!verified) check_signatures(req.entry, rec.leaf().getSignatures());
+    check_and_apply(txn, facts, head.size, entry, rec.leaf().getSignatures());
+    Appended out{head.size, {}, false};
+    txn.put(txn.dbs().idem, key, idem_value(head.size, body));
+    head.recorded_at = recorded_at;
+    out.leaf_hash = write_leaf(txn, head, leaf);
+    write_head(txn, head);
+    return out;
+  }
+
+  template <class Fn>
+  auto with_write(Fn&& fn) {
+    if (env->read_only()) unusable("ledger '" + env->dir() + "' is opened read-only");
+    for (int attempt = 0;; ++attempt) {
+      try {
+        Txn txn(*env, true);
+        auto result = fn(txn);
+        txn.commit();
+        return result;
+      } catch (const MapFull&) {
+        if (attempt >= 40) unusable("ledger '" + env->dir() + "': the LMDB map cannot grow further");
+        env->grow();  // our transaction has ended; nothing of it was written
+      }
+    }
+  }
+};
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+Ledger::Ledger(Ledger&&) noexcept = default;
+
+Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 && ::mkdir(dir.c_str(), 0755) != 0)
+    unusable("cannot create ledger directory '" + dir + "': " + std::strerror(errno));
+  if (::stat((dir + "/data.mdb").c_str(), &st) == 0) unusable("'" + dir + "' already holds a ledger; nothing was changed");
+  auto impl = std::make_unique<Impl>();
+  impl->env = std::make_unique<Env>(dir, false, true);
+  impl->with_write([&](Txn& txn) {
+    EntryView view(genesis.entry);
+    Bytes leaf = build_leaf(0, Hash{}, std::max(now_ms(), view.entry().getCreatedAt()), genesis);
+    Record rec(leaf);
+    check_signatures(genesis.entry, rec.leaf().getSignatures());
+    impl->facts = apply_genesis(txn, view.entry(), rec.leaf().getSignatures());
+    check_text(view.entry().getIdempotencyKey(), kIdempotencyLimit, "idempotency key", false);
+    std::string key(view.entry().getIdempotencyKey().cStr());
+    txn.put(txn.dbs().idem, key, idem_value(0, request_body_hash(view.entry())));
+    txn.put(txn.dbs().meta, "format", std::to_string(kFormatVersion));
+    Head head;
+    head.recorded_at = rec.leaf().getRecordedAt();
+    write_leaf(txn, head, leaf);
+    write_head(txn, head);
+    return 0;
+  });
+  return Ledger(std::move(impl));
+}
+
+Ledger Ledger::open(const std::string& dir, bool read_only) {
+  auto impl = std::make_unique<Impl>();
+  impl->env = std::make_unique<Env>(dir, read_only, false);
+  Txn txn(*impl->env, false);
+  auto format = txn.get(txn.dbs().meta, "format");
+  if (!format) unusable("'" + dir + "' is not a fundtrail ledger (no format version)");
+  if (*format != std::to_string(kFormatVersion))
+    unusable("ledger '" + dir + "' has format version " + std::string(*format) + "; this fundtrail reads version " +
+             std::to_string(kFormatVersion) + " (upgrade fundtrail)");
+  Head head = read_head(txn);
+  auto genesis = txn.get(txn.dbs().entries, be64(0));
+  if (!genesis || head.size == 0) unusable("ledger '" + dir + "' has no genesis record");
+  Record rec(as_span(*genesis));
+  auto g = rec.entry().getBody().getGenesis();
+  impl->facts.origin = g.getOrigin().cStr();
+  impl->facts.currency = g.getCurrency().cStr();
+  impl->facts.exponent = currency_exponent(impl->facts.currency);
+  impl->facts.dual_control_threshold = g.getDualControlThreshold();
+  std::memcpy(impl->facts.log_key.data(), g.getLogPublicKey().begin(), 32);
+  // A writer refuses to extend a head that does not check.
+  auto last = txn.get(txn.dbs().entries, be64(head.size - 1));
+  if (!last || fundtrail::leaf_hash(as_span(*last)) != head.hash)
+    unusable("ledger '" + dir + "': the stored head does not match the last record; run fundtrail-verify " + dir);
+  return Ledger(std::move(impl));
+}
+
+const LedgerFacts& Ledger::facts() const { return impl_->facts; }
+const std::string& Ledger::dir() const { return impl_->env->dir(); }
+
+Appended Ledger::append(const SignedRequest& request) {
+  return impl_->with_write([&](Txn& txn) {
+    Head head = read_head(txn);
+    return impl_->append_in(txn, head, request, false);
+  });
+}
+
+std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& requests) {
+  // Signatures need no ledger state: check them on every core before the write lock.
+  std::vector<std::string> errors(requests.size());
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < requests.size();) {
+      try {
+        Bytes leaf = build_leaf(0, Hash{}, 0, requests[i]);
+        Record rec(leaf);
+        check_signatures(requests[i].entry, rec.leaf().getSignatures());
+      } catch (const Error& e) {
+        errors[i] = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (size_t i = 0; i < requests.size(); ++i)
+    if (!errors[i].empty()) refuse("request " + std::to_string(i + 1) + ": " + errors[i]);
+
+  return impl_->with_write([&](Txn& txn) {
+    Head head = read_head(txn);
+    std::vector<Appended> out;
+    out.reserve(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      try {
+        out.push_back(impl_->append_in(txn, head, requests[i], true));
+      } catch (const Error& e) {
+        throw Error(e.kind, "request " + std::to_string(i + 1) + ": " + e.what());
+      }
+    }
+    return out;
+  });
+}
+
+uint64_t Ledger::size() const {
+  Txn txn(*impl_->env, false);
+  return read_head(txn).size;
+}
+
+Bytes Ledger::leaf(uint64_t seq) const {
+  Txn txn(*impl_->env, false);
+  auto v = txn.get(txn.dbs().entries, be64(seq));
+  if (!v) unusable("no record at seq " + std::to_string(seq) + " (the ledger has " + std::to_string(read_head(txn).size) + ")");
+  return Bytes(v->begin(), v->end());
+}
+
+Hash Ledger::leaf_hash(uint64_t seq) const {
+  Txn txn(*impl_->env, false);
+  if (seq >= read_head(txn).size) unusable("no record at seq " + std::to_string(seq));
+  return reader_for(txn, &impl_->subtree_reads)(0, seq);
+}
+
+void Ledger::for_each(uint64_t from, uint64_t to, const std::function<bool(uint64_t, std::span<const uint8_t>)>& fn) const {
+  Txn txn(*impl_->env, false);
+  MDB_cursor* cur;
+  if (int rc = mdb_cursor_open(txn.raw(), txn.dbs().entries, &cur)) lmdb_fail(rc, "reading records", dir());
+  std::string start = be64(from);
+  MDB_val k{start.size(), start.data()}, v;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    uint64_t seq = read_be64(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size));
+    if (seq >= to) break;
+    if (!fn(seq, std::span<const uint8_t>(static_cast<const uint8_t*>(v.mv_data), v.mv_size))) break;
+  }
+  mdb_cursor_close(cur);
+}
+
+namespace {
+void need_size(uint64_t size, uint64_t have) {
+  if (size > have)
+    unusable("tree size " + std::to_string(size) + " is larger than the ledger (" + std::to_string(have) + " records)");
+}
+}  // namespace
+
+Hash Ledger::root(uint64_t size) const {
+  Txn txn(*impl_->env, false);
+  need_size(size, read_head(txn).size);
+  return tree_root(reader_for(txn, &impl_->subtree_reads), size);
+}
+
+std::vector<Hash> Ledger::inclusion_proof(uint64_t index, uint64_t size) const {
+  Txn txn(*impl_->env, false);
+  need_size(size, read_head(txn).size);
+  if (index >= size) unusable("seq " + std::to_string(index) + " is not inside a tree of size " + std::to_string(size));
+  return fundtrail::inclusion_proof(reader_for(txn, &impl_->subtree_reads), index, size);
+}
+
+std::vector<Hash> Ledger::consistency_proof(uint64_t old_size, uint64_t new_size) const {
+  Txn txn(*impl_->env, false);
+  need_size(new_size, read_head(txn).size);
+  if (old_size > new_size) unusable("the old size " + std::to_string(old_size) + " is larger than the new size");
+  return fundtrail::consistency_proof(reader_for(txn, &impl_->subtree_reads), old_size, new_size);
+}
+
+uint64_t Ledger::subtree_reads() const { return impl_->subtree_reads; }
+
+std::optional<PartyState> Ledger::party(const std::string& id) const {
+  Txn txn(*impl_->env, false);
+  auto v = txn.get(txn.dbs().parties, id);
+  if (!v) return std::nullopt;
+  return decode_party(id, *v);
+}
+
+namespace {
+template <class Fn>
+void scan(const Txn& txn, MDB_dbi dbi, Fn&& fn) {
+  MDB_cursor* cur;
+  if (int rc = mdb_cursor_open(txn.raw(), dbi, &cur)) lmdb_fail(rc, "reading an index", "");
+  MDB_val k, v;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    fn(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size),
+       std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+  mdb_cursor_close(cur);
+}
+}  // namespace
+
+std::vector<PartyState> Ledger::parties() const {
+  Txn txn(*impl_->env, false);
+  std::vector<PartyState> out;
+  scan(txn, txn.dbs().parties, [&](std::string_view k, std::string_view v) { out.push_back(decode_party(std::string(k), v)); });
+  return out;
+}
+
+std::vector<Grant> Ledger::grants() const {
+  Txn txn(*impl_->env, false);
+  std::vector<Grant> out;
+  scan(txn, txn.dbs().grants, [&](std::string_view k, std::string_view v) { out.push_back(decode_grant(k, v)); });
+  return out;
+}
+
+std::optional<uint64_t> Ledger::find_idempotency_key(const std::string& key) const {
+  Txn txn(*impl_->env, false);
+  auto v = txn.get(txn.dbs().idem, key);
+  if (!v) return std::nullopt;
+  return read_be64(v->substr(0, 8));
+}
+
+bool Ledger::is_reversed(uint64_t seq) const {
+  Txn txn(*impl_->env, false);
+  return txn.get(txn.dbs().reversed, be64(seq)).has_value();
+}
+
+void Ledger::store_checkpoint(uint64_t size, const std::string& note) {
+  impl_->with_write([&](Txn& txn) {
+    txn.put(txn.dbs().checkpoints, be64(size), note);
+    return 0;
+  });
+}
+
+std::vector<std::pair<uint64_t, std::string>> Ledger::checkpoints() const {
+  Txn txn(*impl_->env, false);
+  std::vector<std::pair<uint64_t, std::string>> out;
+  scan(txn, txn.dbs().checkpoints, [&](std::string_view k, std::string_view v) { out.emplace_back(read_be64(k), std::string(v)); });
+  return out;
+}
+
+}  // namespace fundtrail

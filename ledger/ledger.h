@@ -1,0 +1,110 @@
+// The fundtrail ledger: an append-only, hash-chained, signed log in LMDB.
+//
+//   Ledger::create(dir, genesis_request)   a new ledger from a signed genesis
+//   Ledger::open(dir)                      an existing one (format checked)
+//   ledger.append(request)                 validate rules 1-8 and write, or refuse
+//   ledger.root(n), inclusion_proof(...)   RFC 6962 tree over the stored leaves
+//
+// Every append is one LMDB write transaction holding the record, its tree
+// hashes and the derived indexes: it commits whole or not at all. Refusals
+// throw Error(refused) whose message starts "rule N:"; environment problems
+// throw Error(unusable). See docs/rules.md for the rules to the letter.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ledger/error.h"
+#include "ledger/hash.h"
+#include "ledger/record.h"
+
+namespace fundtrail {
+
+constexpr uint32_t kFormatVersion = 1;
+
+struct LedgerFacts {  // from genesis
+  std::string origin;
+  std::string currency;
+  int exponent = 2;
+  int64_t dual_control_threshold = 0;
+  PublicKey log_key{};
+};
+
+struct PartyState {
+  std::string id;
+  schema::PartyKind kind = schema::PartyKind::OTHER;
+  bool budget_limited = false;
+  int64_t balance = 0;       // received - paid, reversals applied
+  uint64_t registered_at = 0;  // seq of its partyRegistered (0 for `ledger`)
+};
+
+struct Grant {
+  std::string party;
+  PublicKey key{};
+  schema::Role role = schema::Role::OFFICER;
+  uint64_t granted_at = 0;
+  bool revoked = false;
+};
+
+struct Appended {
+  uint64_t seq = 0;
+  Hash leaf_hash{};
+  bool retried = false;  // the idempotency key was already recorded with this body
+};
+
+class Ledger {
+ public:
+  // Creates DIR (empty or absent) with the signed genesis as record 0.
+  static Ledger create(const std::string& dir, const SignedRequest& genesis);
+  // Opens DIR; refuses a newer format or a directory that is not a ledger.
+  static Ledger open(const std::string& dir, bool read_only = false);
+  ~Ledger();
+  Ledger(Ledger&&) noexcept;
+
+  const LedgerFacts& facts() const;
+  const std::string& dir() const;
+
+  Appended append(const SignedRequest& request);
+  // All or nothing: one transaction; a refusal names the request's index.
+  std::vector<Appended> append_batch(const std::vector<SignedRequest>& requests);
+
+  uint64_t size() const;
+  Bytes leaf(uint64_t seq) const;
+  Hash leaf_hash(uint64_t seq) const;
+  // Calls fn for seq in [from, to) until it returns false; one read snapshot.
+  void for_each(uint64_t from, uint64_t to, const std::function<bool(uint64_t, std::span<const uint8_t>)>& fn) const;
+
+  Hash root(uint64_t size) const;
+  std::vector<Hash> inclusion_proof(uint64_t index, uint64_t size) const;
+  std::vector<Hash> consistency_proof(uint64_t old_size, uint64_t new_size) const;
+  uint64_t subtree_reads() const;  // stored hashes read so far (for tests of O(log n))
+
+  std::optional<PartyState> party(const std::string& id) const;
+  std::vector<PartyState> parties() const;  // sorted by id bytewise
+  std::vector<Grant> grants() const;
+  std::optional<uint64_t> find_idempotency_key(const std::string& key) const;
+  bool is_reversed(uint64_t seq) const;
+
+  // Issued checkpoints (signed notes) by tree size, kept beside the records.
+  void store_checkpoint(uint64_t size, const std::string& note);
+  std::vector<std::pair<uint64_t, std::string>> checkpoints() const;
+
+ private:
+  struct Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Money moved by a record: (party, signed delta). Used by the rules and by
+// as-of replays so balances are derived in one place.
+struct MoneyEffect {
+  std::string party;
+  int64_t delta;
+};
+std::vector<MoneyEffect> money_effects(schema::Entry::Reader entry);
+
+}  // namespace fundtrail

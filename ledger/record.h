@@ -1,0 +1,72 @@
+// Canonical record bytes: build and sign an Entry, wrap it in a SignedEntry
+// (the Merkle leaf), and decode stored bytes with the canonical-form check.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "fundtrail.capnp.h"
+#include "ledger/hash.h"
+#include "ledger/keys.h"
+
+namespace fundtrail {
+
+using Bytes = std::vector<uint8_t>;
+
+constexpr size_t kMaxLeafBytes = 65535;  // must fit a tile entry bundle's 16-bit length
+
+// Canonical bytes of an Entry whose body `fill` sets.
+Bytes build_entry(std::string_view origin, int64_t created_at_ms, std::string_view idempotency_key,
+                  const std::function<void(schema::Entry::Body::Builder)>& fill);
+
+struct EntrySignature {
+  PublicKey pk{};
+  std::array<uint8_t, 64> sig{};
+};
+EntrySignature sign_entry(std::span<const uint8_t> entry, const KeyPair& key);
+
+// What a signer hands to the ledger: signing needs no ledger state.
+struct SignedRequest {
+  Bytes entry;
+  std::vector<EntrySignature> signatures;
+};
+
+// The leaf: signatures sorted by public key, canonical form.
+Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const SignedRequest& request);
+
+// A decoded record. Refuses (Error kind refused) bytes that are not canonical.
+class Record {
+ public:
+  explicit Record(std::span<const uint8_t> leaf_bytes);
+  ~Record();
+  Record(Record&&) noexcept;
+  schema::SignedEntry::Reader leaf() const;
+  schema::Entry::Reader entry() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Decodes and canonical-checks bare Entry bytes (a request not yet appended).
+class EntryView {
+ public:
+  explicit EntryView(std::span<const uint8_t> entry_bytes);
+  ~EntryView();
+  EntryView(EntryView&&) noexcept;
+  schema::Entry::Reader entry() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// SHA-256 of the Entry's canonical bytes with createdAt set to 0: two
+// requests with equal body hashes are the same request (rule 6).
+Hash request_body_hash(schema::Entry::Reader entry);
+
+}  // namespace fundtrail

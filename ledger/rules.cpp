@@ -1,0 +1,453 @@
+#include "ledger/rules.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "ledger/limits.h"
+#include "ledger/money.h"
+
+namespace fundtrail {
+namespace {
+
+using schema::Entry;
+using SigList = capnp::List<schema::Signature>::Reader;
+
+std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+[[noreturn]] void fail(int rule, const std::string& why) { refuse("rule " + std::to_string(rule) + ": " + why); }
+
+PublicKey key_of(capnp::Data::Reader d) {
+  PublicKey k{};
+  std::memcpy(k.data(), d.begin(), k.size());
+  return k;
+}
+
+// ---- derived state access -------------------------------------------------
+
+std::optional<PartyState> find_party(const Txn& txn, const std::string& id) {
+  auto v = txn.get(txn.dbs().parties, id);
+  if (!v) return std::nullopt;
+  return decode_party(id, *v);
+}
+
+PartyState need_party(const Txn& txn, const std::string& id, const char* role) {
+  auto p = find_party(txn, id);
+  if (!p) fail(2, std::string(role) + " party " + quoted(id) + " is not registered (see 'fundtrail party list')");
+  return *p;
+}
+
+std::optional<Grant> active_grant(const Txn& txn, const std::string& party, const PublicKey& key) {
+  std::string k = grant_key(party, key);
+  auto v = txn.get(txn.dbs().grants, k);
+  if (!v) return std::nullopt;
+  Grant g = decode_grant(k, *v);
+  if (g.revoked) return std::nullopt;
+  return g;
+}
+
+std::string short_key(const PublicKey& k) { return base64(std::span<const uint8_t>(k.data(), k.size())).substr(0, 12) + "…"; }
+
+// Every signer acts for `party`: officers and approvers, at least one officer.
+// Returns false (without throwing) when `soft`, so callers can try another party.
+bool signers_act_for(const Txn& txn, const std::string& party, SigList sigs, bool soft) {
+  bool officer = false;
+  for (auto s : sigs) {
+    auto g = active_grant(txn, party, key_of(s.getPublicKey()));
+    if (!g || (g->role != schema::Role::OFFICER && g->role != schema::Role::APPROVER)) {
+      if (soft) return false;
+      fail(1, "key " + short_key(key_of(s.getPublicKey())) + " holds no valid officer or approver grant for " +
+                  quoted(party) + " (granted keys: 'fundtrail party show " + party + "')");
+    }
+    officer |= g->role == schema::Role::OFFICER;
+  }
+  if (!officer) {
+    if (soft) return false;
+    fail(1, "an approver only co-signs: at least one signature must be an officer's of " + quoted(party));
+  }
+  return true;
+}
+
+bool signers_are_admins(const Txn& txn, SigList sigs, bool soft) {
+  for (auto s : sigs) {
+    auto g = active_grant(txn, "ledger", key_of(s.getPublicKey()));
+    if (!g || g->role != schema::Role::ADMINISTRATOR) {
+      if (soft) return false;
+      fail(1, "key " + short_key(key_of(s.getPublicKey())) +
+                  " is not a valid administrator key of this ledger: parties, keys and statuses need an administrator");
+    }
+  }
+  return true;
+}
+
+void signers_act_for_or_admin(const Txn& txn, const std::string& party, SigList sigs) {
+  if (signers_act_for(txn, party, sigs, true) || signers_are_admins(txn, sigs, true)) return;
+  fail(1, "signers must all hold officer/approver keys of " + quoted(party) + " (one an officer) or all be administrators");
+}
+
+void put_party(Txn& txn, const PartyState& p) { txn.put(txn.dbs().parties, p.id, encode_party(p)); }
+
+void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta) {
+  PartyState p = need_party(txn, id, "");
+  int64_t next;
+  if (!add_money(p.balance, delta, next)) fail(4, "balance of " + quoted(id) + " would overflow");
+  bool limited = p.kind == schema::PartyKind::POOL || p.budget_limited;
+  if (limited && next < 0)
+    fail(4, std::string(p.kind == schema::PartyKind::POOL ? "pool " : "budget-limited party ") + quoted(id) +
+                " would go below zero: it holds " + format_money(p.balance, facts.exponent) + " and this moves " +
+                format_money(-delta, facts.exponent) + " out");
+  p.balance = next;
+  put_party(txn, p);
+}
+
+void check_amount(int64_t amount, capnp::Text::Reader currency, const LedgerFacts& facts) {
+  if (amount <= 0) fail(3, "amount must be positive");
+  if (str(currency) != facts.currency)
+    fail(3, "currency " + quoted(str(currency)) + " is not this ledger's currency " + quoted(facts.currency));
+}
+
+// ---- per-kind checks ------------------------------------------------------
+
+void party_registered(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+  signers_are_admins(txn, sigs, false);
+  auto p = body.getPartyRegistered();
+  std::string id = str(p.getId());
+  check_slug(id, "party id");
+  check_text(p.getName(), kNameLimit, "name", false);
+  if (id == "ledger" || find_party(txn, id)) fail(2, "party id " + quoted(id) + " is already registered");
+  auto optional_party = [&](capnp::Text::Reader t, const char* what) {
+    if (t.size()) need_party(txn, str(t), what);
+  };
+  optional_party(p.getControlledBy(), "controlled-by");
+  optional_party(p.getParent(), "parent");
+  bool collaborative = p.getKind() == schema::PartyKind::COLLABORATIVE;
+  if (p.getMembers().size() && !collaborative) fail(2, "only a collaborative has members");
+  std::set<std::string> members;
+  for (auto m : p.getMembers()) {
+    need_party(txn, str(m), "member");
+    if (!members.insert(str(m)).second) fail(2, "member " + quoted(str(m)) + " named twice");
+  }
+  bool pool = p.getKind() == schema::PartyKind::POOL;
+  auto terms = p.getPoolTerms();
+  bool has_terms = p.hasPoolTerms() &&
+                   (terms.getLegalBasis().size() || terms.getHost().size() || terms.getShares().size() || terms.getPlaceCode().size());
+  if (has_terms && !pool) fail(2, "only a pool has pool terms (legal basis, host, shares, place)");
+  if (has_terms) {
+    check_text(terms.getLegalBasis(), kSubjectLimit, "legal basis", true);
+    check_text(terms.getPlaceCode(), kIdLimit, "place code", true);
+    optional_party(terms.getHost(), "host");
+    uint32_t total = 0;
+    std::set<std::string> sharers;
+    for (auto s : terms.getShares()) {
+      need_party(txn, str(s.getParty()), "share");
+      if (!sharers.insert(str(s.getParty())).second) fail(2, "share party " + quoted(str(s.getParty())) + " named twice");
+      if (s.getBasisPoints() < 1 || s.getBasisPoints() > 10000) fail(2, "a share must be between 0.01% and 100%");
+      total += s.getBasisPoints();
+    }
+    if (total > 10000) fail(2, "agreed shares add up to more than 100%");
+  }
+  std::set<std::string> seen;
+  for (auto o : p.getOrgIds()) {
+    check_text(o, kIdLimit, "org id", false);
+    std::string lower = ascii_lower(str(o));
+    if (!seen.insert(lower).second) fail(2, "org id " + quoted(str(o)) + " given twice");
+    if (auto owner = txn.get(txn.dbs().orgids, lower))
+      fail(2, "org id " + quoted(str(o)) + " already belongs to party " + quoted(std::string(*owner)));
+  }
+  for (auto& lower : seen) txn.put(txn.dbs().orgids, lower, id);
+  PartyState state;
+  state.id = id;
+  state.kind = p.getKind();
+  state.budget_limited = p.getBudgetLimited();
+  state.registered_at = seq;
+  put_party(txn, state);
+}
+
+void key_granted(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+  signers_are_admins(txn, sigs, false);
+  auto g = body.getKeyGranted();
+  std::string party = str(g.getParty());
+  need_party(txn, party, "");
+  if (g.getPublicKey().size() != 32) fail(2, "a public key is 32 bytes");
+  PublicKey key = key_of(g.getPublicKey());
+  if (active_grant(txn, party, key)) fail(2, "key " + short_key(key) + " is already granted to " + quoted(party));
+  bool admin = g.getRole() == schema::Role::ADMINISTRATOR;
+  if (admin && party != "ledger") fail(2, "the administrator role acts for the ledger itself: grant it to party 'ledger'");
+  if (party == "ledger" && !admin && g.getRole() != schema::Role::AUDITOR)
+    fail(2, "party 'ledger' takes only administrator or auditor keys");
+  Grant grant{party, key, g.getRole(), seq, false};
+  std::string v(1, static_cast<char>(grant.role));
+  v += be64(seq);
+  v += '\0';
+  txn.put(txn.dbs().grants, grant_key(party, key), v);
+}
+
+size_t active_admins(const Txn& txn) {
+  MDB_cursor* cur;
+  mdb_cursor_open(txn.raw(), txn.dbs().grants, &cur);
+  std::string prefix = std::string("ledger") + '\0';
+  MDB_val k{prefix.size(), prefix.data()}, v;
+  size_t count = 0;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (key.substr(0, prefix.size()) != prefix) break;
+    Grant g = decode_grant(key, std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+    count += !g.revoked && g.role == schema::Role::ADMINISTRATOR;
+  }
+  mdb_cursor_close(cur);
+  return count;
+}
+
+void key_revoked(Txn& txn, Entry::Body::Reader body, SigList sigs) {
+  signers_are_admins(txn, sigs, false);
+  auto r = body.getKeyRevoked();
+  std::string party = str(r.getParty());
+  if (r.getPublicKey().size() != 32) fail(2, "a public key is 32 bytes");
+  PublicKey key = key_of(r.getPublicKey());
+  auto g = active_grant(txn, party, key);
+  if (!g) fail(2, "key " + short_key(key) + " holds no active grant for " + quoted(party));
+  if (g->role == schema::Role::ADMINISTRATOR && active_admins(txn) <= 1)
+    fail(2, "this is the ledger's last administrator key: grant another before revoking it");
+  std::string k = grant_key(party, key);
+  std::string v(*txn.get(txn.dbs().grants, k));
+  v[9] = 1;
+  txn.put(txn.dbs().grants, k, v);
+}
+
+void contribution(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+  auto c = body.getContribution();
+  std::string from = str(c.getFrom()), to = str(c.getTo());
+  check_text(c.getReference(), kSubjectLimit, "reference", true);
+  check_date(c.getValueDate(), "value date", true);
+  PartyState payer = need_party(txn, from, "contributing");
+  PartyState pool = need_party(txn, to, "receiving");
+  if (pool.kind != schema::PartyKind::POOL) fail(2, "contributions go into pools; " + quoted(to) + " is not a pool");
+  if (payer.kind == schema::PartyKind::POOL) fail(2, "a pool cannot contribute to a pool; pay it instead");
+  if (from == to) fail(2, "a party cannot contribute to itself");
+  check_amount(c.getAmount(), c.getCurrency(), facts);
+  signers_act_for(txn, from, sigs, false);
+  move_money(txn, facts, from, -c.getAmount());
+  move_money(txn, facts, to, c.getAmount());
+}
+
+bool is_money(Entry::Body::Reader body) {
+  return body.which() == Entry::Body::CONTRIBUTION || body.which() == Entry::Body::PAYMENT;
+}
+
+std::optional<Record> read_record(const Txn& txn, uint64_t seq) {
+  auto v = txn.get(txn.dbs().entries, be64(seq));
+  if (!v) return std::nullopt;
+  return Record(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v->data()), v->size()));
+}
+
+void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+  auto p = body.getPayment();
+  std::string from = str(p.getFrom()), to = str(p.getTo());
+  check_text(p.getMilestone(), kMilestoneLimit, "milestone", true);
+  check_text(p.getGroup(), kMilestoneLimit, "group", true);
+  check_text(p.getMemo(), kMemoLimit, "memo", true);
+  for (auto c : p.getClaimIds()) check_text(c, kIdLimit, "claim id", false);
+  check_date(p.getValueDate(), "value date", true);
+  if (p.getContractSeq() != 0) fail(2, "payments under contracts are not supported yet");
+  need_party(txn, from, "paying");
+  PartyState payee = need_party(txn, to, "receiving");
+  if (from == to) fail(2, "a party cannot pay itself");
+  if (payee.kind == schema::PartyKind::POOL) fail(2, quoted(to) + " is a pool: money goes into a pool by 'contribute'");
+  if (from == "ledger" || to == "ledger") fail(2, "party 'ledger' neither pays nor receives money");
+  if (p.getFundedBy().isEntry()) {
+    uint64_t src = p.getFundedBy().getEntry();
+    auto rec = src < seq ? read_record(txn, src) : std::nullopt;
+    if (!rec || !is_money(rec->entry().getBody()))
+      fail(2, "funded-by seq " + std::to_string(src) + " is not an earlier contribution or payment");
+  }
+  check_amount(p.getAmount(), p.getCurrency(), facts);
+  signers_act_for(txn, from, sigs, false);
+  if (p.getAmount() >= facts.dual_control_threshold && sigs.size() < 2)
+    fail(5, "a payment of " + format_money(p.getAmount(), facts.exponent) + " is at or above the dual-control threshold " +
+                format_money(facts.dual_control_threshold, facts.exponent) + ": it needs a second key of " + quoted(from) +
+                " (pay ... --key OFFICER_KEY --key SECOND_KEY)");
+  move_money(txn, facts, from, -p.getAmount());
+  move_money(txn, facts, to, p.getAmount());
+}
+
+void responsibility_assigned(Txn& txn, Entry::Body::Reader body, SigList sigs) {
+  auto r = body.getResponsibilityAssigned();
+  std::string accountable = str(r.getAccountable());
+  need_party(txn, accountable, "accountable");
+  if (r.getResponsible().size() == 0) fail(2, "at least one responsible party is needed");
+  std::set<std::string> seen;
+  for (auto t : r.getResponsible()) {
+    need_party(txn, str(t), "responsible");
+    if (!seen.insert(str(t)).second) fail(2, "responsible party " + quoted(str(t)) + " named twice");
+  }
+  check_text(r.getSubject(), kSubjectLimit, "subject", false);
+  check_text(r.getContractRef(), kSubjectLimit, "contract reference", true);
+  check_date(r.getStartDate(), "start date", false);
+  check_date(r.getEndDate(), "end date", false);
+  if (r.getStartDate() && r.getEndDate() && r.getStartDate() > r.getEndDate()) fail(2, "the assignment ends before it starts");
+  signers_act_for_or_admin(txn, accountable, sigs);
+}
+
+void responsibility_ended(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+  auto e = body.getResponsibilityEnded();
+  check_text(e.getReason(), kMemoLimit, "reason", true);
+  uint64_t target = e.getAssignmentSeq();
+  auto rec = target < seq ? read_record(txn, target) : std::nullopt;
+  if (!rec || rec->entry().getBody().which() != Entry::Body::RESPONSIBILITY_ASSIGNED)
+    fail(2, "seq " + std::to_string(target) + " is not a responsibility assignment");
+  if (txn.get(txn.dbs().ended, be64(target))) fail(2, "assignment " + std::to_string(target) + " has already ended");
+  signers_act_for_or_admin(txn, str(rec->entry().getBody().getResponsibilityAssigned().getAccountable()), sigs);
+  txn.put(txn.dbs().ended, be64(target), be64(seq));
+}
+
+void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+  auto r = body.getReversal();
+  check_text(r.getReason(), kMemoLimit, "reason", false);
+  uint64_t target = r.getTargetSeq();
+  auto rec = target < seq ? read_record(txn, target) : std::nullopt;
+  if (!rec) fail(7, "seq " + std::to_string(target) + " does not exist");
+  auto tbody = rec->entry().getBody();
+  if (!is_money(tbody)) fail(7, "seq " + std::to_string(target) + " is not a contribution or payment (a reversal cannot be reversed)");
+  if (auto by = txn.get(txn.dbs().reversed, be64(target)))
+    fail(7, "seq " + std::to_string(target) + " was already reversed by seq " + std::to_string(read_be64(*by)));
+  std::string actor = tbody.which() == Entry::Body::PAYMENT ? str(tbody.getPayment().getFrom()) : str(tbody.getContribution().getFrom());
+  signers_act_for(txn, actor, sigs, false);
+  // The original recipient pays the amount back; rule 4 applies to it as to any payment.
+  for (auto& e : money_effects(rec->entry())) move_money(txn, facts, e.party, -e.delta);
+  txn.put(txn.dbs().reversed, be64(target), be64(seq));
+}
+
+}  // namespace
+
+// ---- public ---------------------------------------------------------------
+
+std::string encode_party(const PartyState& p) {
+  std::string v(1, static_cast<char>(p.kind));
+  v += static_cast<char>(p.budget_limited ? 1 : 0);
+  v += be64(static_cast<uint64_t>(p.balance));
+  v += be64(p.registered_at);
+  return v;
+}
+
+PartyState decode_party(const std::string& id, std::string_view v) {
+  if (v.size() != 18) unusable("party index entry for '" + id + "' is malformed; the ledger's indexes are damaged");
+  PartyState p;
+  p.id = id;
+  p.kind = static_cast<schema::PartyKind>(static_cast<uint8_t>(v[0]));
+  p.budget_limited = v[1] != 0;
+  p.balance = static_cast<int64_t>(read_be64(v.substr(2, 8)));
+  p.registered_at = read_be64(v.substr(10, 8));
+  return p;
+}
+
+std::string grant_key(const std::string& party, const PublicKey& key) {
+  std::string k = party;
+  k += '\0';
+  k.append(reinterpret_cast<const char*>(key.data()), key.size());
+  return k;
+}
+
+Grant decode_grant(std::string_view k, std::string_view v) {
+  if (v.size() != 10 || k.size() < 33) unusable("key grant index is malformed; the ledger's indexes are damaged");
+  Grant g;
+  g.party = std::string(k.substr(0, k.size() - 33));
+  std::memcpy(g.key.data(), k.data() + k.size() - 32, 32);
+  g.role = static_cast<schema::Role>(static_cast<uint8_t>(v[0]));
+  g.granted_at = read_be64(v.substr(1, 8));
+  g.revoked = v[9] != 0;
+  return g;
+}
+
+void check_signatures(std::span<const uint8_t> entry, SigList sigs) {
+  if (sigs.size() == 0) fail(1, "the record carries no signature");
+  for (unsigned i = 0; i < sigs.size(); ++i) {
+    auto s = sigs[i];
+    if (s.getPublicKey().size() != 32 || s.getEd25519().size() != 64)
+      fail(1, "signature " + std::to_string(i) + " has a malformed key or signature length");
+    if (i > 0) {
+      auto prev = sigs[i - 1].getPublicKey();
+      if (std::memcmp(prev.begin(), s.getPublicKey().begin(), 32) >= 0)
+        fail(1, "signatures must be sorted by public key with no key twice");
+    }
+    if (crypto_sign_verify_detached(s.getEd25519().begin(), entry.data(), entry.size(), s.getPublicKey().begin()) != 0)
+      fail(1, "signature by key " + short_key(key_of(s.getPublicKey())) + " does not verify over the entry");
+  }
+}
+
+LedgerFacts apply_genesis(Txn& txn, Entry::Reader entry, SigList sigs) {
+  auto body = entry.getBody();
+  if (body.which() != Entry::Body::GENESIS) fail(2, "record 0 must be genesis");
+  auto g = body.getGenesis();
+  if (g.getFormatVersion() != kFormatVersion)
+    unusable("genesis has format version " + std::to_string(g.getFormatVersion()) + "; this fundtrail reads version " +
+             std::to_string(kFormatVersion));
+  LedgerFacts facts;
+  facts.origin = str(g.getOrigin());
+  facts.currency = str(g.getCurrency());
+  facts.exponent = currency_exponent(facts.currency);
+  facts.dual_control_threshold = g.getDualControlThreshold();
+  if (facts.origin.empty() || facts.origin != str(entry.getOrigin())) fail(8, "genesis origin must be set and match the entry's origin");
+  check_text(g.getOrigin(), kSubjectLimit, "origin", false);
+  if (facts.origin.find_first_of(" +\n") != std::string::npos) fail(2, "the origin names a signed-note key: no spaces, '+' or newlines");
+  if (facts.exponent < 0) fail(3, "unknown ISO 4217 currency " + quoted(facts.currency));
+  if (facts.dual_control_threshold <= 0) fail(5, "the dual-control threshold must be positive");
+  if (g.getLogPublicKey().size() != 32) fail(2, "the log public key is 32 bytes");
+  facts.log_key = key_of(g.getLogPublicKey());
+  if (g.getAdminKeys().size() == 0) fail(2, "genesis names no administrator key");
+  std::set<PublicKey> admins;
+  for (auto k : g.getAdminKeys()) {
+    if (k.size() != 32) fail(2, "an administrator key is 32 bytes");
+    if (!admins.insert(key_of(k)).second) fail(2, "administrator key given twice");
+  }
+  for (auto s : sigs)
+    if (!admins.count(key_of(s.getPublicKey()))) fail(1, "genesis is signed by a key that is not one of its administrators");
+  PartyState ledger;
+  ledger.id = "ledger";
+  ledger.kind = schema::PartyKind::OFFICE;
+  put_party(txn, ledger);
+  for (auto& k : admins) {
+    std::string v(1, static_cast<char>(schema::Role::ADMINISTRATOR));
+    v += be64(0);
+    v += '\0';
+    txn.put(txn.dbs().grants, grant_key("ledger", k), v);
+  }
+  return facts;
+}
+
+void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Reader entry, SigList sigs) {
+  auto body = entry.getBody();
+  switch (body.which()) {
+    case Entry::Body::GENESIS: fail(2, "only record 0 is genesis");
+    case Entry::Body::PARTY_REGISTERED: return party_registered(txn, seq, body, sigs);
+    case Entry::Body::KEY_GRANTED: return key_granted(txn, seq, body, sigs);
+    case Entry::Body::KEY_REVOKED: return key_revoked(txn, body, sigs);
+    case Entry::Body::CONTRIBUTION: return contribution(txn, facts, seq, body, sigs);
+    case Entry::Body::PAYMENT: return payment(txn, facts, seq, body, sigs);
+    case Entry::Body::RESPONSIBILITY_ASSIGNED: return responsibility_assigned(txn, body, sigs);
+    case Entry::Body::RESPONSIBILITY_ENDED: return responsibility_ended(txn, seq, body, sigs);
+    case Entry::Body::REVERSAL: return reversal(txn, facts, seq, body, sigs);
+    case Entry::Body::PARTY_STATUS_CHANGED:
+    case Entry::Body::CONTRACT_AGREED:
+    case Entry::Body::CONTRACT_VARIED:
+    case Entry::Body::CONTRACT_ENDED: fail(2, "contract and party-status records are not supported yet");
+  }
+  unusable("record " + std::to_string(seq) + " has a body kind this fundtrail does not know");
+}
+
+std::vector<MoneyEffect> money_effects(Entry::Reader entry) {
+  auto body = entry.getBody();
+  if (body.which() == Entry::Body::CONTRIBUTION) {
+    auto c = body.getContribution();
+    return {{str(c.getFrom()), -c.getAmount()}, {str(c.getTo()), c.getAmount()}};
+  }
+  if (body.which() == Entry::Body::PAYMENT) {
+    auto p = body.getPayment();
+    return {{str(p.getFrom()), -p.getAmount()}, {str(p.getTo()), p.getAmount()}};
+  }
+  return {};
+}
+
+}  // namespace fundtrail

@@ -1,0 +1,151 @@
+#include "ledger/store.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "ledger/error.h"
+
+namespace fundtrail {
+
+std::string be64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) s[i] = static_cast<char>(v & 0xff);
+  return s;
+}
+
+uint64_t read_be64(std::string_view s) {
+  if (s.size() != 8) unusable("ledger index holds a malformed 8-byte integer");
+  uint64_t v = 0;
+  for (unsigned char c : s) v = (v << 8) | c;
+  return v;
+}
+
+void lmdb_fail(int rc, const std::string& doing, const std::string& dir) {
+  std::string hint;
+  if (rc == ENOSPC) hint = " (the disk is full: free space and try again; nothing was written)";
+  if (rc == EACCES || rc == EROFS) hint = " (the ledger directory is read-only for this user)";
+  if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) hint = " (this is not a fundtrail ledger)";
+  if (rc == ENOENT) hint = " (no such ledger directory; create one with 'fundtrail init')";
+  unusable("ledger '" + dir + "': " + doing + " failed: " + mdb_strerror(rc) + hint);
+}
+
+namespace {
+constexpr size_t kInitialMap = size_t(64) << 20;
+}
+
+Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_only), dir_(dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    unusable("ledger '" + dir + "' does not exist or is not a directory; create one with 'fundtrail init " + dir + "'");
+  if (!create) {
+    std::string data = dir + "/data.mdb";
+    if (::stat(data.c_str(), &st) != 0) unusable("'" + dir + "' is not a fundtrail ledger (it has no data.mdb)");
+  }
+  int rc = mdb_env_create(&env_);
+  if (rc) lmdb_fail(rc, "creating the environment", dir);
+  mdb_env_set_maxdbs(env_, 16);
+  size_t map = kInitialMap;
+  if (::stat((dir + "/data.mdb").c_str(), &st) == 0 && size_t(st.st_size) * 2 > map) map = size_t(st.st_size) * 2;
+  mdb_env_set_mapsize(env_, map);
+  // MDB_NOTLS: read transactions may be used from worker threads.
+  unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0);
+  rc = mdb_env_open(env_, dir.c_str(), flags, 0644);
+  if (rc == EACCES && read_only) rc = mdb_env_open(env_, dir.c_str(), flags | MDB_NOLOCK, 0644);
+  if (rc) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    lmdb_fail(rc, "opening", dir);
+  }
+  MDB_txn* txn;
+  rc = mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &txn);
+  if (rc) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    lmdb_fail(rc, "starting a transaction", dir);
+  }
+  auto open_db = [&](const char* name, MDB_dbi& dbi) {
+    int r = mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, &dbi);
+    if (r) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env_);
+      env_ = nullptr;
+      if (r == MDB_NOTFOUND) unusable("'" + dir + "' is not a fundtrail ledger (no '" + name + "' database)");
+      lmdb_fail(r, std::string("opening database ") + name, dir);
+    }
+  };
+  open_db("entries", dbs_.entries);
+  open_db("tree", dbs_.tree);
+  open_db("meta", dbs_.meta);
+  open_db("checkpoints", dbs_.checkpoints);
+  open_db("idem", dbs_.idem);
+  open_db("parties", dbs_.parties);
+  open_db("orgids", dbs_.orgids);
+  open_db("grants", dbs_.grants);
+  open_db("reversed", dbs_.reversed);
+  open_db("ended", dbs_.ended);
+  rc = mdb_txn_commit(txn);
+  if (rc) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    lmdb_fail(rc, "opening databases", dir);
+  }
+}
+
+Env::~Env() {
+  if (env_) mdb_env_close(env_);
+}
+
+void Env::grow() {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  int rc = mdb_env_set_mapsize(env_, info.me_mapsize * 2);
+  if (rc) lmdb_fail(rc, "growing the map", dir_);
+}
+
+Txn::Txn(const Env& env, bool write) : env_(env) {
+  for (int attempt = 0;; ++attempt) {
+    int rc = mdb_txn_begin(env.get(), nullptr, write ? 0 : MDB_RDONLY, &txn_);
+    if (rc == MDB_MAP_RESIZED && attempt < 3) {  // another process grew the map
+      mdb_env_set_mapsize(env.get(), 0);
+      continue;
+    }
+    if (rc) lmdb_fail(rc, write ? "starting a write transaction" : "starting a read transaction", env.dir());
+    return;
+  }
+}
+
+Txn::~Txn() {
+  if (txn_) mdb_txn_abort(txn_);
+}
+
+std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) const {
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+  int rc = mdb_get(txn_, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  if (rc) lmdb_fail(rc, "reading", env_.dir());
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v{value.size(), const_cast<char*>(value.data())};
+  int rc = mdb_put(txn_, dbi, &k, &v, flags);
+  if (rc == MDB_MAP_FULL) throw MapFull{};
+  if (rc) lmdb_fail(rc, "writing", env_.dir());
+}
+
+void Txn::del(MDB_dbi dbi, std::string_view key) {
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  int rc = mdb_del(txn_, dbi, &k, nullptr);
+  if (rc && rc != MDB_NOTFOUND) lmdb_fail(rc, "deleting", env_.dir());
+}
+
+void Txn::commit() {
+  int rc = mdb_txn_commit(txn_);
+  txn_ = nullptr;
+  if (rc == MDB_MAP_FULL) throw MapFull{};
+  if (rc) lmdb_fail(rc, "committing", env_.dir());
+}
+
+}  // namespace fundtrail

@@ -1,0 +1,73 @@
+// LMDB storage (internal to ledger/): one environment per ledger directory,
+// the named databases of DESIGN.md "Storage", and a thin transaction wrapper.
+#pragma once
+#include <lmdb.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fundtrail {
+
+// Big-endian 8-byte keys sort numerically in LMDB.
+std::string be64(uint64_t v);
+uint64_t read_be64(std::string_view s);
+
+struct Dbs {
+  MDB_dbi entries = 0;      // seq -> leaf bytes (firm layout)
+  MDB_dbi tree = 0;         // level(1) || index(8) -> 32-byte subtree hash
+  MDB_dbi meta = 0;         // "format", "origin", "size", "head", "recorded_at"
+  MDB_dbi checkpoints = 0;  // size -> signed note text (with cosignatures)
+  MDB_dbi idem = 0;         // idempotency key -> seq(8) || body hash(32)
+  MDB_dbi parties = 0;      // id -> PartyState
+  MDB_dbi orgids = 0;       // lower-cased org id -> party id
+  MDB_dbi grants = 0;       // party || 0x00 || key(32) -> Grant
+  MDB_dbi reversed = 0;     // money seq -> reversal seq
+  MDB_dbi ended = 0;        // assignment seq -> ending seq
+};
+
+class Env {
+ public:
+  Env(const std::string& dir, bool read_only, bool create);
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+  MDB_env* get() const { return env_; }
+  const Dbs& dbs() const { return dbs_; }
+  bool read_only() const { return read_only_; }
+  const std::string& dir() const { return dir_; }
+  void grow();  // doubles the map; no transaction of ours may be open
+
+ private:
+  MDB_env* env_ = nullptr;
+  Dbs dbs_;
+  bool read_only_;
+  std::string dir_;
+};
+
+class Txn {
+ public:
+  Txn(const Env& env, bool write);
+  ~Txn();
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const;
+  void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+  void del(MDB_dbi dbi, std::string_view key);
+  void commit();
+  MDB_txn* raw() const { return txn_; }
+  const Dbs& dbs() const { return env_.dbs(); }
+
+ private:
+  const Env& env_;
+  MDB_txn* txn_ = nullptr;
+};
+
+// Thrown by Txn::put when the map is full; the caller aborts, grows, retries.
+struct MapFull {};
+
+// Raises Error(unusable) describing an LMDB failure (disk full, read-only...).
+[[noreturn]] void lmdb_fail(int rc, const std::string& doing, const std::string& dir);
+
+}  // namespace fundtrail
