@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <stdexcept>
 
 namespace fundtrail {
 
@@ -18,6 +17,8 @@ constexpr uint8_t kNodePrefix = 0x01;
 
 }  // namespace
 
+// No sodium_init() here: libsodium's SHA-256, base64 and hex have a single
+// implementation and no global state, so they are safe before it.
 Hash sha256(std::span<const uint8_t> data) {
   Hash out;
   crypto_hash_sha256(out.data(), data.data(), data.size());

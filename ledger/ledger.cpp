@@ -76,6 +76,19 @@ Hash write_leaf(Txn& txn, Head& head, std::span<const uint8_t> leaf) {
   return lh;
 }
 
+// A request's Entry must be canonical (docs/rules.md "Records and limits");
+// like every refusal, this one names its rule.
+EntryView request_view(const SignedRequest& req) {
+  try {
+    return EntryView(req.entry);
+  } catch (const Error& e) {
+    if (e.kind != ErrorKind::refused) throw;
+    refuse(std::string("rule 2: ") + e.what());
+  }
+}
+
+std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
 std::string idem_value(uint64_t seq, const Hash& body) {
   return be64(seq) + std::string(reinterpret_cast<const char*>(body.data()), body.size());
 }
@@ -90,10 +103,10 @@ struct Ledger::Impl {
   // Validates and writes one request inside `txn`. `verified`: signatures
   // already checked on a worker thread.
   Appended append_in(Txn& txn, Head& head, const SignedRequest& req, bool verified) {
-    EntryView view(req.entry);
+    EntryView view = request_view(req);
     auto entry = view.entry();
-    if (std::string(entry.getOrigin().cStr()) != facts.origin)
-      refuse("rule 8: the entry was signed for ledger '" + std::string(entry.getOrigin().cStr()) + "', not '" + facts.origin + "'");
+    if (text_of(entry.getOrigin()) != facts.origin)
+      refuse("rule 8: the entry was signed for ledger '" + text_of(entry.getOrigin()) + "', not '" + facts.origin + "'");
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
     check_text(entry.getIdempotencyKey(), kIdempotencyLimit, "idempotency key", false);
     Hash body = request_body_hash(entry);
@@ -144,27 +157,43 @@ Ledger::Ledger(Ledger&&) noexcept = default;
 
 Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
   struct stat st;
-  if (::stat(dir.c_str(), &st) != 0 && ::mkdir(dir.c_str(), 0755) != 0)
-    unusable("cannot create ledger directory '" + dir + "': " + std::strerror(errno));
+  bool made_dir = false;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (::mkdir(dir.c_str(), 0755) != 0) unusable("cannot create ledger directory '" + dir + "': " + std::strerror(errno));
+    made_dir = true;
+  }
   if (::stat((dir + "/data.mdb").c_str(), &st) == 0) unusable("'" + dir + "' already holds a ledger; nothing was changed");
   auto impl = std::make_unique<Impl>();
-  impl->env = std::make_unique<Env>(dir, false, true);
-  impl->with_write([&](Txn& txn) {
-    EntryView view(genesis.entry);
-    Bytes leaf = build_leaf(0, Hash{}, std::max(now_ms(), view.entry().getCreatedAt()), genesis);
-    Record rec(leaf);
-    check_signatures(genesis.entry, rec.leaf().getSignatures());
-    impl->facts = apply_genesis(txn, view.entry(), rec.leaf().getSignatures());
-    check_text(view.entry().getIdempotencyKey(), kIdempotencyLimit, "idempotency key", false);
-    std::string key(view.entry().getIdempotencyKey().cStr());
-    txn.put(txn.dbs().idem, key, idem_value(0, request_body_hash(view.entry())));
-    txn.put(txn.dbs().meta, "format", std::to_string(kFormatVersion));
-    Head head;
-    head.recorded_at = rec.leaf().getRecordedAt();
-    write_leaf(txn, head, leaf);
-    write_head(txn, head);
-    return 0;
-  });
+  try {
+    impl->env = std::make_unique<Env>(dir, false, true);
+    impl->with_write([&](Txn& txn) {
+      EntryView view = request_view(genesis);
+      int64_t recorded_at = now_ms();  // the ledger's clock, not the signer's
+      if (view.entry().getCreatedAt() > recorded_at + 300000)
+        refuse("rule 8: the genesis createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
+      Bytes leaf = build_leaf(0, Hash{}, recorded_at, genesis);
+      Record rec(leaf);
+      check_signatures(genesis.entry, rec.leaf().getSignatures());
+      impl->facts = apply_genesis(txn, view.entry(), rec.leaf().getSignatures());
+      check_text(view.entry().getIdempotencyKey(), kIdempotencyLimit, "idempotency key", false);
+      std::string key = text_of(view.entry().getIdempotencyKey());
+      txn.put(txn.dbs().idem, key, idem_value(0, request_body_hash(view.entry())));
+      txn.put(txn.dbs().meta, "format", std::to_string(kFormatVersion));
+      Head head;
+      head.recorded_at = rec.leaf().getRecordedAt();
+      write_leaf(txn, head, leaf);
+      write_head(txn, head);
+      return 0;
+    });
+  } catch (...) {
+    // A refused genesis leaves no half-made ledger behind: the directory stays
+    // free for a corrected `init`.
+    impl.reset();
+    ::unlink((dir + "/data.mdb").c_str());
+    ::unlink((dir + "/lock.mdb").c_str());
+    if (made_dir) ::rmdir(dir.c_str());
+    throw;
+  }
   return Ledger(std::move(impl));
 }
 
@@ -182,8 +211,8 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
   if (!genesis || head.size == 0) unusable("ledger '" + dir + "' has no genesis record");
   Record rec(as_span(*genesis));
   auto g = rec.entry().getBody().getGenesis();
-  impl->facts.origin = g.getOrigin().cStr();
-  impl->facts.currency = g.getCurrency().cStr();
+  impl->facts.origin = text_of(g.getOrigin());
+  impl->facts.currency = text_of(g.getCurrency());
   impl->facts.exponent = currency_exponent(impl->facts.currency);
   impl->facts.dual_control_threshold = g.getDualControlThreshold();
   std::memcpy(impl->facts.log_key.data(), g.getLogPublicKey().begin(), 32);
@@ -212,6 +241,7 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
   auto worker = [&] {
     for (size_t i; (i = next++) < requests.size();) {
       try {
+        request_view(requests[i]);
         Bytes leaf = build_leaf(0, Hash{}, 0, requests[i]);
         Record rec(leaf);
         check_signatures(requests[i].entry, rec.leaf().getSignatures());
@@ -338,6 +368,7 @@ std::vector<Grant> Ledger::grants() const {
 }
 
 std::optional<uint64_t> Ledger::find_idempotency_key(const std::string& key) const {
+  if (key.empty() || key.size() > kIdempotencyLimit) return std::nullopt;  // never stored (and not an LMDB key)
   Txn txn(*impl_->env, false);
   auto v = txn.get(txn.dbs().idem, key);
   if (!v) return std::nullopt;

@@ -411,6 +411,8 @@ bool note_signed_by(std::string_view note, const VerifierKey& key, std::string& 
     why = "note has no signature by " + key.name + "+" + key_id_hex(key.id);
     return false;
   }
+  // Every line by this key must verify: signed-note says a failing signature
+  // by a known key should discredit the whole note, not be skipped.
   for (const auto& s : mine) {
     if (s.blob.size() != kEd25519SigLen || !ed25519_verify(body, s.blob, key.key)) {
       why = "signature by " + key.name + " does not verify";

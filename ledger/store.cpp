@@ -52,7 +52,17 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
   // MDB_NOTLS: read transactions may be used from worker threads.
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0);
   rc = mdb_env_open(env_, dir.c_str(), flags, 0644);
-  if (rc == EACCES && read_only) rc = mdb_env_open(env_, dir.c_str(), flags | MDB_NOLOCK, 0644);
+  if (rc == EACCES && read_only) {
+    // A read-only directory (no writable lock file): read without the lock
+    // file. LMDB requires a fresh handle after a failed mdb_env_open.
+    mdb_env_close(env_);
+    env_ = nullptr;
+    rc = mdb_env_create(&env_);
+    if (rc) lmdb_fail(rc, "creating the environment", dir);
+    mdb_env_set_maxdbs(env_, 16);
+    mdb_env_set_mapsize(env_, map);
+    rc = mdb_env_open(env_, dir.c_str(), flags | MDB_NOLOCK, 0644);
+  }
   if (rc) {
     mdb_env_close(env_);
     env_ = nullptr;

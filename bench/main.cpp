@@ -1,0 +1,175 @@
+// fundtrail-bench: builds a synthetic ledger and prints, as its last line,
+// one JSON object of figures beside the raw rates of their limiting
+// primitives measured in the same run (DESIGN.md "Benchmark output").
+#include <sodium.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "bench/primitives.h"
+#include "bench/synthetic.h"
+#include "ledger/keys.h"
+#include "ledger/ledger.h"
+#ifdef FUNDTRAIL_HAVE_MAP
+#include "accountability/map.h"
+#endif
+
+using namespace fundtrail;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+struct ProcessResult {
+  int status = -1;
+  double seconds = 0;
+  double peak_anon_mib = 0;   // the process's own allocations
+  double peak_total_mib = 0;  // VmHWM: mapped file pages included
+};
+
+double status_kib(pid_t pid, const char* field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(std::strlen(field)));
+  return 0;
+}
+
+// Runs argv with output discarded, polling its memory every 5 ms.
+ProcessResult run(const std::vector<std::string>& argv) {
+  auto start = Clock::now();
+  pid_t pid = fork();
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  ProcessResult r;
+  for (;;) {
+    int status;
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      break;
+    }
+    r.peak_anon_mib = std::max(r.peak_anon_mib, status_kib(pid, "RssAnon:") / 1024);
+    r.peak_total_mib = std::max(r.peak_total_mib, status_kib(pid, "VmHWM:") / 1024);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  r.seconds = since(start);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (sodium_init() < 0) return 2;
+  CLI::App app{"fundtrail-bench: figures for fundtrail beside the raw rates of their primitives"};
+  uint64_t records = 1000000, parties = 10000, pays = 15;
+  std::string work = "/tmp/fundtrail-bench", fundtrail_bin, verify_bin;
+  app.add_option("--records", records, "ledger size to measure at (default 1,000,000)");
+  app.add_option("--parties", parties, "parties in the synthetic network (default 10,000)");
+  app.add_option("--pays", pays, "how many `fundtrail pay` processes to time (default 15)");
+  app.add_option("--work", work, "scratch directory (removed and recreated)");
+  app.add_option("--fundtrail", fundtrail_bin, "the fundtrail binary")->required();
+  app.add_option("--verify", verify_bin, "the fundtrail-verify binary")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  setenv("FUNDTRAIL_PASSPHRASE", "bench", 1);
+  nlohmann::json out;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::cerr << "primitives...\n";
+  out["ed25519_verify_per_s_1core"] = bench::ed25519_verify_per_s(1);
+  out["ed25519_verify_per_s_2core"] = bench::ed25519_verify_per_s(2);
+  out["ed25519_sign_per_s_2core"] = bench::ed25519_sign_per_s(2);
+  out["sha256_leaf_hashes_per_s"] = bench::sha256_leaf_hashes_per_s();
+  out["lmdb_batched_appends_per_s"] = bench::lmdb_batched_appends_per_s((work + "-lmdb").c_str());
+  out["cores"] = cores;
+
+  std::string dir = work + "/ledger";
+  std::cerr << "building a synthetic ledger of " << records << " records...\n";
+  auto stats = bench::build_synthetic(dir, records, parties, "bench");
+  out["records"] = stats.records;
+  out["payments"] = stats.payments;
+  out["parties"] = parties;
+  out["import_records_per_s"] = double(stats.imported) / stats.import_seconds;
+  out["import_vs_verify_2core"] = out["import_records_per_s"].get<double>() / out["ed25519_verify_per_s_2core"].get<double>();
+
+  Ledger ledger = Ledger::open(dir, true);
+  double bytes = 0;
+  ledger.for_each(0, ledger.size(), [&](uint64_t, std::span<const uint8_t> leaf) {
+    bytes += double(leaf.size());
+    return true;
+  });
+  out["record_bytes_mean"] = bytes / double(ledger.size());
+  out["disk_bytes_per_record"] = double(std::filesystem::file_size(dir + "/data.mdb")) / double(ledger.size());
+  out["disk_vs_record_bytes"] = out["disk_bytes_per_record"].get<double>() / out["record_bytes_mean"].get<double>();
+
+  // Inclusion proofs at full size, in process.
+  std::mt19937_64 rng(7);
+  const int proofs = 2000;
+  auto t = Clock::now();
+  for (int i = 0; i < proofs; ++i) ledger.inclusion_proof(rng() % ledger.size(), ledger.size());
+  out["inclusion_proof_us"] = since(t) / proofs * 1e6;
+
+#ifdef FUNDTRAIL_HAVE_MAP
+  std::cerr << "building the accountability map...\n";
+  t = Clock::now();
+  auto map = accountability::build_map(ledger, accountability::AsOf{});
+  out["map_build_s"] = since(t);
+#endif
+
+  std::cerr << "fundtrail-verify over " << stats.records << " records...\n";
+  ProcessResult v = run({verify_bin, dir});
+  out["verify_exit"] = v.status;
+  out["verify_records_per_s"] = double(stats.records) / v.seconds;
+  out["verify_vs_ed25519_2core"] = out["verify_records_per_s"].get<double>() / out["ed25519_verify_per_s_2core"].get<double>();
+  out["verify_peak_rss_mib"] = v.peak_anon_mib;
+  out["verify_peak_rss_total_mib"] = v.peak_total_mib;
+
+  std::cerr << "timing `fundtrail pay`...\n";
+  std::vector<double> unlock, pay;
+  for (uint64_t i = 0; i < pays; ++i) {
+    auto u = Clock::now();
+    load_key_file(stats.payer_key_file, "bench");
+    unlock.push_back(since(u) * 1000);
+  }
+  for (uint64_t i = 0; i < pays; ++i) {
+    ProcessResult p = run({fundtrail_bin, "--ledger", dir, "pay", "--from", stats.payer_party, "--to", stats.payee_party,
+                           "--amount", "1.00", "--mechanism", "grant", "--date", "2025-05-01", "--key", stats.payer_key_file,
+                           "--idempotency-key", "bench-pay-" + std::to_string(i)});
+    if (p.status != 0) {
+      std::cerr << "fundtrail pay failed with exit " << p.status << "\n";
+      return 1;
+    }
+    pay.push_back(p.seconds * 1000);
+  }
+  out["unlock_ms_median"] = median(unlock);
+  out["pay_total_ms_median"] = median(pay);
+  out["pay_ms_median"] = std::max(0.0, median(pay) - median(unlock));
+  std::cout << out.dump() << "\n";
+  return out["verify_exit"].get<int>() == 0 ? 0 : 1;
+}

@@ -1,0 +1,99 @@
+#include "bench/primitives.h"
+
+#include <lmdb.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fundtrail::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kMessage = 300;  // about a payment entry's size
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+template <class Fn>
+double parallel_rate(unsigned threads, size_t per_thread, Fn&& fn) {
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back([&, t] { fn(t, per_thread); });
+  for (auto& th : pool) th.join();
+  return double(per_thread * threads) / seconds_since(start);
+}
+
+}  // namespace
+
+double ed25519_verify_per_s(unsigned threads) {
+  unsigned char pk[32], sk[64], msg[kMessage], sig[64];
+  crypto_sign_keypair(pk, sk);
+  randombytes_buf(msg, sizeof msg);
+  crypto_sign_detached(sig, nullptr, msg, sizeof msg, sk);
+  std::atomic<int> bad{0};
+  double rate = parallel_rate(threads, 20000, [&](unsigned, size_t n) {
+    for (size_t i = 0; i < n; ++i) bad += crypto_sign_verify_detached(sig, msg, sizeof msg, pk) != 0;
+  });
+  return bad ? 0 : rate;
+}
+
+double ed25519_sign_per_s(unsigned threads) {
+  unsigned char pk[32], sk[64], msg[kMessage];
+  crypto_sign_keypair(pk, sk);
+  randombytes_buf(msg, sizeof msg);
+  return parallel_rate(threads, 20000, [&](unsigned, size_t n) {
+    unsigned char sig[64];
+    for (size_t i = 0; i < n; ++i) crypto_sign_detached(sig, nullptr, msg, sizeof msg, sk);
+  });
+}
+
+double sha256_leaf_hashes_per_s() {
+  unsigned char leaf[kMessage + 1] = {0}, out[32];
+  constexpr size_t n = 500000;
+  auto start = Clock::now();
+  for (size_t i = 0; i < n; ++i) {
+    leaf[1] = static_cast<unsigned char>(i);
+    crypto_hash_sha256(out, leaf, sizeof leaf);
+  }
+  return double(n) / seconds_since(start);
+}
+
+double lmdb_batched_appends_per_s(const char* dir) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_mapsize(env, size_t(1) << 30);
+  mdb_env_set_maxdbs(env, 2);
+  if (mdb_env_open(env, dir, 0, 0644)) return 0;
+  MDB_dbi dbi;
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  mdb_dbi_open(txn, "entries", MDB_CREATE, &dbi);
+  mdb_txn_commit(txn);
+  std::vector<char> value(kMessage, 'x');
+  constexpr uint64_t total = 200000, batch = 10000;
+  auto start = Clock::now();
+  for (uint64_t b = 0; b < total; b += batch) {
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    for (uint64_t i = b; i < b + batch; ++i) {
+      unsigned char key[8];
+      for (int k = 0; k < 8; ++k) key[k] = static_cast<unsigned char>(i >> (8 * (7 - k)));
+      MDB_val kv{8, key}, vv{value.size(), value.data()};
+      mdb_put(txn, dbi, &kv, &vv, MDB_APPEND);
+    }
+    mdb_txn_commit(txn);
+  }
+  double rate = double(total) / seconds_since(start);
+  mdb_env_close(env);
+  std::filesystem::remove_all(dir);
+  return rate;
+}
+
+}  // namespace fundtrail::bench

@@ -1,0 +1,12 @@
+// Raw rates of the primitives every fundtrail figure is limited by, measured
+// in the same run so that figures can be read as ratios on any machine.
+#pragma once
+
+namespace fundtrail::bench {
+
+double ed25519_verify_per_s(unsigned threads);  // 64-byte-ish messages of record size
+double ed25519_sign_per_s(unsigned threads);
+double sha256_leaf_hashes_per_s();              // SHA-256(0x00 || ~300-byte leaf)
+double lmdb_batched_appends_per_s(const char* dir);  // MDB_APPEND, batches of 10,000, 300-byte values
+
+}  // namespace fundtrail::bench

@@ -1,0 +1,192 @@
+#include "bench/synthetic.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "ledger/ledger.h"
+
+namespace fundtrail::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kBatch = 10000;
+constexpr const char* kOrigin = "bench.fundtrail.example/synthetic";
+
+struct Signer {
+  std::vector<const KeyPair*> keys;
+};
+
+struct Builder {
+  Ledger* ledger = nullptr;
+  uint64_t counter = 0;
+  std::vector<SignedRequest> pending;
+  std::vector<std::vector<const KeyPair*>> signers;
+  double timed = 0;
+  uint64_t timed_records = 0;
+  bool timing = false;
+  double bytes = 0;
+
+  void add(const std::vector<const KeyPair*>& keys, const std::function<void(schema::Entry::Body::Builder)>& fill) {
+    SignedRequest r;
+    r.entry = build_entry(kOrigin, 1700000000000, "bench-" + std::to_string(counter++), fill);
+    pending.push_back(std::move(r));
+    signers.push_back(keys);
+    if (pending.size() == kBatch) flush();
+  }
+
+  void flush() {
+    if (pending.empty()) return;
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i; (i = next++) < pending.size();)
+        for (auto* k : signers[i]) pending[i].signatures.push_back(sign_entry(pending[i].entry, *k));
+    };
+    std::thread other(worker);
+    worker();
+    other.join();
+    for (auto& p : pending) bytes += double(p.entry.size()) + 64.0 * double(p.signatures.size()) + 100;
+    auto start = Clock::now();
+    ledger->append_batch(pending);
+    if (timing) {
+      timed += std::chrono::duration<double>(Clock::now() - start).count();
+      timed_records += pending.size();
+    }
+    pending.clear();
+    signers.clear();
+  }
+};
+
+}  // namespace
+
+SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_t parties, const std::string& passphrase) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::mt19937_64 rng(42);
+  KeyPair admin = generate_key("admin");
+  KeyPair log = generate_key(kOrigin);
+  const int64_t threshold = 900000;  // £9,000.00: some pool payments need two keys
+  SignedRequest genesis;
+  genesis.entry = build_entry(kOrigin, 1700000000000, "genesis", [&](schema::Entry::Body::Builder b) {
+    auto g = b.initGenesis();
+    g.setFormatVersion(kFormatVersion);
+    g.setOrigin(kOrigin);
+    g.setLogPublicKey(capnp::Data::Reader(log.pk.data(), 32));
+    g.initAdminKeys(1).set(0, capnp::Data::Reader(admin.pk.data(), 32));
+    g.setCurrency("GBP");
+    g.setDualControlThreshold(threshold);
+  });
+  genesis.signatures.push_back(sign_entry(genesis.entry, admin));
+  Ledger ledger = Ledger::create(dir, genesis);
+  Builder b;
+  b.ledger = &ledger;
+
+  // Layers: 0.1% funders, 0.2% pools, 1% integrators, the rest providers.
+  uint64_t funders = std::max<uint64_t>(2, parties / 1000), pools = std::max<uint64_t>(2, parties / 500),
+           integrators = std::max<uint64_t>(4, parties / 100);
+  uint64_t providers = parties > funders + pools + integrators ? parties - funders - pools - integrators : 10;
+  auto id = [](const char* layer, uint64_t i) { return std::string(layer) + "-" + std::to_string(i); };
+  auto reg = [&](const std::string& pid, schema::PartyKind kind) {
+    b.add({&admin}, [&](schema::Entry::Body::Builder body) {
+      auto p = body.initPartyRegistered();
+      p.setId(pid);
+      p.setName("Synthetic " + pid);
+      p.setKind(kind);
+      p.setSector(schema::Sector::PUBLIC);
+    });
+  };
+  for (uint64_t i = 0; i < funders; ++i) reg(id("funder", i), schema::PartyKind::FUNDER);
+  for (uint64_t i = 0; i < pools; ++i) reg(id("pool", i), schema::PartyKind::POOL);
+  for (uint64_t i = 0; i < integrators; ++i) reg(id("integrator", i), schema::PartyKind::INTEGRATOR);
+  for (uint64_t i = 0; i < providers; ++i) reg(id("provider", i), schema::PartyKind::PROVIDER);
+
+  std::vector<KeyPair> officer, approver;  // one officer per paying party; pools also an approver
+  auto grant = [&](const std::string& pid, const KeyPair& k, schema::Role role) {
+    b.add({&admin}, [&](schema::Entry::Body::Builder body) {
+      auto g = body.initKeyGranted();
+      g.setParty(pid);
+      g.setPublicKey(capnp::Data::Reader(k.pk.data(), 32));
+      g.setRole(role);
+    });
+  };
+  officer.reserve(funders + pools + integrators);
+  approver.reserve(pools);
+  for (uint64_t i = 0; i < funders; ++i) grant(id("funder", i), officer.emplace_back(generate_key("f")), schema::Role::OFFICER);
+  for (uint64_t i = 0; i < pools; ++i) {
+    grant(id("pool", i), officer.emplace_back(generate_key("p")), schema::Role::OFFICER);
+    grant(id("pool", i), approver.emplace_back(generate_key("pa")), schema::Role::APPROVER);
+  }
+  for (uint64_t i = 0; i < integrators; ++i)
+    grant(id("integrator", i), officer.emplace_back(generate_key("i")), schema::Role::OFFICER);
+  b.flush();
+
+  SyntheticStats stats;
+  b.timing = true;
+  uint64_t setup = ledger.size();
+  uint64_t money = records > setup ? records - setup : 0;
+  uint64_t contributions = std::max<uint64_t>(pools, money / 50), assignments = money / 33;
+  uint64_t payments = money > contributions + assignments ? money - contributions - assignments : 0;
+  for (uint64_t i = 0; i < contributions; ++i) {
+    uint64_t f = i % funders, p = i % pools;
+    b.add({&officer[f]}, [&](schema::Entry::Body::Builder body) {
+      auto c = body.initContribution();
+      c.setFrom(id("funder", f));
+      c.setTo(id("pool", p));
+      c.setAmount(100000000000);  // £1bn: pools never run dry in the synthetic mix
+      c.setCurrency("GBP");
+      c.setValueDate(20250401);
+    });
+  }
+  const schema::Mechanism mechs[] = {schema::Mechanism::BLOCK, schema::Mechanism::GRANT, schema::Mechanism::MILESTONE,
+                                     schema::Mechanism::UPFRONT, schema::Mechanism::FEE};
+  for (uint64_t i = 0; i < payments + assignments; ++i) {
+    if (i % 34 == 33 && assignments) {
+      --assignments;
+      uint64_t in = rng() % integrators, pr = rng() % providers;
+      b.add({&officer[funders + pools + in]}, [&](schema::Entry::Body::Builder body) {
+        auto r = body.initResponsibilityAssigned();
+        r.setAccountable(id("integrator", in));
+        r.initResponsible(1).set(0, id("provider", pr));
+        r.setSubject("employment support");
+        r.setKind(schema::ResponsibilityKind::DELIVERY);
+      });
+      continue;
+    }
+    bool from_pool = rng() % 10 < 3;
+    uint64_t payer = from_pool ? rng() % pools : rng() % integrators;
+    int64_t amount = from_pool ? int64_t(10000 + rng() % 1000000) : int64_t(1000 + rng() % 500000);
+    std::vector<const KeyPair*> keys{from_pool ? &officer[funders + payer] : &officer[funders + pools + payer]};
+    if (from_pool && amount >= threshold) keys.push_back(&approver[payer]);
+    std::string from = from_pool ? id("pool", payer) : id("integrator", payer);
+    std::string to = from_pool ? id("integrator", rng() % integrators) : id("provider", rng() % providers);
+    schema::Mechanism mech = mechs[rng() % 5];
+    b.add(keys, [&](schema::Entry::Body::Builder body) {
+      auto p = body.initPayment();
+      p.setFrom(from);
+      p.setTo(to);
+      p.setAmount(amount);
+      p.setCurrency("GBP");
+      p.setValueDate(20250401 + static_cast<uint32_t>(rng() % 28));
+      p.setMechanism(mech);
+      if (mech == schema::Mechanism::MILESTONE) p.setMilestone("job entry");
+    });
+    ++stats.payments;
+  }
+  b.flush();
+  stats.records = ledger.size();
+  stats.import_seconds = b.timed;
+  stats.imported = b.timed_records;
+  stats.record_bytes_mean = b.bytes / double(std::max<uint64_t>(1, b.counter));
+  stats.payer_party = id("integrator", 0);
+  stats.payee_party = id("provider", 0);
+  stats.payer_key_file = dir + "/bench-officer.key";
+  KeyPair payer = officer[funders + pools];
+  payer.name = "bench-officer";
+  save_key_file(stats.payer_key_file, payer, passphrase, Kdf::interactive);
+  return stats;
+}
+
+}  // namespace fundtrail::bench
