@@ -7,6 +7,7 @@
 // pre-financing the early milestones from its own funds. One provider fails
 // and its work moves to another; one mistaken payment is reversed; the big
 // pool payment carries two signatures.
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -107,6 +108,8 @@ class Demo {
     std::string group = "";
     std::string funded = "";  // "own" or a seq
     std::string memo = "";
+    std::string contract = "";               // reference
+    std::vector<std::string> participants = {};  // their claim ids are recorded, never they
   };
 
   uint64_t pay(const std::vector<std::string>& signers, const Pay& p) {
@@ -119,12 +122,11 @@ class Demo {
       r.setValueDate(parse_date(p.date));
       r.setMechanism(p.mechanism);
       r.setMilestone(p.milestone);
-      r.setOutcomeCount(p.count);
+      r.setOutcomeCount(p.participants.empty() ? p.count : static_cast<uint32_t>(p.participants.size()));
       r.setGroup(p.group);
-      if (p.count) {
-        auto claims = r.initClaimIds(p.count);
-        for (uint32_t i = 0; i < p.count; ++i) claims.set(i, claim_id(p.to, p.milestone, i));
-      }
+      if (!p.contract.empty()) r.setContractSeq(ledger_->contract(p.contract)->seq);
+      auto claims = r.initClaimIds(p.participants.size());
+      for (size_t i = 0; i < p.participants.size(); ++i) claims.set(i, claim_id(p.participants[i]));
       if (p.funded == "own") r.getFundedBy().setOwn();
       else if (!p.funded.empty()) r.getFundedBy().setEntry(std::stoull(p.funded));
       r.setMemo(p.memo);
@@ -144,14 +146,53 @@ class Demo {
     });
   }
 
+  struct Row {
+    const char* milestone;
+    const char* group;
+    int64_t pounds;
+    bool from_parent;
+  };
+
+  uint64_t contract(const std::vector<std::string>& signers, const char* ref, const char* payer, const char* payee,
+                    const char* parent, int64_t cap_pounds, bool pure, const std::vector<Row>& rows) {
+    return record(signers, [&](schema::Entry::Body::Builder b) {
+      auto c = b.initContractAgreed();
+      c.setReference(ref);
+      c.setPayer(payer);
+      c.setPayee(payee);
+      c.setSubject("employment support");
+      c.setStartDate(parse_date("2025-04-01"));
+      c.setEndDate(parse_date("2027-03-31"));
+      c.setCap(cap_pounds * 100);
+      c.setParent(parent);
+      if (pure) {
+        c.setModel(schema::IntegratorModel::PURE);
+        c.setHasFeeCap(true);
+        c.setFeeCapBasisPoints(500);
+      }
+      auto list = c.initSchedule(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) {
+        list[i].setMilestone(rows[i].milestone);
+        list[i].setGroup(rows[i].group);
+        list[i].setUnitPrice(rows[i].pounds * 100);
+        list[i].setFinancedBy(rows[i].from_parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER);
+      }
+    });
+  }
+
   Ledger& ledger() { return *ledger_; }
+  std::vector<std::string> refusals;  // what the ledger refused, as the scenario intends
 
  private:
-  // Demo claim ids: salted hashes, never personal data.
-  std::string claim_id(const std::string& provider, const std::string& milestone, uint32_t i) {
-    std::string basis = "demo-salt|" + provider + "|" + milestone + "|" + std::to_string(i) + "|" + std::to_string(count_);
-    Hash h = sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(basis.data()), basis.size()));
-    return hex(std::span<const uint8_t>(h.data(), 16));
+  // Claim ids as `fundtrail claim-id` makes them: HMAC-SHA-256(partnership salt, participant reference).
+  static std::string claim_id(const std::string& participant) {
+    static const std::string salt = "riverside partnership demo salt (a real one is secret and random)";
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(salt.data()), salt.size());
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(participant.data()), participant.size());
+    crypto_auth_hmacsha256_final(&st, mac);
+    return hex(std::span<const uint8_t>(mac, sizeof mac));
   }
 
   std::string dir_, pass_;
@@ -189,6 +230,7 @@ void run_scenario(Demo& d) {
     }
     t.setPlaceCode("E06000099");
   });
+  d.party("department", "Department for Work and Pensions", K::COMMISSIONER, S::PUBLIC, "GB-GOR-PC389");
   d.party("riverside-board", "Riverside Partnership Board", K::BOARD, S::PUBLIC);
   d.party("council-director", "Director of Adult Services (accounting officer)", K::OFFICE, S::PUBLIC, "", "riverside-council");
   d.party("ace-integrator", "ACE Employment Partnership Ltd", K::INTEGRATOR, S::PRIVATE, "GB-COH-07962245");
@@ -209,41 +251,113 @@ void run_scenario(Demo& d) {
   d.grant("ace-integrator", "ace-officer", Role::OFFICER);
   d.grant("ace-integrator", "ace-approver", Role::APPROVER);
 
+  d.grant("skillsup-ltd", "skillsup-officer", Role::OFFICER);
+  d.grant("department", "dwp-officer", Role::OFFICER);
+
   // Money in.
   d.contribute("riverside-council", "council-officer", 500000, "2025-04-01", "S75 year 1: council share");
   d.contribute("riverside-nhs", "nhs-officer", 300000, "2025-04-01", "S75 year 1: NHS share");
-  d.contribute("riverside-police", "police-officer", 200000, "2025-04-07", "S75 year 1: police share");
+  d.contribute("riverside-police", "police-officer", 150000, "2025-04-07", "S75 year 1: police share (agreed 20%, paid 15%)");
 
-  // The pool pays the integrator: a block payment over the threshold needs two keys.
-  uint64_t block = d.pay({"pool-officer", "pool-approver"},
-                         {"riverside-pool", "ace-integrator", 400000 * 100, M::BLOCK, "2025-04-10", "", 0, "", "", "Q1-Q2 delivery"});
-  d.pay({"pool-officer"}, {"riverside-pool", "ace-integrator", 60000 * 100, M::UPFRONT, "2025-04-10", "", 0, "", "", "mobilisation"});
+  // The head contract: the pool buys employment support from a pure integrator,
+  // by block payment plus 26-week outcomes priced per participant group.
+  d.contract({"pool-officer"}, "RIV-ES-HEAD", "riverside-pool", "ace-integrator", "", 700000, true,
+             {{"26 weeks", "jsa-18-24", 4000, false}, {"26 weeks", "esa-wrag", 6000, false}});
+  // The department's own head contract pays sustained-employment outcomes.
+  d.contract({"dwp-officer"}, "DWP-WP-HEAD", "department", "ace-integrator", "", 0, false, {{"sustained", "jsa-18-24", 500, false}});
+  // Subcontracts: start, job entry and 13 weeks pre-financed by the integrator; 26 weeks passed through.
+  auto sub = [&](const char* ref, const char* provider, int64_t cap) {
+    d.contract({"ace-officer"}, ref, "ace-integrator", provider, "RIV-ES-HEAD", cap, false,
+               {{"start", "jsa-18-24", 500, false},     {"start", "esa-wrag", 700, false},
+                {"job entry", "jsa-18-24", 1000, false}, {"job entry", "esa-wrag", 1400, false},
+                {"13 weeks", "jsa-18-24", 1500, false},  {"13 weeks", "esa-wrag", 2000, false},
+                {"26 weeks", "jsa-18-24", 2500, true},   {"26 weeks", "esa-wrag", 3500, true}});
+  };
+  sub("RIV-ES-HOPE", "hope-charity", 150000);
+  sub("RIV-ES-WORKWISE", "workwise-mutual", 100000);
+  sub("RIV-ES-SKILLSUP", "skillsup-ltd", 80000);
+  sub("RIV-ES-GREENWAY", "greenway-social", 80000);
+  d.contract({"ace-officer"}, "RIV-ES-BRIDGE", "ace-integrator", "bridge-specialist", "RIV-ES-HEAD", 60000, false, {});
+
+  // The pool pays the integrator: the block payment is over the threshold, so two keys sign it.
+  uint64_t block = d.pay({"pool-officer", "pool-approver"}, {"riverside-pool", "ace-integrator", 400000 * 100, M::BLOCK,
+                                                             "2025-04-10", "", 0, "", "", "Q1-Q2 delivery", "RIV-ES-HEAD"});
   std::string from_block = std::to_string(block);
+  auto people = [](const char* prefix, int from, int to) {
+    std::vector<std::string> v;
+    for (int i = from; i < to; ++i) v.push_back(std::string(prefix) + std::to_string(i));
+    return v;
+  };
+  auto ace = [&](const char* to, int64_t pounds, M mech, const char* date, const char* milestone, const char* group,
+                 std::vector<std::string> who, std::string funded, const char* contract, const char* memo = "") {
+    return d.pay({"ace-officer"}, {"ace-integrator", to, pounds * 100, mech, date, milestone, 0, group, funded, memo, contract, who});
+  };
+  // Block and upfront money passed down from the pool's block payment.
+  ace("hope-charity", 80000, M::BLOCK, "2025-04-15", "", "", {}, from_block, "RIV-ES-HOPE");
+  ace("bridge-specialist", 50000, M::BLOCK, "2025-04-15", "", "", {}, from_block, "RIV-ES-BRIDGE");
+  ace("workwise-mutual", 25000, M::UPFRONT, "2025-04-15", "", "", {}, from_block, "RIV-ES-WORKWISE");
+  ace("skillsup-ltd", 20000, M::UPFRONT, "2025-04-15", "", "", {}, from_block, "RIV-ES-SKILLSUP");
+  ace("greenway-social", 15000, M::UPFRONT, "2025-04-15", "", "", {}, from_block, "RIV-ES-GREENWAY");
+  // Payment by results, pre-financed by the integrator (the schedule says financed by the payer).
+  ace("hope-charity", 12 * 500, M::MILESTONE, "2025-05-30", "start", "jsa-18-24", people("hope-", 0, 12), "", "RIV-ES-HOPE");
+  ace("workwise-mutual", 10 * 500, M::MILESTONE, "2025-05-30", "start", "jsa-18-24", people("ww-", 0, 10), "", "RIV-ES-WORKWISE");
+  ace("skillsup-ltd", 8 * 500, M::MILESTONE, "2025-05-30", "start", "jsa-18-24", people("su-", 0, 8), "", "RIV-ES-SKILLSUP");
+  ace("greenway-social", 6 * 700, M::MILESTONE, "2025-05-30", "start", "esa-wrag", people("gw-", 0, 6), "", "RIV-ES-GREENWAY");
+  ace("hope-charity", 6 * 1000, M::MILESTONE, "2025-07-31", "job entry", "jsa-18-24", people("hope-", 0, 6), "", "RIV-ES-HOPE");
+  ace("workwise-mutual", 5 * 1000, M::MILESTONE, "2025-07-31", "job entry", "jsa-18-24", people("ww-", 0, 5), "", "RIV-ES-WORKWISE");
+  ace("skillsup-ltd", 4 * 1000, M::MILESTONE, "2025-07-31", "job entry", "jsa-18-24", people("su-", 0, 4), "", "RIV-ES-SKILLSUP");
+  ace("greenway-social", 3 * 1400, M::MILESTONE, "2025-07-31", "job entry", "esa-wrag", people("gw-", 0, 3), "", "RIV-ES-GREENWAY");
+  ace("hope-charity", 4 * 1500, M::MILESTONE, "2025-10-31", "13 weeks", "jsa-18-24", people("hope-", 0, 4), "", "RIV-ES-HOPE");
+  ace("workwise-mutual", 3 * 1500, M::MILESTONE, "2025-10-31", "13 weeks", "jsa-18-24", people("ww-", 0, 3), "", "RIV-ES-WORKWISE");
+  ace("greenway-social", 2 * 2000, M::MILESTONE, "2025-10-31", "13 weeks", "esa-wrag", people("gw-", 0, 2), "", "RIV-ES-GREENWAY");
 
-  // The integrator passes money down: block and upfront from the pool's money,
-  // start, job-entry and 13-week fees pre-financed from its own funds.
-  d.pay({"ace-officer"}, {"ace-integrator", "hope-charity", 80000 * 100, M::BLOCK, "2025-04-15", "", 0, "", from_block});
-  d.pay({"ace-officer"}, {"ace-integrator", "bridge-specialist", 50000 * 100, M::BLOCK, "2025-04-15", "", 0, "", from_block});
-  d.pay({"ace-officer"}, {"ace-integrator", "workwise-mutual", 25000 * 100, M::UPFRONT, "2025-04-15", "", 0, "", from_block});
-  d.pay({"ace-officer"}, {"ace-integrator", "skillsup-ltd", 20000 * 100, M::UPFRONT, "2025-04-15", "", 0, "", from_block});
-  d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 15000 * 100, M::UPFRONT, "2025-04-15", "", 0, "", from_block});
-  const char* providers[] = {"hope-charity", "workwise-mutual", "skillsup-ltd", "greenway-social"};
-  for (const char* p : providers)
-    d.pay({"ace-officer"}, {"ace-integrator", p, 12 * 500 * 100, M::MILESTONE, "2025-05-30", "start", 12, "jsa-18-24", "own"});
-  for (const char* p : providers)
-    d.pay({"ace-officer"}, {"ace-integrator", p, 6 * 1000 * 100, M::MILESTONE, "2025-07-31", "job entry", 6, "jsa-18-24", "own"});
-  d.pay({"ace-officer"}, {"ace-integrator", "hope-charity", 4 * 1500 * 100, M::MILESTONE, "2025-10-31", "13 weeks", 4, "jsa-18-24", "own"});
-  d.pay({"ace-officer"}, {"ace-integrator", "workwise-mutual", 3 * 1500 * 100, M::MILESTONE, "2025-10-31", "13 weeks", 3, "jsa-18-24", "own"});
+  // SkillsUp fails: its status changes, it gets rescue money until the work moves, its contract is
+  // transferred to NewStart, and it pays back unspent upfront money.
+  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
+    auto s = b.initPartyStatusChanged();
+    s.setParty("skillsup-ltd");
+    s.setStatus(schema::PartyStatus::FINANCIAL_FAILURE);
+    s.setFrom(parse_date("2025-11-14"));
+    s.setNote("entered administration");
+  });
+  ace("skillsup-ltd", 3000, M::SUPPORT, "2025-11-17", "", "", {}, "own", "RIV-ES-SKILLSUP", "rescue: wages until transfer");
+  d.record({"ace-officer"}, [](schema::Entry::Body::Builder b) {
+    auto e = b.initContractEnded();
+    e.setReference("RIV-ES-SKILLSUP");
+    e.setReason(schema::EndReason::TRANSFERRED);
+    e.setSuccessor("newstart-cic");
+    e.setDate(parse_date("2025-11-30"));
+  });
+  d.pay({"skillsup-officer"}, {"skillsup-ltd", "ace-integrator", 8000 * 100, M::CLAWBACK, "2025-11-20", "", 0, "", "",
+                               "unspent upfront funding returned by the administrator"});
+  sub("RIV-ES-NEWSTART", "newstart-cic", 60000);
+  ace("newstart-cic", 12000, M::UPFRONT, "2025-12-01", "", "", {}, from_block, "RIV-ES-NEWSTART", "SkillsUp caseload transferred");
+  ace("newstart-cic", 2 * 1500, M::MILESTONE, "2025-12-15", "13 weeks", "jsa-18-24", people("su-", 0, 2), "", "RIV-ES-NEWSTART");
 
-  // The outcome: the pool pays the integrator for 26 weeks in work, and the integrator passes it on.
+  // The outcome: the pool pays the integrator for 26 weeks in work, per group, and the integrator
+  // passes it down; the same claim ids at both levels of one chain of contracts.
+  auto jsa26 = people("hope-", 0, 4);
+  for (auto& w : people("ww-", 0, 3)) jsa26.push_back(w);
   uint64_t outcome = d.pay({"pool-officer"}, {"riverside-pool", "ace-integrator", 7 * 4000 * 100, M::MILESTONE, "2026-01-31",
-                                              "26 weeks", 7, "jsa-18-24", "", "outcome payments, 7 participants"});
-  d.pay({"ace-officer"}, {"ace-integrator", "hope-charity", 4 * 2500 * 100, M::MILESTONE, "2026-02-05", "26 weeks", 4,
-                          "jsa-18-24", std::to_string(outcome)});
-  d.pay({"ace-officer"}, {"ace-integrator", "workwise-mutual", 3 * 2500 * 100, M::MILESTONE, "2026-02-05", "26 weeks", 3,
-                          "jsa-18-24", std::to_string(outcome)});
+                                              "26 weeks", 0, "jsa-18-24", "", "26-week outcomes", "RIV-ES-HEAD", jsa26});
+  uint64_t outcome_esa = d.pay({"pool-officer"}, {"riverside-pool", "ace-integrator", 2 * 6000 * 100, M::MILESTONE, "2026-01-31",
+                                                  "26 weeks", 0, "esa-wrag", "", "26-week outcomes", "RIV-ES-HEAD", people("gw-", 0, 2)});
+  ace("hope-charity", 4 * 2500, M::MILESTONE, "2026-02-05", "26 weeks", "jsa-18-24", people("hope-", 0, 4), std::to_string(outcome), "RIV-ES-HOPE");
+  ace("workwise-mutual", 3 * 2500, M::MILESTONE, "2026-02-05", "26 weeks", "jsa-18-24", people("ww-", 0, 3), std::to_string(outcome), "RIV-ES-WORKWISE");
+  ace("greenway-social", 2 * 3500, M::MILESTONE, "2026-02-05", "26 weeks", "esa-wrag", people("gw-", 0, 2), std::to_string(outcome_esa), "RIV-ES-GREENWAY");
+  d.pay({"dwp-officer"}, {"department", "ace-integrator", 3 * 500 * 100, M::MILESTONE, "2026-03-31", "sustained", 0, "jsa-18-24",
+                          "", "sustained employment", "DWP-WP-HEAD", people("hope-", 0, 3)});
   d.pay({"pool-officer"}, {"riverside-pool", "ace-integrator", 30000 * 100, M::MANAGEMENT_FEE, "2026-03-31", "", 0, "", "",
-                           "integrator's management fee, year 1"});
+                           "management fee, year 1 (cap 5% of 700,000.00)", "RIV-ES-HEAD"});
+
+  // One outcome claimed twice: WorkWise claims a participant Hope was already paid for. Refused (rule 10).
+  try {
+    ace("workwise-mutual", 2500, M::MILESTONE, "2026-02-10", "26 weeks", "jsa-18-24", {"hope-0"}, std::to_string(outcome), "RIV-ES-WORKWISE");
+    throw Error(ErrorKind::unusable, "the demo's double claim was not refused");
+  } catch (const Error& e) {
+    if (e.kind != ErrorKind::refused) throw;
+    d.refusals.push_back(e.what());
+  }
 
   // Who answers to whom for what.
   d.assign({"council-officer"}, "riverside-council", {"ace-integrator"}, "employment support", R::CONTRACT, "2025-04-01");
@@ -257,27 +371,20 @@ void run_scenario(Demo& d) {
   d.assign({"ace-officer"}, "ace-integrator", {"hope-charity", "bridge-specialist"}, "mental health employment pathway",
            R::DELIVERY, "2025-04-15");
   d.assign({"nhs-officer"}, "riverside-nhs", {"bridge-specialist"}, "mental health referrals", R::INFORMAL, "2025-05-01");
-
-  // SkillsUp fails: its line ends, its unspent upfront money comes back, NewStart takes over its caseload.
-  d.grant("skillsup-ltd", "skillsup-officer", Role::OFFICER);
   d.record({"ace-officer"}, [&](schema::Entry::Body::Builder b) {
     auto e = b.initResponsibilityEnded();
     e.setAssignmentSeq(skillsup_line);
-    e.setReason("SkillsUp Training Ltd entered administration (financial failure), 2025-11-14");
+    e.setReason("SkillsUp Training Ltd entered administration; contract transferred to NewStart");
   });
-  d.pay({"skillsup-officer"}, {"skillsup-ltd", "ace-integrator", 8000 * 100, M::CLAWBACK, "2025-11-20", "", 0, "", "",
-                               "unspent upfront funding returned by the administrator"});
-  d.assign({"ace-officer"}, "ace-integrator", {"newstart-cic"}, "employment support", R::DELIVERY, "2025-11-21");
-  d.pay({"ace-officer"}, {"ace-integrator", "newstart-cic", 12000 * 100, M::UPFRONT, "2025-11-21", "", 0, "", from_block,
-                          "transfer of SkillsUp caseload"});
+  d.assign({"ace-officer"}, "ace-integrator", {"newstart-cic"}, "employment support", R::DELIVERY, "2025-12-01");
 
   // A mistake, corrected by a new record: nothing is ever edited.
-  uint64_t wrong = d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 4 * 1500 * 100, M::MILESTONE, "2025-10-31",
-                                           "13 weeks", 0, "", "own", "entered against the wrong provider"});
+  uint64_t wrong = d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 4 * 1500 * 100, M::FEE, "2025-10-31", "", 0, "",
+                                           "own", "entered against the wrong provider"});
   d.record({"ace-officer"}, [&](schema::Entry::Body::Builder b) {
     auto r = b.initReversal();
     r.setTargetSeq(wrong);
-    r.setReason("13-week fees belong to Hope Works and were already paid to it; entered against Greenway in error");
+    r.setReason("entered against Greenway in error; no fee was due");
   });
 }
 
@@ -311,8 +418,9 @@ void add_demo_command(CLI::App& app, Context& ctx) {
                          {"passphrase_from_env", env != nullptr}});
     std::cout << d << "\n";
     std::cerr << "Riverside community budget: " << l.size() << " records, " << l.parties().size() << " parties, in " << d << "\n"
-              << "  pool balance          GBP " << money("riverside-pool") << " (of 1,000,000.00 contributed)\n"
+              << "  pool balance          GBP " << money("riverside-pool") << "\n"
               << "  integrator balance    GBP " << money("ace-integrator") << "\n"
+              << "  refused as intended:  " << (demo.refusals.empty() ? std::string("nothing") : demo.refusals[0]) << "\n"
               << "  keys in " << d << "/keys/, sealed with "
               << (env ? "$FUNDTRAIL_PASSPHRASE" : std::string("the passphrase '") + kDefaultPassphrase + "'") << "\n"
               << "next:  fundtrail --ledger " << d << " log\n"

@@ -41,7 +41,8 @@ std::vector<std::string> split_claims(const std::string& s) {
 }
 
 // The body a row asks for; errors name the row's line.
-BodyFiller row_body(const Row& r, const LedgerFacts& facts) {
+BodyFiller row_body(const Row& r, const Ledger& ledger) {
+  const LedgerFacts& facts = ledger.facts();
   auto fail = [&](const std::string& why) -> BodyFiller { usage_error("line " + std::to_string(r.line) + ": " + why); };
   auto get = [&](const char* c) { return r.cell.at(c); };
   std::string kind = get("kind");
@@ -71,7 +72,12 @@ BodyFiller row_body(const Row& r, const LedgerFacts& facts) {
   }
   auto mech = mechanism_from(get("mechanism"));
   if (!mech) return fail("mechanism '" + get("mechanism") + "' must be one of " + join_names(mechanism_names()));
-  if (!get("contract").empty()) return fail("payments under contracts are not supported yet");
+  uint64_t contract_seq = 0;
+  if (!get("contract").empty()) {
+    auto c = ledger.contract(get("contract"));
+    if (!c) return fail("no contract with reference '" + get("contract") + "' (see 'fundtrail contract list')");
+    contract_seq = c->seq;
+  }
   if (!get("reference").empty()) return fail("a payment has no 'reference' (use 'memo')");
   uint32_t count = 0;
   if (!get("count").empty()) {
@@ -93,6 +99,7 @@ BodyFiller row_body(const Row& r, const LedgerFacts& facts) {
     p.setValueDate(date);
     p.setMechanism(*mech);
     p.setMilestone(milestone);
+    p.setContractSeq(contract_seq);
     p.setOutcomeCount(count);
     p.setGroup(group);
     auto list = p.initClaimIds(claims.size());
@@ -185,7 +192,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
     int64_t now = now_ms();
     for (size_t i = 0; i < rows.size(); ++i) {
       auto& r = rows[i];
-      BodyFiller fill = row_body(r, facts);
+      BodyFiller fill = row_body(r, ledger);
       auto it = acting.find(r.cell["from"]);
       if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
         usage_error("line " + std::to_string(r.line) + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");

@@ -25,6 +25,7 @@ void add_key_commands(CLI::App& app, Context& ctx) {
   gen->add_option("--name", g->name, "key name in signed notes (default: the file's base name)");
   gen->add_option("--kdf", g->kdf, "Argon2id cost: interactive, moderate (default) or sensitive")
       ->check(CLI::IsMember({"interactive", "moderate", "sensitive"}));
+  add_json_flag(gen, ctx);
   gen->callback([g, &ctx] {
     std::string name = g->name.empty() ? std::filesystem::path(g->file).stem().string() : g->name;
     Kdf kdf = g->kdf == "interactive" ? Kdf::interactive : g->kdf == "sensitive" ? Kdf::sensitive : Kdf::moderate;
@@ -41,6 +42,7 @@ void add_key_commands(CLI::App& app, Context& ctx) {
   auto* pub = key->add_subcommand("public", "key public: print a key file's public verifier text (no passphrase needed)\n"
                                             "Example: fundtrail key public alice.key");
   pub->add_option("FILE", *file, "key file")->required()->check(CLI::ExistingFile);
+  add_json_flag(pub, ctx);
   pub->callback([file, &ctx] {
     KeyFileInfo info = read_key_public(*file);
     if (ctx.json)
@@ -53,6 +55,7 @@ void add_key_commands(CLI::App& app, Context& ctx) {
   auto* list = key->add_subcommand("list", "key list: list the key files in a directory with their public keys\n"
                                            "Example: fundtrail key list keys/");
   list->add_option("DIR", *dir, "directory to look in (default: .)")->check(CLI::ExistingDirectory);
+  add_json_flag(list, ctx);
   list->callback([dir, &ctx] {
     nlohmann::json out = nlohmann::json::array();
     std::vector<std::filesystem::path> files;

@@ -72,7 +72,12 @@ void add_pay(CLI::App& app, Context& ctx) {
     Ledger ledger = ctx.open_ledger();
     int64_t amount = amount_arg(o->amount, ledger.facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
-    if (!o->contract.empty()) refuse("rule 2: payments under contracts are not supported yet (no contract records)");
+    uint64_t contract_seq = 0;
+    if (!o->contract.empty()) {
+      auto c = ledger.contract(o->contract);
+      if (!c) refuse("rule 9: no contract with reference '" + o->contract + "' (see 'fundtrail contract list')");
+      contract_seq = c->seq;
+    }
     uint64_t funded_seq = 0;
     bool funded_entry = false;
     if (!o->funded_by.empty() && o->funded_by != "own" && o->funded_by != "loan") {
@@ -90,6 +95,7 @@ void add_pay(CLI::App& app, Context& ctx) {
       p.setValueDate(date);
       p.setMechanism(*mechanism_from(o->mechanism));
       p.setMilestone(o->milestone);
+      p.setContractSeq(contract_seq);
       p.setOutcomeCount(o->count);
       p.setGroup(o->group);
       auto claims = p.initClaimIds(o->claims.size());

@@ -76,7 +76,8 @@ void add_checkpoint(CLI::App& app, Context& ctx) {
     if (ctx.json) return print_json({{"size", n}, {"checkpoint", note}});
     std::cout << note;
   });
-  auto* list = cmd->add_subcommand("list", "checkpoint list: the checkpoints issued, by tree size");
+  auto* list = cmd->add_subcommand("list", "checkpoint list: the checkpoints issued, by tree size\n"
+                                           "Example: fundtrail checkpoint list --json");
   add_json_flag(list, ctx);
   list->callback([&ctx] {
     Ledger ledger = ctx.open_ledger(true);

@@ -108,7 +108,7 @@ Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions&
   for (auto& k : keys) req.signatures.push_back(sign_entry(req.entry, k));
   Appended a = ledger.append(req);
   if (ctx.json) {
-    print_json({{"seq", a.seq}, {"leaf_hash", hex(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}});
+    print_json({{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}});
   } else {
     std::cout << a.seq << "\n";
     if (a.retried) {

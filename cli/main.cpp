@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   cli::add_key_commands(app, ctx);
   cli::add_init_command(app, ctx);
   cli::add_party_commands(app, ctx);
+  cli::add_contract_commands(app, ctx);
   cli::add_money_commands(app, ctx);
   cli::add_responsibility_commands(app, ctx);
   cli::add_read_commands(app, ctx);

@@ -380,6 +380,21 @@ bool Ledger::is_reversed(uint64_t seq) const {
   return txn.get(txn.dbs().reversed, be64(seq)).has_value();
 }
 
+std::optional<ContractState> Ledger::contract(const std::string& reference) const {
+  if (reference.empty() || reference.size() > 511) return std::nullopt;  // never an LMDB key
+  Txn txn(*impl_->env, false);
+  auto v = txn.get(txn.dbs().contracts, reference);
+  if (!v) return std::nullopt;
+  return decode_contract(reference, *v);
+}
+
+std::vector<ContractState> Ledger::contracts() const {
+  Txn txn(*impl_->env, false);
+  std::vector<ContractState> out;
+  scan(txn, txn.dbs().contracts, [&](std::string_view k, std::string_view v) { out.push_back(decode_contract(k, v)); });
+  return out;
+}
+
 void Ledger::store_checkpoint(uint64_t size, const std::string& note) {
   impl_->with_write([&](Txn& txn) {
     txn.put(txn.dbs().checkpoints, be64(size), note);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/contracts.h"
 #include "ledger/error.h"
 #include "ledger/hash.h"
 #include "ledger/record.h"
@@ -88,6 +89,8 @@ class Ledger {
   std::vector<Grant> grants() const;
   std::optional<uint64_t> find_idempotency_key(const std::string& key) const;
   bool is_reversed(uint64_t seq) const;
+  std::optional<ContractState> contract(const std::string& reference) const;
+  std::vector<ContractState> contracts() const;  // by reference
 
   // Issued checkpoints (signed notes) by tree size, kept beside the records.
   void store_checkpoint(uint64_t size, const std::string& note);

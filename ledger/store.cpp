@@ -95,6 +95,9 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
   open_db("grants", dbs_.grants);
   open_db("reversed", dbs_.reversed);
   open_db("ended", dbs_.ended);
+  open_db("contracts", dbs_.contracts);
+  open_db("claims", dbs_.claims);
+  open_db("statuses", dbs_.statuses);
   rc = mdb_txn_commit(txn);
   if (rc) {
     mdb_env_close(env_);

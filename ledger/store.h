@@ -25,6 +25,9 @@ struct Dbs {
   MDB_dbi grants = 0;       // party || 0x00 || key(32) -> Grant
   MDB_dbi reversed = 0;     // money seq -> reversal seq
   MDB_dbi ended = 0;        // assignment seq -> ending seq
+  MDB_dbi contracts = 0;    // reference -> ContractState (ledger/contracts.h)
+  MDB_dbi claims = 0;       // claim id || 0x00 || milestone -> paid list
+  MDB_dbi statuses = 0;     // party || 0x00 || from date(4) || seq(8) -> status(1)
 };
 
 class Env {

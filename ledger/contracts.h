@@ -1,0 +1,24 @@
+// The live state of a contract, kept in the ledger's `contracts` index and
+// updated in the same transaction as the records that change it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace fundtrail {
+
+struct ContractState {
+  std::string reference;
+  uint64_t seq = 0;           // its contractAgreed
+  std::string payer, payee, parent;
+  int64_t cap = 0;            // 0: no cap (as last varied)
+  int64_t paid = 0;           // paid under it, reversals deducted
+  uint32_t start = 0, end = 0;  // YYYYMMDD; end 0: open
+  bool ended = false;
+  uint64_t schedule_seq = 0;  // record holding the current price schedule
+};
+
+std::string encode_contract(const ContractState& c);
+ContractState decode_contract(std::string_view reference, std::string_view value);
+
+}  // namespace fundtrail

@@ -1,0 +1,492 @@
+// Shared fixture of the ledger tests: a temporary directory removed at the end,
+// in-memory keys (generate_key), and helpers that build and sign every kind of
+// request with build_entry + sign_entry, exactly as a signer outside the
+// ledger would. Nothing here reads the ledger's internals: tests see the
+// public API only (ledger.h, record.h, keys.h).
+#pragma once
+#include <doctest/doctest.h>
+#include <sodium.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "fundtrail.capnp.h"
+#include "ledger/error.h"
+#include "ledger/keys.h"
+#include "ledger/ledger.h"
+#include "ledger/record.h"
+
+namespace ft_test {
+
+using namespace fundtrail;
+using schema::PartyKind;
+using schema::Role;
+
+inline int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+inline bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/fundtrail-test-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    REQUIRE(::mkdtemp(buf.data()) != nullptr);
+    path_ = buf.data();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+using Signers = std::vector<std::reference_wrapper<const KeyPair>>;
+using BodyFill = std::function<void(schema::Entry::Body::Builder)>;
+
+inline SignedRequest sign_request(Bytes entry, const Signers& signers) {
+  SignedRequest r;
+  r.entry = std::move(entry);
+  for (const KeyPair& k : signers) r.signatures.push_back(sign_entry(r.entry, k));
+  return r;
+}
+
+inline capnp::Data::Reader data_of(const PublicKey& k) { return capnp::Data::Reader(k.data(), k.size()); }
+inline capnp::Text::Reader text_of(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+
+constexpr int64_t kThreshold = 1000000;  // 10,000.00 GBP: dual control at or above
+constexpr uint32_t kDate = 20250401;
+
+struct GenesisOptions {
+  std::string origin = "test.example/ledger";
+  std::string entry_origin;  // empty: same as origin
+  std::string currency = "GBP";
+  int64_t threshold = kThreshold;
+  uint32_t format_version = 1;
+  std::optional<int64_t> created_at;
+  std::string idempotency_key = "genesis";
+};
+
+inline SignedRequest genesis_request(const KeyPair& log, const std::vector<PublicKey>& admins, const Signers& signers,
+                                     const GenesisOptions& o = {}) {
+  Bytes e = build_entry(o.entry_origin.empty() ? o.origin : o.entry_origin, o.created_at.value_or(now_ms()),
+                        o.idempotency_key, [&](schema::Entry::Body::Builder b) {
+                          auto g = b.initGenesis();
+                          g.setFormatVersion(o.format_version);
+                          g.setOrigin(text_of(o.origin));
+                          g.setLogPublicKey(data_of(log.pk));
+                          auto list = g.initAdminKeys(admins.size());
+                          for (size_t i = 0; i < admins.size(); ++i) list.set(i, data_of(admins[i]));
+                          g.setCurrency(text_of(o.currency));
+                          g.setDualControlThreshold(o.threshold);
+                        });
+  return sign_request(std::move(e), signers);
+}
+
+// Header fields of one request; defaults: the fixture's origin, now, a fresh key.
+struct EntryOptions {
+  std::string idem;                   // empty: a fresh unique key
+  std::optional<int64_t> created_at;  // default: now
+  std::optional<std::string> origin;  // default: the ledger's
+
+  EntryOptions at(int64_t ms) const {
+    EntryOptions o = *this;
+    o.created_at = ms;
+    return o;
+  }
+};
+inline EntryOptions key(std::string k) {
+  EntryOptions o;
+  o.idem = std::move(k);
+  return o;
+}
+inline EntryOptions at(int64_t created_at_ms) { return EntryOptions().at(created_at_ms); }
+inline EntryOptions origin_of(std::string origin) {
+  EntryOptions o;
+  o.origin = std::move(origin);
+  return o;
+}
+
+// Everything a ledger test needs: a directory, keys and a ledger with genesis.
+class Fixture {
+ public:
+  TempDir tmp;
+  std::string origin = "test.example/ledger";
+  KeyPair log = generate_key("log");
+  KeyPair admin = generate_key("admin");
+  std::string dir = tmp.sub("ledger");
+  std::optional<Ledger> ledger;
+
+  explicit Fixture(bool create = true) {
+    if (create) ledger.emplace(Ledger::create(dir, genesis_request(log, {admin.pk}, {admin})));
+  }
+  Ledger& L() { return *ledger; }
+
+  void close() { ledger.reset(); }
+  void reopen(bool read_only = false) {
+    ledger.reset();
+    ledger.emplace(Ledger::open(dir, read_only));
+  }
+
+  std::string fresh_key(const std::string& prefix = "req") { return prefix + "-" + std::to_string(++counter_); }
+
+  Bytes entry(const BodyFill& fill, const EntryOptions& o = {}) {
+    return build_entry(o.origin.value_or(origin), o.created_at.value_or(now_ms()), o.idem.empty() ? fresh_key() : o.idem,
+                       fill);
+  }
+  SignedRequest request(const BodyFill& fill, const Signers& signers, const EntryOptions& o = {}) {
+    return sign_request(entry(fill, o), signers);
+  }
+
+  using PartyMore = std::function<void(schema::PartyRegistered::Builder)>;
+  SignedRequest party(const std::string& id, PartyKind kind, const Signers& signers, const PartyMore& more = {},
+                      const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto p = b.initPartyRegistered();
+          p.setId(text_of(id));
+          p.setName(text_of("Party " + id));
+          p.setKind(kind);
+          if (more) more(p);
+        },
+        signers, o);
+  }
+
+  SignedRequest grant(const std::string& party, const PublicKey& pk, Role role, const Signers& signers,
+                      const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto g = b.initKeyGranted();
+          g.setParty(text_of(party));
+          g.setPublicKey(data_of(pk));
+          g.setRole(role);
+        },
+        signers, o);
+  }
+
+  SignedRequest revoke(const std::string& party, const PublicKey& pk, const Signers& signers, const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto r = b.initKeyRevoked();
+          r.setParty(text_of(party));
+          r.setPublicKey(data_of(pk));
+        },
+        signers, o);
+  }
+
+  using ContributionMore = std::function<void(schema::Contribution::Builder)>;
+  SignedRequest contribution(const std::string& from, const std::string& to, int64_t amount, const Signers& signers,
+                             const ContributionMore& more = {}, const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto c = b.initContribution();
+          c.setFrom(text_of(from));
+          c.setTo(text_of(to));
+          c.setAmount(amount);
+          c.setCurrency("GBP");
+          c.setValueDate(kDate);
+          if (more) more(c);
+        },
+        signers, o);
+  }
+
+  using PaymentMore = std::function<void(schema::Payment::Builder)>;
+  SignedRequest payment(const std::string& from, const std::string& to, int64_t amount, const Signers& signers,
+                        const PaymentMore& more = {}, const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto p = b.initPayment();
+          p.setFrom(text_of(from));
+          p.setTo(text_of(to));
+          p.setAmount(amount);
+          p.setCurrency("GBP");
+          p.setValueDate(kDate);
+          p.setMechanism(schema::Mechanism::GRANT);
+          if (more) more(p);
+        },
+        signers, o);
+  }
+
+  using AssignMore = std::function<void(schema::ResponsibilityAssigned::Builder)>;
+  SignedRequest assign(const std::string& accountable, const std::vector<std::string>& responsible,
+                       const std::string& subject, const Signers& signers, const AssignMore& more = {},
+                       const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto r = b.initResponsibilityAssigned();
+          r.setAccountable(text_of(accountable));
+          auto list = r.initResponsible(responsible.size());
+          for (size_t i = 0; i < responsible.size(); ++i) list.set(i, text_of(responsible[i]));
+          r.setSubject(text_of(subject));
+          r.setKind(schema::ResponsibilityKind::DELIVERY);
+          r.setStartDate(kDate);
+          if (more) more(r);
+        },
+        signers, o);
+  }
+
+  SignedRequest end_assignment(uint64_t assignment_seq, const Signers& signers, const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto e = b.initResponsibilityEnded();
+          e.setAssignmentSeq(assignment_seq);
+          e.setReason("service recommissioned");
+        },
+        signers, o);
+  }
+
+  SignedRequest reversal(uint64_t target, const Signers& signers, const std::string& reason = "keyed in error",
+                         const EntryOptions& o = {}) {
+    return request(
+        [&](schema::Entry::Body::Builder b) {
+          auto r = b.initReversal();
+          r.setTargetSeq(target);
+          r.setReason(text_of(reason));
+        },
+        signers, o);
+  }
+
+ private:
+  uint64_t counter_ = 0;
+};
+
+// A small world of commissioning: two commissioners, a funder, a pooled budget,
+// an integrator and two providers (one budget-limited), each with keys.
+class World : public Fixture {
+ public:
+  KeyPair council_off = generate_key("council-officer");
+  KeyPair council_off2 = generate_key("council-officer-2");
+  KeyPair council_appr = generate_key("council-approver");
+  KeyPair council_appr2 = generate_key("council-approver-2");
+  KeyPair nhs_off = generate_key("nhs-officer");
+  KeyPair fund_off = generate_key("fund-officer");
+  KeyPair pool_off = generate_key("pool-officer");
+  KeyPair pool_off2 = generate_key("pool-officer-2");
+  KeyPair prime_off = generate_key("prime-officer");
+  KeyPair charity_off = generate_key("charity-officer");
+  KeyPair sme_off = generate_key("sme-officer");
+  KeyPair stranger = generate_key("stranger");  // never granted anything
+
+  World() {
+    std::vector<SignedRequest> setup;
+    setup.push_back(party("council", PartyKind::COMMISSIONER, {admin}));
+    setup.push_back(party("nhs", PartyKind::COMMISSIONER, {admin}));
+    setup.push_back(party("fund", PartyKind::FUNDER, {admin}));
+    setup.push_back(party("pool", PartyKind::POOL, {admin}, [](schema::PartyRegistered::Builder p) {
+      auto t = p.initPoolTerms();
+      t.setLegalBasis("section 75 agreement");
+      t.setHost("council");
+      auto shares = t.initShares(2);
+      shares[0].setParty("council");
+      shares[0].setBasisPoints(6000);
+      shares[1].setParty("nhs");
+      shares[1].setBasisPoints(4000);
+      t.setPlaceCode("E06000023");
+    }));
+    setup.push_back(party("prime", PartyKind::INTEGRATOR, {admin}));
+    setup.push_back(party("charity", PartyKind::PROVIDER, {admin}, [](schema::PartyRegistered::Builder p) {
+      p.setBudgetLimited(true);
+      p.setSector(schema::Sector::VOLUNTARY);
+      p.initOrgIds(1).set(0, "GB-CHC-1164883");
+    }));
+    setup.push_back(party("sme", PartyKind::PROVIDER, {admin}));
+    setup.push_back(grant("council", council_off.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("council", council_off2.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("council", council_appr.pk, Role::APPROVER, {admin}));
+    setup.push_back(grant("council", council_appr2.pk, Role::APPROVER, {admin}));
+    setup.push_back(grant("nhs", nhs_off.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("fund", fund_off.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("pool", pool_off.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("pool", pool_off2.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("prime", prime_off.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("charity", charity_off.pk, Role::OFFICER, {admin}));
+    setup.push_back(grant("sme", sme_off.pk, Role::OFFICER, {admin}));
+    L().append_batch(setup);
+  }
+
+  int64_t balance(const std::string& id) {
+    auto p = L().party(id);
+    REQUIRE_MESSAGE(p.has_value(), "no party " << id);
+    return p->balance;
+  }
+  uint64_t append(const SignedRequest& r) { return L().append(r).seq; }
+};
+
+// What "nothing was written" means: same size, root, head, balances, grants,
+// reversals and (for the request at hand) idempotency keys.
+struct Snapshot {
+  uint64_t size = 0;
+  Hash root{};
+  Hash head{};
+  std::vector<std::tuple<std::string, int, bool, int64_t, uint64_t>> parties;
+  std::vector<std::tuple<std::string, PublicKey, int, uint64_t, bool>> grants;
+  std::vector<bool> reversed;
+  bool operator==(const Snapshot&) const = default;
+};
+
+inline Snapshot snapshot(const Ledger& l) {
+  Snapshot s;
+  s.size = l.size();
+  s.root = l.root(s.size);
+  s.head = l.leaf_hash(s.size - 1);
+  for (auto& p : l.parties())
+    s.parties.emplace_back(p.id, static_cast<int>(p.kind), p.budget_limited, p.balance, p.registered_at);
+  for (auto& g : l.grants()) s.grants.emplace_back(g.party, g.key, static_cast<int>(g.role), g.granted_at, g.revoked);
+  for (uint64_t i = 0; i < s.size; ++i) s.reversed.push_back(l.is_reversed(i));
+  return s;
+}
+
+inline std::optional<std::string> idempotency_key_of(const SignedRequest& r) {
+  try {
+    EntryView v(r.entry);
+    auto k = v.entry().getIdempotencyKey();
+    return std::string(k.cStr(), k.size());
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// Runs `attempt`, expecting Error(refused) whose message starts "rule N:",
+// and checks the ledger is unchanged. Returns the message.
+inline std::string expect_refused_by(Ledger& l, int rule, const std::function<void()>& attempt,
+                                     const std::optional<std::string>& idem = std::nullopt) {
+  const Snapshot before = snapshot(l);
+  std::optional<uint64_t> idem_before = idem ? l.find_idempotency_key(*idem) : std::nullopt;
+  std::string msg;
+  bool threw = false;
+  ErrorKind kind = ErrorKind::unusable;
+  try {
+    attempt();
+  } catch (const Error& e) {
+    threw = true;
+    kind = e.kind;
+    msg = e.what();
+  }
+  const std::string want = "rule " + std::to_string(rule) + ":";
+  CHECK_MESSAGE(threw, "accepted, but " << want << " should have refused it");
+  CHECK_MESSAGE(kind == ErrorKind::refused, "kind was not 'refused': " << msg);
+  CHECK_MESSAGE(starts_with(msg, want), "expected '" << want << "...', got: " << msg);
+  CHECK_MESSAGE(snapshot(l) == before, "a refused append changed the ledger: " << msg);
+  if (idem) CHECK(l.find_idempotency_key(*idem) == idem_before);
+  return msg;
+}
+
+inline std::string expect_refused(Ledger& l, const SignedRequest& r, int rule) {
+  return expect_refused_by(l, rule, [&] { l.append(r); }, idempotency_key_of(r));
+}
+
+// Appends and checks the record landed at the end (not a retry).
+inline uint64_t expect_appended(Ledger& l, const SignedRequest& r) {
+  uint64_t before = l.size();
+  Appended a{};
+  try {
+    a = l.append(r);
+  } catch (const Error& e) {
+    FAIL("refused: " << std::string(e.what()));
+  }
+  CHECK_FALSE(a.retried);
+  CHECK(a.seq == before);
+  CHECK(l.size() == before + 1);
+  CHECK(a.leaf_hash == l.leaf_hash(a.seq));
+  return a.seq;
+}
+
+// ---- an independent RFC 6962 Merkle tree, hashed with libsodium directly ----
+
+inline Hash ref_sha256(const std::vector<uint8_t>& data) {
+  Hash h;
+  crypto_hash_sha256(h.data(), data.data(), data.size());
+  return h;
+}
+
+inline Hash ref_leaf_hash(std::span<const uint8_t> leaf) {
+  std::vector<uint8_t> buf{0x00};
+  buf.insert(buf.end(), leaf.begin(), leaf.end());
+  return ref_sha256(buf);
+}
+
+inline Hash ref_node_hash(const Hash& l, const Hash& r) {
+  std::vector<uint8_t> buf{0x01};
+  buf.insert(buf.end(), l.begin(), l.end());
+  buf.insert(buf.end(), r.begin(), r.end());
+  return ref_sha256(buf);
+}
+
+inline uint64_t ref_split(uint64_t n) {  // largest power of two < n (n >= 2)
+  uint64_t k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+// MTH(D[b:e]) given the leaf hashes.
+inline Hash ref_mth(const std::vector<Hash>& leaves, uint64_t b, uint64_t e) {
+  uint64_t n = e - b;
+  if (n == 0) return ref_sha256({});
+  if (n == 1) return leaves[b];
+  uint64_t k = ref_split(n);
+  return ref_node_hash(ref_mth(leaves, b, b + k), ref_mth(leaves, b + k, e));
+}
+
+// PATH(m, D[b:e]) of RFC 6962 2.1.1, nearest the leaf first.
+inline std::vector<Hash> ref_path(const std::vector<Hash>& leaves, uint64_t m, uint64_t b, uint64_t e) {
+  uint64_t n = e - b;
+  if (n <= 1) return {};
+  uint64_t k = ref_split(n);
+  std::vector<Hash> out;
+  if (m < k) {
+    out = ref_path(leaves, m, b, b + k);
+    out.push_back(ref_mth(leaves, b + k, e));
+  } else {
+    out = ref_path(leaves, m - k, b + k, e);
+    out.push_back(ref_mth(leaves, b, b + k));
+  }
+  return out;
+}
+
+// SUBPROOF(m, D[b:e], flag) of RFC 6962 2.1.2.
+inline std::vector<Hash> ref_subproof(const std::vector<Hash>& leaves, uint64_t m, uint64_t b, uint64_t e, bool flag) {
+  uint64_t n = e - b;
+  if (m == n) return flag ? std::vector<Hash>{} : std::vector<Hash>{ref_mth(leaves, b, e)};
+  uint64_t k = ref_split(n);
+  std::vector<Hash> out;
+  if (m <= k) {
+    out = ref_subproof(leaves, m, b, b + k, flag);
+    out.push_back(ref_mth(leaves, b + k, e));
+  } else {
+    out = ref_subproof(leaves, m - k, b + k, e, false);
+    out.push_back(ref_mth(leaves, b, b + k));
+  }
+  return out;
+}
+
+// Leaf hashes of records [0, n) recomputed from the stored bytes.
+inline std::vector<Hash> ref_leaf_hashes(const Ledger& l, uint64_t n) {
+  std::vector<Hash> out;
+  for (uint64_t i = 0; i < n; ++i) {
+    Bytes leaf = l.leaf(i);
+    out.push_back(ref_leaf_hash(leaf));
+  }
+  return out;
+}
+
+}  // namespace ft_test

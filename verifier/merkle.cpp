@@ -1,0 +1,101 @@
+#include "merkle.h"
+
+#include <sodium.h>
+
+namespace fv {
+
+Hash leafHash(std::span<const uint8_t> leaf) {
+  Hash h;
+  crypto_hash_sha256_state st;
+  const uint8_t prefix = 0x00;
+  crypto_hash_sha256_init(&st);
+  crypto_hash_sha256_update(&st, &prefix, 1);
+  crypto_hash_sha256_update(&st, leaf.data(), leaf.size());
+  crypto_hash_sha256_final(&st, h.data());
+  return h;
+}
+
+Hash nodeHash(const Hash& left, const Hash& right) {
+  uint8_t buf[65];
+  buf[0] = 0x01;
+  std::copy(left.begin(), left.end(), buf + 1);
+  std::copy(right.begin(), right.end(), buf + 33);
+  Hash h;
+  crypto_hash_sha256(h.data(), buf, sizeof buf);
+  return h;
+}
+
+Hash emptyRoot() {
+  Hash h;
+  crypto_hash_sha256(h.data(), nullptr, 0);
+  return h;
+}
+
+void CompactRange::append(const Hash& leaf) {
+  stack_.push_back(leaf);
+  // Each trailing 1 bit of the old size is a perfect subtree that now has a
+  // right sibling of the same height: merge them.
+  for (uint64_t s = size_; s & 1; s >>= 1) {
+    Hash right = stack_.back();
+    stack_.pop_back();
+    stack_.back() = nodeHash(stack_.back(), right);
+  }
+  ++size_;
+}
+
+Hash CompactRange::root() const {
+  if (stack_.empty()) return emptyRoot();
+  // MTH(D[0:n]) = H(MTH(D[0:k]), MTH(D[k:n])) with k the largest power of two
+  // below n: fold the subtrees from the right.
+  Hash r = stack_.back();
+  for (size_t i = stack_.size() - 1; i-- > 0;) r = nodeHash(stack_[i], r);
+  return r;
+}
+
+bool verifyInclusion(uint64_t index, uint64_t size, const Hash& leaf, const std::vector<Hash>& proof,
+                     const Hash& root) {
+  if (index >= size) return false;
+  uint64_t fn = index, sn = size - 1;
+  Hash r = leaf;
+  for (const Hash& p : proof) {
+    if (sn == 0) return false;
+    if ((fn & 1) || fn == sn) {
+      r = nodeHash(p, r);
+      if (!(fn & 1))
+        while (fn != 0 && !(fn & 1)) fn >>= 1, sn >>= 1;
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn >>= 1, sn >>= 1;
+  }
+  return sn == 0 && r == root;
+}
+
+bool verifyConsistency(uint64_t oldSize, uint64_t newSize, const Hash& oldRoot, const Hash& newRoot,
+                       const std::vector<Hash>& proof) {
+  if (oldSize > newSize) return false;
+  if (oldSize == newSize) return proof.empty() && oldRoot == newRoot;
+  if (oldSize == 0) return proof.empty();  // the empty tree is a prefix of every tree
+  std::vector<Hash> path = proof;
+  // If the old size is a power of two the old root is the first node of the path.
+  if ((oldSize & (oldSize - 1)) == 0) path.insert(path.begin(), oldRoot);
+  if (path.empty()) return false;
+  uint64_t fn = oldSize - 1, sn = newSize - 1;
+  while (fn & 1) fn >>= 1, sn >>= 1;
+  Hash fr = path[0], sr = path[0];
+  for (size_t i = 1; i < path.size(); ++i) {
+    if (sn == 0) return false;
+    if ((fn & 1) || fn == sn) {
+      fr = nodeHash(path[i], fr);
+      sr = nodeHash(path[i], sr);
+      if (!(fn & 1))
+        while (fn != 0 && !(fn & 1)) fn >>= 1, sn >>= 1;
+    } else {
+      sr = nodeHash(sr, path[i]);
+    }
+    fn >>= 1, sn >>= 1;
+  }
+  return fr == oldRoot && sr == newRoot && sn == 0;
+}
+
+}  // namespace fv

@@ -1,0 +1,214 @@
+#include "report.h"
+
+#include <nlohmann/json.hpp>
+
+#include "money.h"
+
+namespace fv {
+
+const char* checkName(Check c) {
+  static const char* names[] = {"canonical", "format", "rule 1", "rule 2", "rule 3", "rule 4", "rule 5", "rule 6",
+                                "rule 7", "rule 8", "log key", "checkpoints", "consistency", "witnesses",
+                                "statement"};
+  return names[int(c)];
+}
+
+const char* checkTitle(Check c) {
+  static const char* titles[] = {
+      "every SignedEntry and Entry is in Cap'n Proto canonical form and at most 65,535 bytes",
+      "record 0 is the only genesis, formatVersion 1; text, ids, dates and enums within docs/rules.md limits",
+      "signatures verify over the entry bytes; every signer holds a key of the acting party, not revoked",
+      "referenced parties exist and fit (contributions into pools, no payments into pools, ...)",
+      "amounts are positive and in the ledger's currency",
+      "no pool or budget-limited party goes below zero; no balance overflows",
+      "payments at or above the dual-control threshold carry two keys of the payer, one an officer's",
+      "idempotency keys are unique",
+      "reversals target an earlier, unreversed contribution or payment",
+      "seq, prevHash chain, recordedAt order, origin and createdAt are exact",
+      "the trusted --log-key is the log key the genesis record names",
+      "each checkpoint is signed by the log key and its root equals the records' Merkle root at its size",
+      "no checkpoint is beyond the records (nothing removed) and checkpoints agree with each other",
+      "each checkpoint carries valid cosignatures from enough of the named witnesses",
+      "the signed statement's totals equal the balances the records give",
+  };
+  return titles[int(c)];
+}
+
+std::string Failure::text() const {
+  return (seq ? "seq " + std::to_string(*seq) + ": " : std::string()) + checkName(check) + ": " + reason;
+}
+
+// Reasons quote record text, which may be anything: keep valid UTF-8 as it is
+// and show control characters and invalid bytes as \xNN.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<uint8_t>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size() && (c >= 0x20 || n > 1) && c != 0x7F;
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<uint8_t>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && n > 1) {  // no overlong forms or surrogates
+      uint32_t cp = n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+      for (size_t k = 1; k < n; ++k) cp = cp << 6 | (static_cast<uint8_t>(s[i + k]) & 0x3F);
+      static const uint32_t minFor[5] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= minFor[n] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      char buf[5];
+      snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+      ++i;
+    }
+  }
+  return out;
+}
+
+void Report::fail(std::optional<uint64_t> seq, Check check, std::string reason) {
+  ++failureCount;
+  ++failuresPerCheck[check];
+  if (failures.size() < maxFailures) failures.push_back({seq, check, printable(reason)});
+}
+
+namespace {
+
+std::string money128(__int128 v, int exponent) {
+  if (v >= INT64_MIN && v <= INT64_MAX) return formatMinor(int64_t(v), exponent);
+  // Beyond int64 only for cumulative in/out figures: print digit by digit.
+  bool neg = v < 0;
+  unsigned __int128 m = neg ? -(unsigned __int128)v : (unsigned __int128)v;
+  std::string d;
+  while (m) d.insert(d.begin(), char('0' + int(m % 10))), m /= 10;
+  if (exponent > 0) d.insert(d.size() - size_t(exponent), ".");
+  return neg ? "-" + d : d;
+}
+
+std::string status(const Report& r, Check c) {
+  if (r.failuresPerCheck.count(c)) return "FAIL";
+  if (r.skipped.count(c)) return "SKIP";
+  return "PASS";
+}
+
+}  // namespace
+
+std::string Report::text() const {
+  std::string o;
+  auto line = [&](const std::string& s) { o += s + "\n"; };
+  line("fundtrail-verify: " + inputKind + " " + input);
+  if (!origin.empty()) line("origin " + origin + ", currency " + currency);
+  if (!unusable || records)
+    line("records " + std::to_string(records) + ", parties " + std::to_string(parties) + ", keys " +
+         std::to_string(keys) + " (" + std::to_string(grants) + " grants), signatures checked " +
+         std::to_string(signatures));
+  if (unusable) {
+    line("");
+    line("UNUSABLE INPUT: " + *unusable);
+    line("No verdict on the records: the input cannot be verified as given.");
+    if (failureCount) line("(" + std::to_string(failureCount) + " check failures were found before that.)");
+    line("");
+    line("result: UNUSABLE (exit 2)");
+    return o;
+  }
+  line("");
+  line("checks");
+  for (int i = 0; i < int(Check::Count); ++i) {
+    Check c = Check(i);
+    char buf[64];
+    snprintf(buf, sizeof buf, "  %-4s  %-12s ", status(*this, c).c_str(), checkName(c));
+    std::string s = buf + std::string(checkTitle(c));
+    if (failuresPerCheck.count(c)) s += " (" + std::to_string(failuresPerCheck.at(c)) + " failed)";
+    else if (skipped.count(c)) s += " [skipped: " + skipped.at(c) + "]";
+    line(s);
+  }
+  if (!checkpoints.empty()) {
+    line("");
+    line("checkpoints");
+    for (const auto& c : checkpoints) {
+      std::string s = "  " + c.file + ": " + (c.size ? "size " + std::to_string(*c.size) + ", " : "") + c.status;
+      if (!c.witnesses.empty()) {
+        s += ", cosigned by";
+        for (const auto& w : c.witnesses) s += " " + w;
+      }
+      line(s);
+    }
+  }
+  line("");
+  line("totals (" + currency + ", balance = received - paid)");
+  size_t shown = 0, others = 0;
+  for (const auto& t : totals) others += !t.pool;
+  for (const auto& t : totals) {
+    if (!t.pool) continue;
+    line("  pool   " + t.id + ": balance " + formatMinor(t.balance, exponent) + " (in " +
+         money128(t.received, exponent) + ", out " + money128(t.paid, exponent) + ")");
+  }
+  for (const auto& t : totals) {
+    if (t.pool) continue;
+    if (++shown > 50) {
+      line("  ... " + std::to_string(others - 50) + " more parties (--json lists them all)");
+      break;
+    }
+    line("  party  " + t.id + " (" + t.kind + (t.budgetLimited ? ", budget-limited" : "") +
+         "): balance " + formatMinor(t.balance, exponent));
+  }
+  line("");
+  if (failureCount) {
+    line("failures (" + (failures.size() < failureCount ? "first " + std::to_string(failures.size()) + " of " : "") +
+         std::to_string(failureCount) + ")");
+    for (const auto& f : failures) line("  " + f.text());
+    line("");
+  }
+  line("what this run proves");
+  for (const auto& t : trust) line("  " + t);
+  line("");
+  line(failureCount ? "result: FAIL (exit 1)" : "result: PASS (exit 0)");
+  return o;
+}
+
+std::string Report::json() const {
+  using json = nlohmann::ordered_json;  // fields in the documented order
+  json j;
+  j["input"] = {{"path", input}, {"kind", inputKind}};
+  j["result"] = unusable ? "unusable" : failureCount ? "fail" : "pass";
+  j["exit_code"] = exitCode();
+  j["unusable_reason"] = unusable ? json(*unusable) : json(nullptr);
+  j["origin"] = origin;
+  j["currency"] = currency;
+  j["currency_exponent"] = exponent;
+  j["counts"] = {{"records", records}, {"parties", parties}, {"keys", keys}, {"key_grants", grants},
+                 {"signatures", signatures}};
+  json checks = json::array();
+  for (int i = 0; i < int(Check::Count); ++i) {
+    Check c = Check(i);
+    std::string st = status(*this, c);
+    json e = {{"name", checkName(c)}, {"title", checkTitle(c)},
+              {"status", unusable ? "not-run" : st == "PASS" ? "pass" : st == "FAIL" ? "fail" : "skipped"},
+              {"failures", failuresPerCheck.count(c) ? failuresPerCheck.at(c) : 0}};
+    if (skipped.count(c)) e["skipped_because"] = skipped.at(c);
+    checks.push_back(e);
+  }
+  j["checks"] = checks;
+  json cps = json::array();
+  for (const auto& c : checkpoints)
+    cps.push_back({{"file", c.file}, {"size", c.size ? json(*c.size) : json(nullptr)}, {"root", c.root},
+                   {"status", c.status}, {"witnesses", c.witnesses}});
+  j["checkpoints"] = cps;
+  json tot = json::array();
+  for (const auto& t : totals)
+    tot.push_back({{"party", t.id}, {"kind", t.kind}, {"pool", t.pool}, {"budget_limited", t.budgetLimited},
+                   {"balance", formatMinor(t.balance, exponent)}, {"balance_minor", t.balance},
+                   {"received", money128(t.received, exponent)}, {"paid", money128(t.paid, exponent)}});
+  j["totals"] = tot;
+  json fs = json::array();
+  for (const auto& f : failures)
+    fs.push_back({{"seq", f.seq ? json(*f.seq) : json(nullptr)}, {"check", checkName(f.check)},
+                  {"reason", f.reason}, {"text", f.text()}});
+  j["failures"] = fs;
+  j["failure_count"] = failureCount;
+  j["log_key"] = logKeyTrust;
+  j["proves"] = trust;
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace fv

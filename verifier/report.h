@@ -1,0 +1,68 @@
+// What a run found, and how it is shown: text for people, --json for machines
+// (fields documented in docs/verifier.md).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fv {
+
+// The checks, in the order the report lists them.
+enum class Check {
+  Canonical, Format, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8,
+  LogKey, Checkpoints, Consistency, Witnesses, Statement, Count
+};
+const char* checkName(Check c);   // "canonical", "rule 4", ...
+const char* checkTitle(Check c);  // one line on what it checks
+
+// Text from records made safe to print: valid UTF-8 kept, anything else as \xNN.
+std::string printable(std::string_view s);
+
+struct Failure {
+  std::optional<uint64_t> seq;  // the record's position, when the failure is about one record
+  Check check;
+  std::string reason;
+  std::string text() const;     // "seq 7: rule 4: pool 'riverside-pool' would go below zero by 0.01"
+};
+
+struct PartyTotal {
+  std::string id, kind;
+  bool pool = false, budgetLimited = false;
+  int64_t balance = 0;
+  __int128 received = 0, paid = 0;
+};
+
+struct CheckpointResult {
+  std::string file;
+  std::optional<uint64_t> size;
+  std::string root;                 // base64, as the checkpoint states it
+  std::string status;               // "matches", "mismatch", "beyond the records", "bad signature", ...
+  std::vector<std::string> witnesses;  // names of witnesses whose cosignature verified
+};
+
+struct Report {
+  std::string input, inputKind;
+  std::string origin, currency;
+  int exponent = 2;
+  uint64_t records = 0, parties = 0, keys = 0, grants = 0, signatures = 0;
+  std::optional<std::string> unusable;  // set: exit 2
+  size_t maxFailures = 20;
+  std::vector<Failure> failures;        // the first maxFailures
+  uint64_t failureCount = 0;
+  std::map<Check, uint64_t> failuresPerCheck;
+  std::map<Check, std::string> skipped;  // check -> why it did not run
+  std::vector<PartyTotal> totals;        // sorted by id
+  std::vector<CheckpointResult> checkpoints;
+  std::string logKeyTrust;               // "trusted (--log-key)", "from genesis only", "none"
+  std::vector<std::string> trust;        // plain sentences on what this run proves
+
+  void fail(std::optional<uint64_t> seq, Check check, std::string reason);
+  int exitCode() const { return unusable ? 2 : failureCount ? 1 : 0; }
+  std::string text() const;
+  std::string json() const;
+};
+
+}  // namespace fv

@@ -1,0 +1,626 @@
+#include "rules.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "money.h"
+#include "note.h"
+
+namespace fv {
+
+using schema::Entry;
+using schema::PartyKind;
+
+// ---- small helpers ------------------------------------------------------
+
+namespace {
+
+bool validUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<uint8_t>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (static_cast<uint8_t>(s[i + k]) & 0x3F);
+    }
+    static const uint32_t minFor[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < minFor[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+bool isSlug(std::string_view s) {  // [a-z0-9] then [a-z0-9._-]*
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (s.empty() || !alnum(s[0])) return false;
+  return std::all_of(s.begin() + 1, s.end(), [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool realDate(uint32_t d) {  // YYYYMMDD naming a real calendar day
+  uint32_t y = d / 10000, m = d / 100 % 100, day = d % 100;
+  if (y < 1 || m < 1 || m > 12 || day < 1) return false;
+  static const uint32_t len[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return day <= len[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+Key32 toKey(capnp::Data::Reader d) {
+  Key32 k{};
+  if (d.size() == 32) std::copy(d.begin(), d.end(), k.begin());
+  return k;
+}
+
+std::string keyText(const Key32& k) { return base64Encode(k); }
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  return r;
+}
+
+const char* kindName(PartyKind k) {
+  static const char* names[] = {"commissioner", "funder", "pool", "integrator", "provider", "collaborative",
+                                "board", "regulator", "auditor", "office", "other"};
+  return uint16_t(k) <= 10 ? names[uint16_t(k)] : "unknown";
+}
+
+const char* roleName(uint8_t r) {
+  static const char* names[] = {"officer", "approver", "administrator", "auditor"};
+  return r <= 3 ? names[r] : "unknown";
+}
+
+}  // namespace
+
+// Open addressing set of 64-bit hashes (SipHash of each idempotency key with
+// a random key). A hit may be a collision; the caller confirms it.
+class Ledger::KeyHashSet {
+ public:
+  KeyHashSet() : slots_(1 << 12, 0) { randombytes_buf(key_, sizeof key_); }
+  uint64_t hash(std::string_view s) const {
+    uint64_t h;
+    crypto_shorthash(reinterpret_cast<uint8_t*>(&h), reinterpret_cast<const uint8_t*>(s.data()), s.size(), key_);
+    return h ? h : 1;  // 0 marks an empty slot
+  }
+  bool insert(uint64_t h) {  // false: already present
+    if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == h) return false;
+      if (slots_[i] == 0) {
+        slots_[i] = h;
+        ++count_;
+        return true;
+      }
+    }
+  }
+
+ private:
+  void grow() {
+    std::vector<uint64_t> old(slots_.size() * 2, 0);
+    old.swap(slots_);
+    count_ = 0;
+    for (uint64_t h : old)
+      if (h) insert(h);
+  }
+  std::vector<uint64_t> slots_;
+  size_t count_ = 0;
+  uint8_t key_[crypto_shorthash_KEYBYTES];
+};
+
+Ledger::Ledger(Report& report) : report_(report), idempotencyKeys_(std::make_unique<KeyHashSet>()) {}
+Ledger::~Ledger() = default;
+
+std::string Ledger::money(int64_t v) const { return formatMinor(v, genesis_ ? genesis_->exponent : 2); }
+
+std::string Ledger::describe(uint32_t p) const {
+  const Party& x = parties_[p];
+  return std::string(x.kind == PartyKind::POOL ? "pool" : x.budgetLimited ? "budget-limited party" : "party") +
+         " '" + x.id + "'";
+}
+
+std::optional<uint32_t> Ledger::party(std::string_view id) {
+  auto it = partyIndex_.find(std::string(id));
+  if (it == partyIndex_.end()) return std::nullopt;
+  return it->second;
+}
+
+// A text field: valid UTF-8 within its byte limit (docs/rules.md, "Records and limits").
+std::string_view Ledger::text(capnp::Text::Reader t, const char* field, size_t limit, bool required) {
+  std::string_view s(t.cStr(), t.size());
+  if (!validUtf8(s)) fail(Check::Format, std::string(field) + " is not valid UTF-8");
+  else if (s.size() > limit)
+    fail(Check::Format, std::string(field) + " is " + std::to_string(s.size()) + " bytes, over its limit of " +
+                            std::to_string(limit));
+  else if (required && s.empty()) fail(Check::Format, std::string(field) + " is empty");
+  return s;
+}
+
+std::string_view Ledger::partyRef(capnp::Text::Reader t, const char* field) { return text(t, field, 64); }
+
+void Ledger::date(uint32_t d, const char* field, bool required) {
+  if (d == 0 && required) fail(Check::Format, std::string(field) + " is missing");
+  else if (d != 0 && !realDate(d))
+    fail(Check::Format, std::string(field) + " " + std::to_string(d) + " is not a real YYYYMMDD date");
+}
+
+// ---- rule 1: who may sign ------------------------------------------------
+
+const Ledger::Grant* Ledger::grant(uint32_t party, const Key32& key) const {
+  auto it = grants_.find({party, key});
+  return it == grants_.end() ? nullptr : &it->second;
+}
+
+std::optional<Ledger::Role> Ledger::activeRole(uint32_t party, const Key32& key) const {
+  const Grant* g = grant(party, key);
+  if (!g || !g->active) return std::nullopt;
+  return g->role;
+}
+
+std::string Ledger::keyProblem(uint32_t party, const Key32& key, const char* wanted) const {
+  std::string s = "key " + keyText(key) + " is not " + wanted + " of '" + parties_[party].id + "'";
+  if (const Grant* g = grant(party, key)) {
+    if (!g->active) s += " (it was revoked at seq " + std::to_string(g->revokedAt) + ")";
+    else s += std::string(" (it holds the role ") + roleName(g->role) + ")";
+  }
+  return s;
+}
+
+// Every signer holds an officer or approver key of `party`, at least one an officer's.
+bool Ledger::actsFor(uint32_t party, bool reportIt) {
+  bool all = true, officer = false;
+  for (const Key32& k : signers_) {
+    auto r = activeRole(party, k);
+    if (r == Officer) officer = true;
+    if (r != Officer && r != Approver) {
+      all = false;
+      if (reportIt) fail(Check::Rule1, keyProblem(party, k, "an officer or approver key"));
+    }
+  }
+  if (all && !officer && !signers_.empty() && reportIt)
+    fail(Check::Rule1, "no signer holds an officer key of '" + parties_[party].id + "' (an approver only co-signs)");
+  return all && officer;
+}
+
+bool Ledger::actsAsAdmin(bool reportIt) {
+  auto ledger = party("ledger");
+  bool all = !signers_.empty() && ledger;
+  for (const Key32& k : signers_) {
+    if (ledger && activeRole(*ledger, k) == Administrator) continue;
+    all = false;
+    if (reportIt)
+      fail(Check::Rule1, ledger ? keyProblem(*ledger, k, "an administrator key") : "there is no party 'ledger'");
+  }
+  return all;
+}
+
+void Ledger::checkSignatures(schema::SignedEntry::Reader se, const Examined& ex) {
+  signers_.clear();
+  auto sigs = se.getSignatures();
+  if (sigs.size() == 0) fail(Check::Rule1, "the record carries no signature");
+  for (unsigned i = 0; i < sigs.size(); ++i) {
+    auto pk = sigs[i].getPublicKey();
+    auto sig = sigs[i].getEd25519();
+    ++signatures_;
+    std::string which = "signature " + std::to_string(i + 1);
+    if (pk.size() != 32) fail(Check::Rule1, which + ": public key is " + std::to_string(pk.size()) + " bytes, not 32");
+    else if (sig.size() != 64) fail(Check::Rule1, which + ": signature is " + std::to_string(sig.size()) + " bytes, not 64");
+    else if (!ex.sigValid[i])
+      fail(Check::Rule1, which + " (key " + keyText(toKey(pk)) + ") does not verify over the entry bytes");
+    else signers_.push_back(toKey(pk));
+    if (i > 0) {
+      auto prev = sigs[i - 1].getPublicKey();
+      if (!std::lexicographical_compare(prev.begin(), prev.end(), pk.begin(), pk.end()))
+        fail(Check::Rule1, "signatures are not sorted strictly by public key (or a key signs twice)");
+    }
+  }
+}
+
+// ---- rule 8: the log's own order ------------------------------------------
+
+void Ledger::checkChain(schema::SignedEntry::Reader se, const Examined& ex) {
+  if (se.getSeq() != pos_) fail(Check::Rule8, "the record says seq " + std::to_string(se.getSeq()) +
+                                                  " but it is at position " + std::to_string(pos_));
+  auto prev = se.getPrevHash();
+  if (prev.size() != 32 || !std::equal(prev.begin(), prev.end(), prevLeaf_.begin()))
+    fail(Check::Rule8, pos_ == 0 ? "prevHash of genesis is not 32 zero bytes"
+                                 : "prevHash is not the leaf hash of record " + std::to_string(pos_ - 1) +
+                                       " (a record before it was changed, removed or reordered)");
+  if (se.getRecordedAt() < prevRecordedAt_)
+    fail(Check::Rule8, "recordedAt " + std::to_string(se.getRecordedAt()) + " is before the previous record's " +
+                           std::to_string(prevRecordedAt_));
+  prevRecordedAt_ = std::max(prevRecordedAt_, se.getRecordedAt());
+  (void)ex;
+}
+
+// ---- one record -------------------------------------------------------------
+
+void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Examined& ex, const RawRecord& raw) {
+  pos_ = pos;
+  if (!raw.keyMatches) fail(Check::Rule8, "it is stored under " + raw.keyNote + " in 'entries', not its position");
+  Hash leaf = ex.leaf;
+  struct NextLeaf {  // whatever happens below, the next record chains to this one
+    Hash& prev;
+    Hash leaf;
+    ~NextLeaf() { prev = leaf; }
+  } next{prevLeaf_, leaf};
+
+  if (ex.tooBig) {
+    fail(Check::Canonical, "the record is " + std::to_string(size) + " bytes, over the limit of 65,535");
+    return;
+  }
+  if (!ex.readable) {
+    fail(Check::Canonical, "the record cannot be read: " + ex.problem);
+    return;
+  }
+  if (!ex.signedEntryCanonical) fail(Check::Canonical, "the SignedEntry bytes are not in canonical form");
+  if (!ex.entryCanonical) fail(Check::Canonical, "the Entry bytes are not in canonical form");
+  try {
+    SegmentReader outer(words, size / 8);
+    auto se = outer.root<schema::SignedEntry>();
+    checkChain(se, ex);
+    checkSignatures(se, ex);
+    auto entryBytes = se.getEntry();
+    SegmentReader inner(entryWords(entryBytes), entryBytes.size() / 8);
+    auto e = inner.root<Entry>();
+    auto body = e.getBody();
+    auto kind = body.which();
+
+    if (uint16_t(kind) > uint16_t(Entry::Body::REVERSAL)) {
+      bool genuine = ex.signedEntryCanonical && ex.entryCanonical && !signers_.empty() &&
+                     signers_.size() == se.getSignatures().size();
+      if (genuine)
+        throw Unusable("seq " + std::to_string(pos) + ": body kind " + std::to_string(uint16_t(kind)) +
+                       " is unknown to this verifier (written by a newer fundtrail?)");
+      fail(Check::Format, "unknown body kind " + std::to_string(uint16_t(kind)));
+      return;
+    }
+    // rule 8: origin and the signer's clock
+    std::string_view origin = text(e.getOrigin(), "origin", SIZE_MAX);
+    if (kind == Entry::Body::GENESIS) {
+      if (pos != 0) {
+        fail(Check::Format, "only record 0 may be genesis");
+        return;
+      }
+      genesis(e, body.getGenesis());
+    } else if (pos == 0) {
+      fail(Check::Format, "record 0 is not genesis");
+    }
+    if (genesis_ && origin != genesis_->origin)
+      fail(Check::Rule8, "origin '" + std::string(origin) + "' is not this ledger's origin '" + genesis_->origin +
+                             "' (a record from another ledger?)");
+    if (__int128(e.getCreatedAt()) > __int128(se.getRecordedAt()) + 300000)
+      fail(Check::Rule8, "createdAt " + std::to_string(e.getCreatedAt()) + " is more than five minutes after recordedAt " +
+                             std::to_string(se.getRecordedAt()));
+    idempotency(text(e.getIdempotencyKey(), "idempotencyKey", 128, true));
+
+    switch (kind) {
+      case Entry::Body::GENESIS: break;
+      case Entry::Body::PARTY_REGISTERED: partyRegistered(body.getPartyRegistered()); break;
+      case Entry::Body::KEY_GRANTED: keyGranted(body.getKeyGranted()); break;
+      case Entry::Body::KEY_REVOKED: keyRevoked(body.getKeyRevoked()); break;
+      case Entry::Body::CONTRIBUTION: contribution(body.getContribution()); break;
+      case Entry::Body::PAYMENT: payment(body.getPayment()); break;
+      case Entry::Body::RESPONSIBILITY_ASSIGNED: responsibilityAssigned(body.getResponsibilityAssigned()); break;
+      case Entry::Body::RESPONSIBILITY_ENDED: responsibilityEnded(body.getResponsibilityEnded()); break;
+      case Entry::Body::REVERSAL: reversal(body.getReversal()); break;
+      case Entry::Body::PARTY_STATUS_CHANGED:
+      case Entry::Body::CONTRACT_AGREED:
+      case Entry::Body::CONTRACT_VARIED:
+      case Entry::Body::CONTRACT_ENDED:
+        fail(Check::Rule2, "contract and party-status records are not supported yet");
+        break;
+    }
+  } catch (const kj::Exception& x) {
+    fail(Check::Canonical, std::string("the record cannot be read: ") + x.getDescription().cStr());
+  }
+}
+
+void Ledger::idempotency(std::string_view key) {
+  if (key.empty() || !idempotencyKeys_) return;
+  if (idempotencyKeys_->insert(idempotencyKeys_->hash(key))) return;
+  // Same 64-bit hash seen before: find the earlier record to be sure.
+  std::optional<uint64_t> earlier = findEarlierKey ? findEarlierKey(std::string(key), pos_) : std::nullopt;
+  if (earlier) fail(Check::Rule6, "idempotency key '" + std::string(key) + "' was already used at seq " +
+                                      std::to_string(*earlier));
+}
+
+// ---- genesis and parties ------------------------------------------------------
+
+void Ledger::genesis(schema::Entry::Reader e, schema::Genesis::Reader g) {
+  if (g.getFormatVersion() > 1)
+    throw Unusable("genesis says formatVersion " + std::to_string(g.getFormatVersion()) +
+                   ": this verifier reads version 1 only (a newer fundtrail wrote it)");
+  if (g.getFormatVersion() != 1) fail(Check::Format, "genesis formatVersion is 0, not 1");
+  GenesisInfo info;
+  info.origin = std::string(text(g.getOrigin(), "genesis origin", SIZE_MAX, true));
+  if (std::string_view(e.getOrigin().cStr()) != info.origin)
+    fail(Check::Rule8, "the entry's origin differs from the origin genesis declares");
+  info.currency = std::string(text(g.getCurrency(), "currency", SIZE_MAX, true));
+  if (!looksLikeCurrencyCode(info.currency))
+    fail(Check::Format, "currency '" + info.currency + "' is not a three-letter ISO 4217 code");
+  info.exponent = currencyExponent(info.currency);
+  info.dualControl = g.getDualControlThreshold();
+  if (g.getLogPublicKey().size() == 32) info.logKey = toKey(g.getLogPublicKey()), info.logKeyValid = true;
+  else fail(Check::Format, "the log public key is not 32 bytes");
+  genesis_ = info;
+
+  // rule 1: every signer is one of the genesis administrator keys
+  std::set<Key32> admins;
+  for (auto k : g.getAdminKeys()) {
+    if (k.size() != 32) fail(Check::Rule2, "an administrator key is not 32 bytes");
+    else admins.insert(toKey(k));
+  }
+  if (admins.empty()) fail(Check::Rule2, "genesis names no administrator key");
+  for (const Key32& k : signers_)
+    if (!admins.count(k)) fail(Check::Rule1, "key " + keyText(k) + " is not one of the genesis administrator keys");
+
+  parties_.push_back({"ledger", PartyKind::OFFICE, false, 0, 0, 0});
+  partyIndex_["ledger"] = 0;
+  for (const Key32& k : admins) {
+    grants_[{0, k}] = Grant{Administrator, true, 0};
+    ++activeAdmins_;
+    if (seenKeys_.insert(k).second) ++distinctKeys_;
+  }
+}
+
+void Ledger::partyRegistered(schema::PartyRegistered::Reader r) {
+  actsAsAdmin(true);
+  std::string id(text(r.getId(), "party id", 64));
+  bool ok = true;
+  auto rule2 = [&](std::string why) { fail(Check::Rule2, std::move(why)), ok = false; };
+  if (!isSlug(id)) fail(Check::Format, "party id '" + id + "' is not a slug ([a-z0-9] then [a-z0-9._-]*)"), ok = false;
+  text(r.getName(), "name", 200);
+  if (r.getName().size() == 0) rule2("party '" + id + "' has an empty name");
+  if (uint16_t(r.getKind()) > uint16_t(PartyKind::OTHER)) fail(Check::Format, "unknown party kind"), ok = false;
+  if (uint16_t(r.getSector()) > uint16_t(schema::Sector::MUTUAL)) fail(Check::Format, "unknown sector");
+  if (id == "ledger" || partyIndex_.count(id)) rule2("party id '" + id + "' is already taken");
+  auto mustExist = [&](capnp::Text::Reader ref, const char* what) {
+    std::string_view s = partyRef(ref, what);
+    if (!s.empty() && !party(s)) rule2(std::string(what) + " '" + std::string(s) + "' is not a registered party");
+  };
+  mustExist(r.getControlledBy(), "controlledBy");
+  mustExist(r.getParent(), "parent");
+  for (auto m : r.getMembers()) mustExist(m, "member");
+  if (r.getMembers().size() && r.getKind() != PartyKind::COLLABORATIVE)
+    rule2("only a collaborative has members, and '" + id + "' is a " + kindName(r.getKind()));
+  if (r.hasPoolTerms()) {
+    auto t = r.getPoolTerms();
+    bool given = t.getLegalBasis().size() || t.getHost().size() || t.getShares().size() || t.getPlaceCode().size();
+    text(t.getLegalBasis(), "legal basis", 200);
+    text(t.getPlaceCode(), "place code", 64);
+    mustExist(t.getHost(), "pool host");
+    if (given && r.getKind() != PartyKind::POOL)
+      rule2(std::string("only a pool has pool terms, and '") + id + "' is a " + kindName(r.getKind()));
+    uint64_t total = 0;
+    std::set<std::string> seen;
+    for (auto s : t.getShares()) {
+      mustExist(s.getParty(), "share party");
+      std::string p(s.getParty().cStr());
+      if (!seen.insert(p).second) rule2("share party '" + p + "' appears twice");
+      if (s.getBasisPoints() < 1 || s.getBasisPoints() > 10000)
+        rule2("share of '" + p + "' is " + std::to_string(s.getBasisPoints()) + " basis points, not 1..10000");
+      total += s.getBasisPoints();
+    }
+    if (total > 10000) rule2("pool shares add up to " + std::to_string(total) + " basis points, over 10000");
+  }
+  std::set<std::string> mine;
+  for (auto o : r.getOrgIds()) {
+    std::string_view s = text(o, "org id", 64);
+    std::string key = lower(s);
+    if (s.empty()) rule2("an org id is empty");
+    else if (!mine.insert(key).second) rule2("org id '" + std::string(s) + "' appears twice");
+    else if (orgIds_.count(key))
+      rule2("org id '" + std::string(s) + "' already belongs to party '" + parties_[orgIds_[key]].id + "'");
+  }
+  if (!ok) return;
+  uint32_t idx = uint32_t(parties_.size());
+  parties_.push_back({id, r.getKind(), r.getBudgetLimited(), 0, 0, 0});
+  partyIndex_[id] = idx;
+  for (const auto& k : mine) orgIds_[k] = idx;
+}
+
+void Ledger::keyGranted(schema::KeyGranted::Reader r) {
+  actsAsAdmin(true);
+  std::string_view id = partyRef(r.getParty(), "party");
+  auto p = party(id);
+  auto role = uint16_t(r.getRole());
+  if (role > Auditor) return fail(Check::Format, "unknown role " + std::to_string(role));
+  if (!p) return fail(Check::Rule2, "party '" + std::string(id) + "' is not registered");
+  if (r.getPublicKey().size() != 32) return fail(Check::Rule2, "the granted key is not 32 bytes");
+  Key32 k = toKey(r.getPublicKey());
+  if (activeRole(*p, k)) return fail(Check::Rule2, "key " + keyText(k) + " is already granted to '" + std::string(id) + "'");
+  bool isLedger = id == "ledger";
+  if (role == Administrator && !isLedger) return fail(Check::Rule2, "the administrator role is only for 'ledger'");
+  if (isLedger && role != Administrator && role != Auditor)
+    return fail(Check::Rule2, std::string("'ledger' takes only administrator or auditor keys, not ") + roleName(uint8_t(role)));
+  grants_[{*p, k}] = Grant{Role(role), true, 0};
+  if (role == Administrator) ++activeAdmins_;
+  if (seenKeys_.insert(k).second) ++distinctKeys_;
+}
+
+void Ledger::keyRevoked(schema::KeyRevoked::Reader r) {
+  actsAsAdmin(true);
+  std::string_view id = partyRef(r.getParty(), "party");
+  auto p = party(id);
+  if (!p) return fail(Check::Rule2, "party '" + std::string(id) + "' is not registered");
+  Key32 k = toKey(r.getPublicKey());
+  auto it = grants_.find({*p, k});
+  if (r.getPublicKey().size() != 32 || it == grants_.end() || !it->second.active)
+    return fail(Check::Rule2, "key " + keyText(k) + " is not an active key of '" + std::string(id) + "'");
+  if (it->second.role == Administrator && activeAdmins_ == 1)
+    return fail(Check::Rule2, "it would revoke the last administrator key of 'ledger'");
+  if (it->second.role == Administrator) --activeAdmins_;
+  it->second.active = false;
+  it->second.revokedAt = pos_;
+}
+
+// ---- money -------------------------------------------------------------------
+
+bool Ledger::amountOk(int64_t amount, std::string_view currency) {
+  bool ok = true;
+  if (amount <= 0) fail(Check::Rule3, "amount " + money(amount) + " is not positive"), ok = false;
+  if (!genesis_ || currency != genesis_->currency)
+    fail(Check::Rule3, "currency '" + std::string(currency) + "' is not the ledger's currency '" +
+                           (genesis_ ? genesis_->currency : std::string()) + "'"),
+        ok = false;
+  return ok;
+}
+
+// rule 4: moves money and checks that the payer, if limited, stays at or above zero.
+bool Ledger::move(uint32_t from, uint32_t to, int64_t amount, const std::string& what) {
+  Party &a = parties_[from], &b = parties_[to];
+  auto na = checkedAdd(a.balance, -amount), nb = checkedAdd(b.balance, amount);
+  if (!na || !nb) {
+    fail(Check::Rule4, what + " would overflow the balance of " + describe(!na ? from : to));
+    return false;
+  }
+  a.balance = *na, b.balance = *nb;
+  a.paid += amount, b.received += amount;
+  if (a.limited() && a.balance < 0)
+    fail(Check::Rule4, describe(from) + " would go below zero by " + money(-a.balance));
+  return true;
+}
+
+void Ledger::contribution(schema::Contribution::Reader r) {
+  std::string_view from = partyRef(r.getFrom(), "from"), to = partyRef(r.getTo(), "to");
+  text(r.getReference(), "reference", 200);
+  date(r.getValueDate(), "value date", true);
+  auto f = party(from), t = party(to);
+  bool ok = true;
+  if (!f) fail(Check::Rule2, "contributor '" + std::string(from) + "' is not registered"), ok = false;
+  else if (parties_[*f].kind == PartyKind::POOL) fail(Check::Rule2, "contributor '" + std::string(from) + "' is a pool"), ok = false;
+  if (!t) fail(Check::Rule2, "pool '" + std::string(to) + "' is not registered"), ok = false;
+  else if (parties_[*t].kind != PartyKind::POOL)
+    fail(Check::Rule2, "contributions go into pools, and '" + std::string(to) + "' is a " + kindName(parties_[*t].kind)), ok = false;
+  if (ok && *f == *t) fail(Check::Rule2, "a party contributes to itself"), ok = false;
+  if (f) actsFor(*f, true);
+  if (!amountOk(r.getAmount(), r.getCurrency().cStr()) || !ok) return;
+  if (move(*f, *t, r.getAmount(), "this contribution")) money_.push_back({pos_, r.getAmount(), *f, *t});
+}
+
+void Ledger::payment(schema::Payment::Reader r) {
+  std::string_view from = partyRef(r.getFrom(), "from"), to = partyRef(r.getTo(), "to");
+  date(r.getValueDate(), "value date", true);
+  text(r.getMilestone(), "milestone", 100);
+  text(r.getGroup(), "group", 100);
+  text(r.getMemo(), "memo", 1000);
+  for (auto c : r.getClaimIds()) text(c, "claim id", 64);
+  if (uint16_t(r.getMechanism()) > uint16_t(schema::Mechanism::OTHER)) fail(Check::Format, "unknown payment mechanism");
+  auto fb = r.getFundedBy();
+  if (uint16_t(fb.which()) > uint16_t(schema::Payment::FundedBy::LOAN)) fail(Check::Format, "unknown fundedBy kind");
+  bool ok = true;
+  if (r.getContractSeq() != 0) fail(Check::Rule2, "payments under a contract are not supported yet"), ok = false;
+  auto f = party(from), t = party(to);
+  if (!f) fail(Check::Rule2, "payer '" + std::string(from) + "' is not registered"), ok = false;
+  if (!t) fail(Check::Rule2, "payee '" + std::string(to) + "' is not registered"), ok = false;
+  if (f && t) {
+    if (*f == *t) fail(Check::Rule2, "a party pays itself"), ok = false;
+    if (parties_[*t].kind == PartyKind::POOL)
+      fail(Check::Rule2, "payee '" + std::string(to) + "' is a pool (money goes into pools by contribution)"), ok = false;
+    if (from == "ledger" || to == "ledger") fail(Check::Rule2, "'ledger' neither pays nor is paid"), ok = false;
+  }
+  if (fb.isEntry()) {
+    uint64_t src = fb.getEntry();
+    auto it = std::lower_bound(money_.begin(), money_.end(), src, [](const Money& m, uint64_t s) { return m.seq < s; });
+    if (src >= pos_ || it == money_.end() || it->seq != src)
+      fail(Check::Rule2, "fundedBy names seq " + std::to_string(src) + ", not an earlier contribution or payment");
+  }
+  if (f) {
+    actsFor(*f, true);
+    // rule 5: dual control
+    if (genesis_ && r.getAmount() >= genesis_->dualControl) {
+      size_t valid = 0;
+      bool officer = false;
+      for (const Key32& k : signers_) {
+        auto role = activeRole(*f, k);
+        if (role == Officer || role == Approver) ++valid, officer |= role == Officer;
+      }
+      if (valid < 2 || !officer)
+        fail(Check::Rule5, "payment of " + money(r.getAmount()) + " is at or above the dual-control threshold " +
+                               money(genesis_->dualControl) + " but carries " + std::to_string(valid) +
+                               " valid key(s) of '" + std::string(from) +
+                               "' (two distinct keys are needed, one an officer's)");
+    }
+  }
+  if (!amountOk(r.getAmount(), r.getCurrency().cStr()) || !ok) return;
+  if (move(*f, *t, r.getAmount(), "this payment")) money_.push_back({pos_, r.getAmount(), *f, *t});
+}
+
+void Ledger::reversal(schema::Reversal::Reader r) {
+  text(r.getReason(), "reason", 1000);
+  uint64_t target = r.getTargetSeq();
+  auto it = std::lower_bound(money_.begin(), money_.end(), target, [](const Money& m, uint64_t s) { return m.seq < s; });
+  if (target >= pos_ || it == money_.end() || it->seq != target)
+    return fail(Check::Rule7, "seq " + std::to_string(target) + " is not an earlier contribution or payment");
+  const uint32_t reversedBit = 1u << 31;
+  if (it->to & reversedBit) return fail(Check::Rule7, "seq " + std::to_string(target) + " was already reversed");
+  uint32_t from = it->from, to = it->to;
+  actsFor(from, true);  // the acting party of the record it reverses
+  // The original recipient pays the amount back.
+  if (move(to, from, it->amount, "reversing seq " + std::to_string(target))) it->to |= reversedBit;
+}
+
+// ---- responsibility --------------------------------------------------------------
+
+void Ledger::responsibilityAssigned(schema::ResponsibilityAssigned::Reader r) {
+  std::string_view acc = partyRef(r.getAccountable(), "accountable");
+  text(r.getSubject(), "subject", 200);
+  text(r.getContractRef(), "contract reference", 200);
+  date(r.getStartDate(), "start date", false);
+  date(r.getEndDate(), "end date", false);
+  if (uint16_t(r.getKind()) > uint16_t(schema::ResponsibilityKind::INFORMAL)) fail(Check::Format, "unknown responsibility kind");
+  bool ok = true;
+  auto a = party(acc);
+  if (!a) fail(Check::Rule2, "accountable party '" + std::string(acc) + "' is not registered"), ok = false;
+  if (r.getResponsible().size() == 0) fail(Check::Rule2, "no responsible party"), ok = false;
+  std::set<std::string> seen;
+  for (auto x : r.getResponsible()) {
+    std::string s(partyRef(x, "responsible"));
+    if (!party(s)) fail(Check::Rule2, "responsible party '" + s + "' is not registered"), ok = false;
+    if (!seen.insert(s).second) fail(Check::Rule2, "responsible party '" + s + "' appears twice"), ok = false;
+  }
+  if (r.getSubject().size() == 0) fail(Check::Rule2, "the subject is empty"), ok = false;
+  if (r.getStartDate() && r.getEndDate() && r.getStartDate() > r.getEndDate())
+    fail(Check::Rule2, "start date is after end date"), ok = false;
+  if (a && !actsFor(*a, false) && !actsAsAdmin(false))
+    fail(Check::Rule1, "signers are neither officers/approvers of '" + std::string(acc) +
+                           "' (one an officer) nor administrators of 'ledger'");
+  if (ok) assignments_[pos_] = {*a, false};
+}
+
+void Ledger::responsibilityEnded(schema::ResponsibilityEnded::Reader r) {
+  text(r.getReason(), "reason", 1000);
+  auto it = assignments_.find(r.getAssignmentSeq());
+  if (it == assignments_.end() || r.getAssignmentSeq() >= pos_)
+    return fail(Check::Rule2, "seq " + std::to_string(r.getAssignmentSeq()) + " is not an earlier responsibility assignment");
+  if (it->second.ended) return fail(Check::Rule2, "assignment seq " + std::to_string(it->first) + " has already ended");
+  uint32_t a = it->second.accountable;
+  if (!actsFor(a, false) && !actsAsAdmin(false))
+    fail(Check::Rule1, "signers are neither officers/approvers of '" + parties_[a].id +
+                           "' (one an officer) nor administrators of 'ledger'");
+  it->second.ended = true;
+}
+
+// ---- results -------------------------------------------------------------------
+
+std::vector<std::pair<std::string, int64_t>> Ledger::balances() const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const auto& p : parties_) out.emplace_back(p.id, p.balance);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<PartyTotal> Ledger::totals() const {
+  std::vector<PartyTotal> out;
+  for (const auto& p : parties_)
+    out.push_back({p.id, kindName(p.kind), p.kind == PartyKind::POOL, p.budgetLimited, p.balance, p.received, p.paid});
+  std::sort(out.begin(), out.end(), [](const PartyTotal& a, const PartyTotal& b) { return a.id < b.id; });
+  return out;
+}
+
+}  // namespace fv

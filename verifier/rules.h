@@ -1,0 +1,131 @@
+// The ledger's state as the records alone define it, and the append rules 1-8
+// of docs/rules.md re-derived from it, one record at a time, in seq order.
+// Memory: parties, keys and grants, plus a few bytes per record (a hash of
+// each idempotency key; seq, amount and parties of each money record).
+#pragma once
+#include <array>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "record.h"
+#include "report.h"
+#include "source.h"
+
+namespace fv {
+
+using Key32 = std::array<uint8_t, 32>;
+
+struct GenesisInfo {
+  std::string origin, currency;
+  int exponent = 2;
+  Key32 logKey{};
+  bool logKeyValid = false;
+  int64_t dualControl = 0;
+};
+
+class Ledger {
+ public:
+  explicit Ledger(Report& report);
+
+  // Checks the record at `pos` against every rule and applies its effects.
+  // `words`/`size`: its bytes (aligned); `ex`: what the parallel stage found.
+  // Throws Unusable for a newer formatVersion or a body kind this verifier
+  // does not know.
+  void apply(uint64_t pos, const capnp::word* words, size_t size, const Examined& ex, const RawRecord& raw);
+
+  // Finds the position of an earlier record with this idempotency key (a
+  // second pass over the input, needed only when two key hashes collide).
+  std::function<std::optional<uint64_t>(const std::string& key, uint64_t before)> findEarlierKey;
+
+  const std::optional<GenesisInfo>& genesis() const { return genesis_; }
+  uint64_t partyCount() const { return parties_.size(); }
+  uint64_t keyCount() const { return distinctKeys_; }
+  uint64_t grantCount() const { return grants_.size(); }
+  uint64_t signatureCount() const { return signatures_; }
+  std::vector<std::pair<std::string, int64_t>> balances() const;  // sorted by id, bytewise
+  std::vector<PartyTotal> totals() const;
+
+ private:
+  enum Role : uint8_t { Officer = 0, Approver = 1, Administrator = 2, Auditor = 3 };
+  struct Party {
+    std::string id;
+    schema::PartyKind kind;
+    bool budgetLimited = false;
+    int64_t balance = 0;
+    __int128 received = 0, paid = 0;
+    bool limited() const { return budgetLimited || kind == schema::PartyKind::POOL; }
+  };
+  struct Grant {
+    Role role;
+    bool active;
+    uint64_t revokedAt;
+  };
+  struct Money {  // one contribution or payment, for reversals and fundedBy
+    uint64_t seq;
+    int64_t amount;
+    uint32_t from;
+    uint32_t to;  // top bit: reversed
+  };
+  struct Assignment {
+    uint32_t accountable;
+    bool ended;
+  };
+  class KeyHashSet;  // open addressing set of 64-bit idempotency key hashes
+
+  // the record being applied
+  uint64_t pos_ = 0;
+  std::vector<Key32> signers_;  // keys whose signature verified
+  void fail(Check c, std::string reason) { report_.fail(pos_, c, std::move(reason)); }
+
+  void checkSignatures(schema::SignedEntry::Reader se, const Examined& ex);
+  void checkChain(schema::SignedEntry::Reader se, const Examined& ex);
+  std::string_view text(capnp::Text::Reader t, const char* field, size_t limit, bool required = false);
+  std::string_view partyRef(capnp::Text::Reader t, const char* field);
+  void date(uint32_t d, const char* field, bool required);
+  std::optional<uint32_t> party(std::string_view id);
+  std::string describe(uint32_t p) const;
+  std::string money(int64_t v) const;
+  const Grant* grant(uint32_t party, const Key32& key) const;
+  std::optional<Role> activeRole(uint32_t party, const Key32& key) const;
+  std::string keyProblem(uint32_t party, const Key32& key, const char* wanted) const;
+  bool actsFor(uint32_t party, bool report);  // officer/approver signers, one an officer
+  bool actsAsAdmin(bool report);
+  bool move(uint32_t from, uint32_t to, int64_t amount, const std::string& what);
+
+  void genesis(schema::Entry::Reader e, schema::Genesis::Reader g);
+  void partyRegistered(schema::PartyRegistered::Reader r);
+  void keyGranted(schema::KeyGranted::Reader r);
+  void keyRevoked(schema::KeyRevoked::Reader r);
+  void contribution(schema::Contribution::Reader r);
+  void payment(schema::Payment::Reader r);
+  void responsibilityAssigned(schema::ResponsibilityAssigned::Reader r);
+  void responsibilityEnded(schema::ResponsibilityEnded::Reader r);
+  void reversal(schema::Reversal::Reader r);
+  void idempotency(std::string_view key);
+  bool amountOk(int64_t amount, std::string_view currency);
+
+  Report& report_;
+  std::optional<GenesisInfo> genesis_;
+  Hash prevLeaf_{};
+  int64_t prevRecordedAt_ = INT64_MIN;
+  std::vector<Party> parties_;
+  std::unordered_map<std::string, uint32_t> partyIndex_;
+  std::unordered_map<std::string, uint32_t> orgIds_;  // lower-cased org id -> party
+  std::map<std::pair<uint32_t, Key32>, Grant> grants_;
+  std::set<Key32> seenKeys_;
+  uint64_t distinctKeys_ = 0, signatures_ = 0, activeAdmins_ = 0;
+  std::deque<Money> money_;  // in seq order; a deque grows without copying
+  std::unordered_map<uint64_t, Assignment> assignments_;
+  std::unique_ptr<KeyHashSet> idempotencyKeys_;
+ public:
+  ~Ledger();
+};
+
+}  // namespace fv
