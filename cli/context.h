@@ -69,6 +69,7 @@ void add_import_command(CLI::App& app, Context& ctx);
 void add_demo_command(CLI::App& app, Context& ctx);
 void add_contract_commands(CLI::App& app, Context& ctx);  // after add_party_commands
 void add_contract_reports(CLI::App* contract, Context& ctx);
+void add_publish_command(CLI::App& app, Context& ctx);
 void add_map_commands(CLI::App& app, Context& ctx);
 
 }  // namespace fundtrail::cli

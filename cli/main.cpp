@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   cli::add_read_commands(app, ctx);
   cli::add_transparency_commands(app, ctx);
   cli::add_import_command(app, ctx);
+  cli::add_publish_command(app, ctx);
   cli::add_demo_command(app, ctx);
 
   try {

@@ -333,6 +333,11 @@ std::vector<Hash> Ledger::consistency_proof(uint64_t old_size, uint64_t new_size
 
 uint64_t Ledger::subtree_reads() const { return impl_->subtree_reads; }
 
+Hash Ledger::subtree_hash(unsigned level, uint64_t index) const {
+  Txn txn(*impl_->env, false);
+  return reader_for(txn, &impl_->subtree_reads)(level, index);
+}
+
 std::optional<PartyState> Ledger::party(const std::string& id) const {
   Txn txn(*impl_->env, false);
   auto v = txn.get(txn.dbs().parties, id);

@@ -82,7 +82,9 @@ class Ledger {
   Hash root(uint64_t size) const;
   std::vector<Hash> inclusion_proof(uint64_t index, uint64_t size) const;
   std::vector<Hash> consistency_proof(uint64_t old_size, uint64_t new_size) const;
-  uint64_t subtree_reads() const;  // stored hashes read so far (for tests of O(log n))
+  uint64_t subtree_reads() const;
+  // The stored hash of the complete subtree at (level, index): tiles read these.
+  Hash subtree_hash(unsigned level, uint64_t index) const;  // stored hashes read so far (for tests of O(log n))
 
   std::optional<PartyState> party(const std::string& id) const;
   std::vector<PartyState> parties() const;  // sorted by id bytewise
