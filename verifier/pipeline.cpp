@@ -191,4 +191,30 @@ std::optional<uint64_t> findIdempotencyKey(Source& source, const std::string& ke
   return found;
 }
 
+bool paymentHasClaim(Source& source, uint64_t seq, std::string_view claim, std::string_view milestone) {
+  bool found = false;
+  std::vector<uint64_t> buf;
+  source.rescan([&](uint64_t pos, const RawRecord& r) {
+    if (pos < seq) return true;
+    if (pos > seq || r.size > kMaxRecordBytes || r.size % 8) return false;
+    buf.assign(r.size / 8, 0);
+    memcpy(buf.data(), r.data, r.size);
+    try {
+      SegmentReader outer(reinterpret_cast<const capnp::word*>(buf.data()), buf.size());
+      auto bytes = outer.root<schema::SignedEntry>().getEntry();
+      if (bytes.size() % 8) return false;
+      SegmentReader inner(entryWords(bytes), bytes.size() / 8);
+      auto body = inner.root<schema::Entry>().getBody();
+      if (!body.isPayment()) return false;
+      auto p = body.getPayment();
+      if (std::string_view(p.getMilestone().cStr(), p.getMilestone().size()) != milestone) return false;
+      for (auto c : p.getClaimIds())
+        if (std::string_view(c.cStr(), c.size()) == claim) found = true;
+    } catch (const kj::Exception&) {
+    }
+    return false;
+  });
+  return found;
+}
+
 }  // namespace fv

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <set>
+#include <string_view>
 
 #include "merkle.h"
 #include "rules.h"
@@ -20,5 +21,9 @@ void streamRecords(Source& source, Ledger& ledger, CompactRange& tree, const std
 
 // The position of the first record before `before` whose idempotency key is `key`.
 std::optional<uint64_t> findIdempotencyKey(Source& source, const std::string& key, uint64_t before);
+
+// Whether the record at `seq` is a payment carrying `claim` among its claim ids
+// with this milestone (confirms a rule 10 match in the hashed claims index).
+bool paymentHasClaim(Source& source, uint64_t seq, std::string_view claim, std::string_view milestone);
 
 }  // namespace fv

@@ -7,9 +7,10 @@
 namespace fv {
 
 const char* checkName(Check c) {
-  static const char* names[] = {"canonical", "format", "rule 1", "rule 2", "rule 3", "rule 4", "rule 5", "rule 6",
-                                "rule 7", "rule 8", "log key", "checkpoints", "consistency", "witnesses",
-                                "statement"};
+  static const char* names[] = {"canonical", "format",  "rule 1",  "rule 2",  "rule 3",      "rule 4",
+                                "rule 5",    "rule 6",  "rule 7",  "rule 8",  "rule 9",      "rule 10",
+                                "rule 11",   "log key", "checkpoints", "consistency", "witnesses", "statement"};
+  static_assert(sizeof names / sizeof *names == size_t(Check::Count));
   return names[int(c)];
 }
 
@@ -18,19 +19,25 @@ const char* checkTitle(Check c) {
       "every SignedEntry and Entry is in Cap'n Proto canonical form and at most 65,535 bytes",
       "record 0 is the only genesis, formatVersion 1; text, ids, dates and enums within docs/rules.md limits",
       "signatures verify over the entry bytes; every signer holds a key of the acting party, not revoked",
-      "referenced parties exist and fit (contributions into pools, no payments into pools, ...)",
+      "referenced parties exist and fit (contributions into pools, ...); contract and party-status records are well founded",
       "amounts are positive and in the ledger's currency",
       "no pool or budget-limited party goes below zero; no balance overflows",
       "payments at or above the dual-control threshold carry two keys of the payer, one an officer's",
       "idempotency keys are unique",
       "reversals target an earlier, unreversed contribution or payment",
       "seq, prevHash chain, recordedAt order, origin and createdAt are exact",
+      "payments under a contract: its payer and payee, within its dates, before its end, within its cap; "
+      "milestones match the current schedule (amount = count x unit price)",
+      "claim ids distinct and counted; each (claim id, milestone) paid once per contract, and only along one "
+      "chain of parent contracts",
+      "a party with a failure or exit status at the value date receives only 'support' payments",
       "the trusted --log-key is the log key the genesis record names",
       "each checkpoint is signed by the log key and its root equals the records' Merkle root at its size",
       "no checkpoint is beyond the records (nothing removed) and checkpoints agree with each other",
       "each checkpoint carries valid cosignatures from enough of the named witnesses",
       "the signed statement's totals equal the balances the records give",
   };
+  static_assert(sizeof titles / sizeof *titles == size_t(Check::Count));
   return titles[int(c)];
 }
 
@@ -100,8 +107,8 @@ std::string Report::text() const {
   if (!origin.empty()) line("origin " + origin + ", currency " + currency);
   if (!unusable || records)
     line("records " + std::to_string(records) + ", parties " + std::to_string(parties) + ", keys " +
-         std::to_string(keys) + " (" + std::to_string(grants) + " grants), signatures checked " +
-         std::to_string(signatures));
+         std::to_string(keys) + " (" + std::to_string(grants) + " grants), contracts " + std::to_string(contracts) +
+         ", signatures checked " + std::to_string(signatures));
   if (unusable) {
     line("");
     line("UNUSABLE INPUT: " + *unusable);
@@ -177,7 +184,7 @@ std::string Report::json() const {
   j["currency"] = currency;
   j["currency_exponent"] = exponent;
   j["counts"] = {{"records", records}, {"parties", parties}, {"keys", keys}, {"key_grants", grants},
-                 {"signatures", signatures}};
+                 {"signatures", signatures}, {"contracts", contracts}};
   json checks = json::array();
   for (int i = 0; i < int(Check::Count); ++i) {
     Check c = Check(i);

@@ -12,7 +12,7 @@ namespace fv {
 
 // The checks, in the order the report lists them.
 enum class Check {
-  Canonical, Format, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8,
+  Canonical, Format, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8, Rule9, Rule10, Rule11,
   LogKey, Checkpoints, Consistency, Witnesses, Statement, Count
 };
 const char* checkName(Check c);   // "canonical", "rule 4", ...
@@ -47,7 +47,7 @@ struct Report {
   std::string input, inputKind;
   std::string origin, currency;
   int exponent = 2;
-  uint64_t records = 0, parties = 0, keys = 0, grants = 0, signatures = 0;
+  uint64_t records = 0, parties = 0, keys = 0, grants = 0, signatures = 0, contracts = 0;
   std::optional<std::string> unusable;  // set: exit 2
   size_t maxFailures = 20;
   std::vector<Failure> failures;        // the first maxFailures

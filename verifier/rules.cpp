@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "contracts.h"
 #include "money.h"
 #include "note.h"
 
@@ -112,7 +113,8 @@ class Ledger::KeyHashSet {
   uint8_t key_[crypto_shorthash_KEYBYTES];
 };
 
-Ledger::Ledger(Report& report) : report_(report), idempotencyKeys_(std::make_unique<KeyHashSet>()) {}
+Ledger::Ledger(Report& report)
+    : report_(report), idempotencyKeys_(std::make_unique<KeyHashSet>()), contracts_(std::make_unique<Contracts>()) {}
 Ledger::~Ledger() = default;
 
 std::string Ledger::money(int64_t v) const { return formatMinor(v, genesis_ ? genesis_->exponent : 2); }
@@ -142,10 +144,12 @@ std::string_view Ledger::text(capnp::Text::Reader t, const char* field, size_t l
 
 std::string_view Ledger::partyRef(capnp::Text::Reader t, const char* field) { return text(t, field, 64); }
 
-void Ledger::date(uint32_t d, const char* field, bool required) {
-  if (d == 0 && required) fail(Check::Format, std::string(field) + " is missing");
+bool Ledger::date(uint32_t d, const char* field, bool required, Check check) {
+  if (d == 0 && required) fail(check, std::string(field) + " is missing");
   else if (d != 0 && !realDate(d))
-    fail(Check::Format, std::string(field) + " " + std::to_string(d) + " is not a real YYYYMMDD date");
+    fail(check, std::string(field) + " " + std::to_string(d) + " is not a real YYYYMMDD date");
+  else return true;
+  return false;
 }
 
 // ---- rule 1: who may sign ------------------------------------------------
@@ -308,12 +312,10 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
       case Entry::Body::RESPONSIBILITY_ASSIGNED: responsibilityAssigned(body.getResponsibilityAssigned()); break;
       case Entry::Body::RESPONSIBILITY_ENDED: responsibilityEnded(body.getResponsibilityEnded()); break;
       case Entry::Body::REVERSAL: reversal(body.getReversal()); break;
-      case Entry::Body::PARTY_STATUS_CHANGED:
-      case Entry::Body::CONTRACT_AGREED:
-      case Entry::Body::CONTRACT_VARIED:
-      case Entry::Body::CONTRACT_ENDED:
-        fail(Check::Rule2, "contract and party-status records are not supported yet");
-        break;
+      case Entry::Body::PARTY_STATUS_CHANGED: partyStatusChanged(body.getPartyStatusChanged()); break;
+      case Entry::Body::CONTRACT_AGREED: contractAgreed(body.getContractAgreed()); break;
+      case Entry::Body::CONTRACT_VARIED: contractVaried(body.getContractVaried()); break;
+      case Entry::Body::CONTRACT_ENDED: contractEnded(body.getContractEnded()); break;
     }
   } catch (const kj::Exception& x) {
     fail(Check::Canonical, std::string("the record cannot be read: ") + x.getDescription().cStr());
@@ -514,7 +516,6 @@ void Ledger::payment(schema::Payment::Reader r) {
   auto fb = r.getFundedBy();
   if (uint16_t(fb.which()) > uint16_t(schema::Payment::FundedBy::LOAN)) fail(Check::Format, "unknown fundedBy kind");
   bool ok = true;
-  if (r.getContractSeq() != 0) fail(Check::Rule2, "payments under a contract are not supported yet"), ok = false;
   auto f = party(from), t = party(to);
   if (!f) fail(Check::Rule2, "payer '" + std::string(from) + "' is not registered"), ok = false;
   if (!t) fail(Check::Rule2, "payee '" + std::string(to) + "' is not registered"), ok = false;
@@ -547,8 +548,11 @@ void Ledger::payment(schema::Payment::Reader r) {
                                "' (two distinct keys are needed, one an officer's)");
     }
   }
+  std::optional<uint32_t> contract = paymentRules(r, t);  // rules 9, 10, 11
   if (!amountOk(r.getAmount(), r.getCurrency().cStr()) || !ok) return;
-  if (move(*f, *t, r.getAmount(), "this payment")) money_.push_back({pos_, r.getAmount(), *f, *t});
+  if (!move(*f, *t, r.getAmount(), "this payment")) return;
+  money_.push_back({pos_, r.getAmount(), *f, *t});
+  if (contract) paidUnderContract(*contract, r);
 }
 
 void Ledger::reversal(schema::Reversal::Reader r) {
@@ -562,7 +566,9 @@ void Ledger::reversal(schema::Reversal::Reader r) {
   uint32_t from = it->from, to = it->to;
   actsFor(from, true);  // the acting party of the record it reverses
   // The original recipient pays the amount back.
-  if (move(to, from, it->amount, "reversing seq " + std::to_string(target))) it->to |= reversedBit;
+  if (!move(to, from, it->amount, "reversing seq " + std::to_string(target))) return;
+  it->to |= reversedBit;
+  reversedUnderContract(target, it->amount);  // frees the contract's headroom and the claim ids
 }
 
 // ---- responsibility --------------------------------------------------------------

@@ -1,7 +1,9 @@
-// The ledger's state as the records alone define it, and the append rules 1-8
-// of docs/rules.md re-derived from it, one record at a time, in seq order.
-// Memory: parties, keys and grants, plus a few bytes per record (a hash of
-// each idempotency key; seq, amount and parties of each money record).
+// The ledger's state as the records alone define it, and the append rules 1-11
+// of docs/rules.md re-derived from it, one record at a time, in seq order
+// (contracts, party statuses and claims: contracts.h / contracts.cpp).
+// Memory: parties, keys, grants and contracts, plus a few bytes per record (a
+// hash of each idempotency key; seq, amount and parties of each money record;
+// for a payment under a contract its contract and a hash per claim id).
 #pragma once
 #include <array>
 #include <deque>
@@ -11,6 +13,7 @@
 #include <set>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,6 +24,9 @@
 namespace fv {
 
 using Key32 = std::array<uint8_t, 32>;
+struct Contract;
+struct Contracts;
+struct ScheduleRow;
 
 struct GenesisInfo {
   std::string origin, currency;
@@ -43,12 +49,17 @@ class Ledger {
   // Finds the position of an earlier record with this idempotency key (a
   // second pass over the input, needed only when two key hashes collide).
   std::function<std::optional<uint64_t>(const std::string& key, uint64_t before)> findEarlierKey;
+  // Does the payment at `seq` carry this claim id for this milestone? (A second
+  // pass over the input, needed only to confirm a rule 10 failure, because the
+  // claims index holds hashes; unset, every hash match counts as the claim.)
+  std::function<bool(uint64_t seq, std::string_view claim, std::string_view milestone)> paymentHasClaim;
 
   const std::optional<GenesisInfo>& genesis() const { return genesis_; }
   uint64_t partyCount() const { return parties_.size(); }
   uint64_t keyCount() const { return distinctKeys_; }
   uint64_t grantCount() const { return grants_.size(); }
   uint64_t signatureCount() const { return signatures_; }
+  uint64_t contractCount() const;
   std::vector<std::pair<std::string, int64_t>> balances() const;  // sorted by id, bytewise
   std::vector<PartyTotal> totals() const;
 
@@ -88,10 +99,12 @@ class Ledger {
   void checkChain(schema::SignedEntry::Reader se, const Examined& ex);
   std::string_view text(capnp::Text::Reader t, const char* field, size_t limit, bool required = false);
   std::string_view partyRef(capnp::Text::Reader t, const char* field);
-  void date(uint32_t d, const char* field, bool required);
+  // A date field: true when it is a real day, or 0 and not required; else reports under `check`.
+  bool date(uint32_t d, const char* field, bool required, Check check = Check::Format);
   std::optional<uint32_t> party(std::string_view id);
   std::string describe(uint32_t p) const;
   std::string money(int64_t v) const;
+  std::string money128(__int128 v) const;
   const Grant* grant(uint32_t party, const Key32& key) const;
   std::optional<Role> activeRole(uint32_t party, const Key32& key) const;
   std::string keyProblem(uint32_t party, const Key32& key, const char* wanted) const;
@@ -111,6 +124,18 @@ class Ledger {
   void idempotency(std::string_view key);
   bool amountOk(int64_t amount, std::string_view currency);
 
+  // contracts.cpp: rule 2 for these records, rules 9-11 for payments
+  void partyStatusChanged(schema::PartyStatusChanged::Reader r);
+  void contractAgreed(schema::ContractAgreed::Reader r);
+  void contractVaried(schema::ContractVaried::Reader r);
+  void contractEnded(schema::ContractEnded::Reader r);
+  std::vector<ScheduleRow> scheduleRows(capnp::List<schema::ScheduleRow>::Reader rows, bool hasParent);
+  Contract* contractNamed(std::string_view ref);  // reports rule 2 when there is none
+  // Rules 9-11 for a payment (payee: its index when registered); the contract it is under, when known.
+  std::optional<uint32_t> paymentRules(schema::Payment::Reader r, std::optional<uint32_t> payee);
+  void paidUnderContract(uint32_t contract, schema::Payment::Reader r);
+  void reversedUnderContract(uint64_t target, int64_t amount);
+
   Report& report_;
   std::optional<GenesisInfo> genesis_;
   Hash prevLeaf_{};
@@ -124,6 +149,7 @@ class Ledger {
   std::deque<Money> money_;  // in seq order; a deque grows without copying
   std::unordered_map<uint64_t, Assignment> assignments_;
   std::unique_ptr<KeyHashSet> idempotencyKeys_;
+  std::unique_ptr<Contracts> contracts_;
  public:
   ~Ledger();
 };

@@ -101,6 +101,9 @@ Report verify(const Options& o) {
     ledger->findEarlierKey = [&](const std::string& key, uint64_t before) {
       return findIdempotencyKey(*source, key, before);
     };
+    ledger->paymentHasClaim = [&](uint64_t seq, std::string_view claim, std::string_view milestone) {
+      return fv::paymentHasClaim(*source, seq, claim, milestone);
+    };
     CompactRange tree;
     streamRecords(*source, *ledger, tree, marks, [&](uint64_t size) {
       roots[size] = tree.root();
@@ -115,6 +118,7 @@ Report verify(const Options& o) {
   r.keys = ledger->keyCount();
   r.grants = ledger->grantCount();
   r.signatures = ledger->signatureCount();
+  r.contracts = ledger->contractCount();
   r.totals = ledger->totals();
   const auto& g = ledger->genesis();
   if (g) r.origin = printable(g->origin), r.currency = printable(g->currency), r.exponent = g->exponent;

@@ -220,6 +220,86 @@ uint64_t Ledger::assign(const std::string& accountable, const std::string& respo
   }, signers);
 }
 
+static void fillRows(capnp::List<schema::ScheduleRow>::Builder list, const std::vector<Ledger::Row>& rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto r = list[unsigned(i)];
+    r.setMilestone(rows[i].milestone);
+    r.setGroup(rows[i].group);
+    r.setUnitPrice(rows[i].unitPrice);
+    r.setFinancedBy(rows[i].fromParent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER);
+  }
+}
+
+uint64_t Ledger::agree(const Terms& t, const std::vector<const Keypair*>& signers) {
+  return add([&](schema::Entry::Builder e) {
+    auto c = e.getBody().initContractAgreed();
+    c.setReference(t.reference);
+    c.setPayer(t.payer);
+    c.setPayee(t.payee);
+    c.setSubject(t.subject);
+    c.setStartDate(t.start);
+    c.setEndDate(t.end);
+    c.setCap(t.cap);
+    c.setParent(t.parent);
+    fillRows(c.initSchedule(unsigned(t.schedule.size())), t.schedule);
+  }, signers);
+}
+
+uint64_t Ledger::vary(const std::string& reference, int64_t newCap, uint32_t newEnd, const std::vector<Row>* rows,
+                      const std::vector<const Keypair*>& signers, const std::string& reason) {
+  return add([&](schema::Entry::Builder e) {
+    auto v = e.getBody().initContractVaried();
+    v.setReference(reference);
+    v.setNewCap(newCap);
+    v.setNewEndDate(newEnd);
+    if (rows) {
+      v.setReplaceSchedule(true);
+      fillRows(v.initSchedule(unsigned(rows->size())), *rows);
+    }
+    v.setReason(reason);
+  }, signers);
+}
+
+uint64_t Ledger::endContract(const std::string& reference, schema::EndReason reason, const std::string& successor,
+                             const std::vector<const Keypair*>& signers) {
+  return add([&](schema::Entry::Builder e) {
+    auto x = e.getBody().initContractEnded();
+    x.setReference(reference);
+    x.setReason(reason);
+    x.setSuccessor(successor);
+    x.setDate(20251201);
+  }, signers);
+}
+
+uint64_t Ledger::status(const std::string& party, schema::PartyStatus st, uint32_t from) {
+  return add([&](schema::Entry::Builder e) {
+    auto s = e.getBody().initPartyStatusChanged();
+    s.setParty(party);
+    s.setStatus(st);
+    s.setFrom(from);
+    s.setNote("recorded by the test");
+  }, {&admin});
+}
+
+uint64_t Ledger::payment(const Payment& p, const std::vector<const Keypair*>& signers) {
+  balances[p.from] -= p.amount, balances[p.to] += p.amount;
+  return add([&](schema::Entry::Builder e) {
+    auto r = e.getBody().initPayment();
+    r.setFrom(p.from);
+    r.setTo(p.to);
+    r.setAmount(p.amount);
+    r.setCurrency(currency);
+    r.setValueDate(p.valueDate);
+    r.setMechanism(p.mechanism);
+    r.setMilestone(p.milestone);
+    r.setContractSeq(p.contractSeq);
+    r.setOutcomeCount(p.outcomeCount);
+    r.setGroup(p.group);
+    auto ids = r.initClaimIds(unsigned(p.claims.size()));
+    for (size_t i = 0; i < p.claims.size(); ++i) ids.set(unsigned(i), p.claims[i]);
+  }, signers);
+}
+
 Bytes Ledger::leaf(uint64_t seq, const Bytes& prevHash, int64_t recordedAt, const Record& r) {
   capnp::MallocMessageBuilder m;
   auto se = m.initRoot<schema::SignedEntry>();

@@ -75,6 +75,38 @@ class Ledger {
   uint64_t assign(const std::string& accountable, const std::string& responsible, const std::string& subject,
                   const std::vector<const Keypair*>& signers);
 
+  // Contracts and party statuses (docs/rules.md rules 2, 9-11).
+  struct Row {
+    std::string milestone{}, group{};
+    int64_t unitPrice = 0;
+    bool fromParent = false;  // financedBy parent
+  };
+  struct Terms {
+    std::string reference{}, payer{}, payee{}, parent{};
+    std::string subject = "employment support";
+    uint32_t start = 20250401, end = 20270331;
+    int64_t cap = 0;
+    std::vector<Row> schedule{};
+  };
+  uint64_t agree(const Terms& t, const std::vector<const Keypair*>& signers);
+  // newCap/newEnd 0: unchanged; rows given: the schedule is replaced by them.
+  uint64_t vary(const std::string& reference, int64_t newCap, uint32_t newEnd, const std::vector<Row>* rows,
+                const std::vector<const Keypair*>& signers, const std::string& reason = "agreed change");
+  uint64_t endContract(const std::string& reference, schema::EndReason reason, const std::string& successor,
+                       const std::vector<const Keypair*>& signers);
+  uint64_t status(const std::string& party, schema::PartyStatus status, uint32_t from);
+  struct Payment {
+    std::string from{}, to{};
+    int64_t amount = 0;
+    schema::Mechanism mechanism = schema::Mechanism::FEE;
+    uint32_t valueDate = 20251125;
+    uint64_t contractSeq = 0;
+    std::string milestone{}, group{};
+    uint32_t outcomeCount = 0;
+    std::vector<std::string> claims{};
+  };
+  uint64_t payment(const Payment& p, const std::vector<const Keypair*>& signers);
+
   // The stored leaves: canonical SignedEntry bytes, chained in order.
   std::vector<Bytes> leaves() const;
   static Bytes leaf(uint64_t seq, const Bytes& prevHash, int64_t recordedAt, const Record& r);

@@ -250,17 +250,4 @@ TEST_CASE("verifier: cosign refuses a failing ledger or a wrong passphrase or a 
   CHECK(r.out.empty());
 }
 
-TEST_CASE("verifier: an untouched demo ledger made by the fundtrail command verifies clean") {
-  struct stat st;
-  if (stat(FUNDTRAIL_BIN, &st) != 0) {
-    MESSAGE("fundtrail is not built (" FUNDTRAIL_BIN "): skipped");
-    return;
-  }
-  std::string dir = tempDir() + "/demo";
-  std::string cmd = "FUNDTRAIL_PASSPHRASE=demo-pass timeout 300 " + quote(FUNDTRAIL_BIN) + " demo " + quote(dir) +
-                    " >/dev/null 2>&1";
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  Result r = runVerify(quote(dir));
-  CAPTURE(r.out);
-  CHECK(r.rc == 0);
-}
+// The demo ledger's clean run is in test_contracts.cpp (it holds contracts, statuses and claims).

@@ -82,7 +82,7 @@ TEST_CASE("verifier: --json gives the same report as one JSON object") {
   }
   CHECK(found);
   CHECK(j["failures"].empty());
-  CHECK(j["checks"].size() == 15);
+  CHECK(j["checks"].size() == 18);
 }
 
 TEST_CASE("verifier: a flipped byte inside a stored record is found (LMDB file and bundle)") {
@@ -259,7 +259,8 @@ TEST_CASE("verifier: the other rules: wrong kinds and currency and reversals and
               seqRule(dup, "rule 6") + "idempotency key 'req-1' was already used at seq 0",
               seqRule(badDate, "format") + "value date 20250230 is not a real YYYYMMDD date",
               seqRule(future, "rule 8") + "createdAt",
-              seqRule(contract, "rule 2") + "contract and party-status records are not supported yet"},
+              seqRule(contract, "rule 2") + "payer '' is not registered",
+              seqRule(contract, "rule 2") + "start date is missing"},
              "--max-failures 50");
 }
 
