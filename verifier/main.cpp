@@ -25,7 +25,7 @@ It reads a ledger directory (read-only; a copy on read-only media is fine) or a
 bundle file from `fundtrail export-bundle`, and re-derives everything from the
 records alone: canonical encoding, the seq/prevHash chain, every Ed25519
 signature and that its key was granted to the acting party and not revoked,
-every append rule 1-8 of docs/rules.md, and the totals of every pool and party.
+every append rule 1-11 of docs/rules.md, and the totals of every pool and party.
 With --checkpoint and --log-key it also checks the Merkle root of the records
 against each checkpoint and the checkpoints against each other; with
 --statement it checks a signed statement of totals; with --witness it requires
