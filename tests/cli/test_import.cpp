@@ -1,0 +1,200 @@
+// import FILE.csv: whole-file validation, line numbers, re-runs (docs/import.md).
+#include "fixture.h"
+
+using namespace fundtrail::test;
+
+namespace {
+const std::string kHeader =
+    "kind,from,to,amount,currency,date,mechanism,milestone,contract,count,group,claims,funded_by,reference,memo,idempotency_key\n";
+
+std::string csv(const std::vector<std::string>& rows) {
+  std::string s = kHeader;
+  for (auto& r : rows) s += r + "\n";
+  return s;
+}
+
+std::vector<std::string> import_args(const Books& b, const std::string& file, const std::vector<std::string>& keys) {
+  std::vector<std::string> a{"import", b.file(file)};
+  for (auto& k : keys) a.insert(a.end(), {"--key", b.key(k)});
+  return a;
+}
+
+// How many records carry each idempotency key.
+std::map<std::string, int> key_counts(const json& log) {
+  std::map<std::string, int> m;
+  for (auto& r : log) ++m[r["idempotency_key"].get<std::string>()];
+  return m;
+}
+}  // namespace
+
+TEST_CASE("import: records every row and a re-run records nothing twice") {
+  Books b;
+  write_file(b.file("april.csv"),
+             csv({"contribution,council,pool,250.00,GBP,2025-04-05,,,,,,,,S75 top-up,,",
+                  "payment,pool,ace,120.00,,2025-04-06,block,,,,,,11,,\"Q1 block, first part\",",
+                  "payment,ace,hope,50.00,GBP,2025-04-07,milestone,start,,2,jsa-18-24,c-001;c-002,own,,,",
+                  "payment,ace,hope,10.00,GBP,2025-04-08,fee,,,,,,,,,",
+                  "payment,ace,hope,10.00,GBP,2025-04-08,fee,,,,,,,,,"}));  // an identical row is a second payment
+  RunResult r = b.ft(import_args(b, "april.csv", {"council", "pool", "ace"}));
+  INFO(r);
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "5 12 16\n");
+  CHECK(contains(r.err, "recorded 5 rows as seq 12 to 16"));
+  CHECK(b.balance("pool") == 500000 + 25000 - 12000);
+  CHECK(b.balance("hope") == 5000 + 1000 + 1000);
+
+  json pay = b.ok_json({"show", "13", "--json"})["body"];
+  CHECK(pay["memo"] == "Q1 block, first part");
+  CHECK(pay["currency"] == "GBP");
+  CHECK(contains(pay["funded_by"].dump(), "11"));
+  json ms = b.ok_json({"show", "14", "--json"})["body"];
+  CHECK(ms["claim_ids"] == json::array({"c-001", "c-002"}));
+  CHECK(ms["milestone"] == "start");
+  CHECK(ms["outcome_count"] == 2);
+  CHECK(ms["group"] == "jsa-18-24");
+  CHECK(b.ok_json({"show", "12", "--json"})["body"]["reference"] == "S75 top-up");
+  json log = b.log();
+  CHECK(log[15]["idempotency_key"] != log[16]["idempotency_key"]);
+  CHECK(log[15]["idempotency_key"].get<std::string>().rfind("import-", 0) == 0);
+
+  // The same file again: every row is a retry.
+  Snapshot before = b.snapshot();
+  RunResult again = b.ft(import_args(b, "april.csv", {"council", "pool", "ace"}));
+  INFO(again);
+  CHECK(again.code == 0);
+  CHECK(again.out == "0 - -\n");
+  CHECK(contains(again.err, "5 rows were already recorded"));
+  CHECK(b.snapshot() == before);
+
+  // A corrected row is a new request; a row inserted above changes no other row's key.
+  write_file(b.file("april.csv"),
+             csv({"contribution,police,pool,1.00,GBP,2025-04-01,,,,,,,,late,,",
+                  "contribution,council,pool,250.00,GBP,2025-04-05,,,,,,,,S75 top-up,,",
+                  "payment,pool,ace,120.00,,2025-04-06,block,,,,,,11,,\"Q1 block, first part\",",
+                  "payment,ace,hope,50.00,GBP,2025-04-07,milestone,start,,2,jsa-18-24,c-001;c-002,own,,,",
+                  "payment,ace,hope,10.00,GBP,2025-04-08,fee,,,,,,,,,",
+                  "payment,ace,hope,12.00,GBP,2025-04-08,fee,,,,,,,,,"}));
+  std::string police = trim(b.ok({"key", "public", b.key("stranger")}).out);
+  b.ok({"grant-key", "police", police, "--role", "officer", "--key", b.key("admin")});  // seq 17
+  json j = b.ok_json({"import", b.file("april.csv"), "--key", b.key("council"), "--key", b.key("pool"), "--key", b.key("ace"),
+                      "--key", b.key("stranger"), "--json"});
+  CHECK(j["recorded"] == 2);
+  CHECK(j["already_recorded"] == 4);
+  CHECK(j["first_seq"] == 18);
+  CHECK(j["last_seq"] == 19);
+  CHECK(b.size() == 20);
+  verify_if_present({b.ledger.string()});
+}
+
+TEST_CASE("import: an interrupted import when re-run records nothing twice") {
+  Books b;
+  std::vector<std::string> rows = {
+      "contribution,council,pool,100.00,GBP,2025-04-05,,,,,,,,top-up 1,,apr-0001",
+      "payment,pool,ace,200.00,GBP,2025-04-06,block,,,,,,,,,apr-0002",
+      "payment,pool,ace,300.00,GBP,2025-04-07,upfront,,,,,,,,,apr-0003",
+      "payment,ace,hope,40.00,GBP,2025-04-08,milestone,start,,1,,c-9,own,,,apr-0004",
+  };
+  // The crash: only the first half was recorded.
+  write_file(b.file("april-first-half.csv"), csv({rows[0], rows[1]}));
+  write_file(b.file("april.csv"), csv(rows));
+  RunResult half = b.ft(import_args(b, "april-first-half.csv", {"council", "pool"}));
+  INFO(half);
+  REQUIRE(half.code == 0);
+  CHECK(half.out == "2 12 13\n");
+
+  RunResult full = b.ft(import_args(b, "april.csv", {"council", "pool", "ace"}));
+  INFO(full);
+  REQUIRE(full.code == 0);
+  CHECK(full.out == "2 14 15\n");
+  CHECK(contains(full.err, "2 rows were already recorded"));
+
+  json log = b.log();
+  REQUIRE(log.size() == kStartSize + 4);
+  auto counts = key_counts(log);
+  for (std::string k : {"apr-0001", "apr-0002", "apr-0003", "apr-0004"}) {
+    CAPTURE(k);
+    CHECK(counts[k] == 1);
+  }
+  CHECK(b.balance("pool") == 500000 + 10000 - 20000 - 30000);
+
+  RunResult third = b.ft(import_args(b, "april.csv", {"council", "pool", "ace"}));
+  CHECK(third.code == 0);
+  CHECK(third.out == "0 - -\n");
+  CHECK(b.size() == kStartSize + 4);
+
+  // The same idempotency_key cell with a different row is refused, naming the seq.
+  write_file(b.file("clash.csv"), csv({"payment,pool,ace,201.00,GBP,2025-04-06,block,,,,,,,,,apr-0002"}));
+  expect_refused(b, import_args(b, "clash.csv", {"pool"}), 1, "seq 13");
+}
+
+TEST_CASE("import: a bad row in the middle names its line and nothing is written") {
+  Books b;
+  const std::string good1 = "payment,pool,ace,100.00,GBP,2025-04-05,block,,,,,,,,,";
+  const std::string good3 = "payment,pool,ace,10.00,GBP,2025-04-07,block,,,,,,,,,";
+  struct Bad {
+    std::string name, row;
+    int code;
+    std::vector<std::string> why;
+    std::vector<std::string> keys = {"pool"};  // each key costs an Argon2 unlock
+  };
+  const std::vector<Bad> bad = {
+      {"wrong currency", "payment,pool,ace,10.00,EUR,2025-04-06,block,,,,,,,,,", 2, {"line 3", "currency 'EUR'"}},
+      {"amount with three decimals", "payment,pool,ace,1.234,GBP,2025-04-06,block,,,,,,,,,", 2, {"line 3", "amount '1.234'"}},
+      {"negative amount", "payment,pool,ace,-5,GBP,2025-04-06,block,,,,,,,,,", 2, {"line 3", "amount '-5'"}},
+      {"exponent amount", "payment,pool,ace,1e3,GBP,2025-04-06,block,,,,,,,,,", 2, {"line 3", "amount '1e3'"}},
+      {"unknown party", "payment,pool,nobody,10.00,GBP,2025-04-06,block,,,,,,,,,", 1, {"line 3", "nobody"}},
+      {"overspending", "payment,hope,ace,10.00,GBP,2025-04-06,block,,,,,,,,,", 1, {"line 3", "rule 4"}, {"pool", "hope"}},
+      {"no second key over the threshold", "payment,pool,ace,1000.00,GBP,2025-04-06,block,,,,,,,,,", 2,
+       {"line 3", "dual-control", "second --key"}},
+      {"a payer without a key given", "payment,ace,hope,10.00,GBP,2025-04-06,block,,,,,,,,,", 2, {"line 3", "'ace'"}},
+      {"a bad date", "payment,pool,ace,10.00,GBP,2025-02-30,block,,,,,,,,,", 2, {"line 3", "date '2025-02-30'"}},
+      {"an unknown mechanism", "payment,pool,ace,10.00,GBP,2025-04-06,bribe,,,,,,,,,", 2, {"line 3", "mechanism 'bribe'"}},
+      {"a missing cell", "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,", 2, {"line 3", "15 cells"}},
+      {"funded by a missing record", "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,999,,,", 1, {"line 3", "999"}},
+  };
+  for (auto& c : bad) {
+    CAPTURE(c.name);
+    write_file(b.file("bad.csv"), csv({good1, c.row, good3}));
+    Snapshot before = b.snapshot();
+    RunResult r = b.ft(import_args(b, "bad.csv", c.keys));
+    INFO(r);
+    CHECK(r.code == c.code);
+    for (auto& w : c.why) CHECK(contains(r.err, w));
+    CHECK(!contains(r.err, "line 2"));
+    CHECK(r.out.empty());
+    CHECK(b.snapshot() == before);
+  }
+
+  // A quoted cell over two lines: the bad row is named by the line it starts on.
+  write_file(b.file("multiline.csv"),
+             csv({"payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,\"memo over\ntwo lines\",",
+                  "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,,", "payment,pool,ace,10.00,USD,2025-04-06,block,,,,,,,,,"}));
+  expect_refused(b, import_args(b, "multiline.csv", {"pool"}), 2, "line 5");
+  CHECK(b.size() == kStartSize);
+}
+
+TEST_CASE("import: unusable files are refused before anything is signed") {
+  Books b;
+  struct Bad {
+    std::string name, content, why;
+  };
+  const std::vector<Bad> bad = {
+      {"empty", "", "empty"},
+      {"unknown column", "kind,from,to,amount,date,colour\n", "unknown column 'colour'"},
+      {"missing column", "kind,from,to,date\n", "lacks the column 'amount'"},
+      {"unclosed quote", kHeader + "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,\"unclosed,\n", "malformed CSV"},
+  };
+  for (auto& c : bad) {
+    CAPTURE(c.name);
+    write_file(b.file("bad.csv"), c.content);
+    expect_refused(b, import_args(b, "bad.csv", {"pool"}), 2, c.why);
+  }
+  expect_refused(b, import_args(b, "missing.csv", {"pool"}), 2, "missing.csv");
+  // A header-only file imports nothing.
+  write_file(b.file("header-only.csv"), kHeader);
+  RunResult none = b.ft(import_args(b, "header-only.csv", {"pool"}));
+  INFO(none);
+  CHECK(none.code == 0);
+  CHECK(none.out == "0 - -\n");
+  CHECK(b.size() == kStartSize);
+}
