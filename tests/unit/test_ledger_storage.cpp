@@ -180,7 +180,7 @@ TEST_CASE("chain: the entries database is seq (8 bytes big-endian) -> leaf bytes
   }
 }
 
-TEST_CASE("for_each visits [from, to) in order and stops when told") {
+TEST_CASE("for_each visits from up to but not including to in order and stops when told") {
   World w;
   build_mixed(w);
   std::vector<uint64_t> seen;
