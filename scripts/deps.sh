@@ -3,7 +3,8 @@
 # skipping what is already there. Uses sudo only when not root.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev libcapnp-dev capnproto
-      libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev libcsv-dev python3 lmdb-utils graphviz)
+      libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev libcsv-dev libcurl4-openssl-dev
+      libcpp-httplib-dev python3 lmdb-utils graphviz ccache)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
