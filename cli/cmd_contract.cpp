@@ -39,6 +39,7 @@ std::vector<ScheduleRowText> read_schedule(const std::string& path, int exponent
     r.group = f[1];
     MoneyParse price = parse_money(f[2], exponent);
     if (!price.ok()) usage_error(at + "unit_price '" + f[2] + "': " + price.message);
+    if (price.minor <= 0) usage_error(at + "unit_price '" + f[2] + "' must be more than zero");
     r.unit_price = price.minor;
     if (f[3] == "payer") r.financed_by = schema::FinancedBy::PAYER;
     else if (f[3] == "parent") r.financed_by = schema::FinancedBy::PARENT;

@@ -18,6 +18,19 @@ json texts(capnp::List<capnp::Text>::Reader list) {
   return out;
 }
 
+const char* end_reason_name(schema::EndReason r) {
+  return r == schema::EndReason::COMPLETED ? "completed" : r == schema::EndReason::TERMINATED ? "terminated" : "transferred";
+}
+
+json schedule_json(capnp::List<schema::ScheduleRow>::Reader rows, const LedgerFacts& f) {
+  json out = json::array();
+  for (auto r : rows)
+    out.push_back({{"milestone", s(r.getMilestone())}, {"group", s(r.getGroup())},
+                   {"unit_price", format_money(r.getUnitPrice(), f.exponent)}, {"unit_price_minor", r.getUnitPrice()},
+                   {"financed_by", r.getFinancedBy() == schema::FinancedBy::PARENT ? "parent" : "payer"}});
+  return out;
+}
+
 json body_json(Entry::Body::Reader b, const LedgerFacts& f) {
   auto money = [&](int64_t minor) { return format_money(minor, f.exponent); };
   switch (b.which()) {
@@ -87,6 +100,40 @@ json body_json(Entry::Body::Reader b, const LedgerFacts& f) {
       auto r = b.getReversal();
       return {{"target_seq", r.getTargetSeq()}, {"reason", s(r.getReason())}};
     }
+    case Entry::Body::PARTY_STATUS_CHANGED: {
+      auto p = b.getPartyStatusChanged();
+      return {{"party", s(p.getParty())}, {"status", name_of(p.getStatus())}, {"from", format_date(p.getFrom())},
+              {"note", s(p.getNote())}};
+    }
+    case Entry::Body::CONTRACT_AGREED: {
+      auto c = b.getContractAgreed();
+      auto m = c.getModel();
+      return {{"reference", s(c.getReference())},
+              {"payer", s(c.getPayer())},
+              {"payee", s(c.getPayee())},
+              {"subject", s(c.getSubject())},
+              {"from", format_date(c.getStartDate())},
+              {"to", format_date(c.getEndDate())},
+              {"cap", c.getCap() ? json(money(c.getCap())) : json(nullptr)},
+              {"cap_minor", c.getCap()},
+              {"parent", s(c.getParent())},
+              {"model", m == schema::IntegratorModel::PURE ? "pure" : m == schema::IntegratorModel::BLENDED ? "blended" : ""},
+              {"fee_cap_percent", c.getHasFeeCap() ? json(format_money(c.getFeeCapBasisPoints(), 2)) : json(nullptr)},
+              {"schedule", schedule_json(c.getSchedule(), f)}};
+    }
+    case Entry::Body::CONTRACT_VARIED: {
+      auto v = b.getContractVaried();
+      return {{"reference", s(v.getReference())},
+              {"new_cap", v.getNewCap() ? json(money(v.getNewCap())) : json(nullptr)},
+              {"new_to", v.getNewEndDate() ? json(format_date(v.getNewEndDate())) : json(nullptr)},
+              {"schedule", v.getReplaceSchedule() ? schedule_json(v.getSchedule(), f) : json(nullptr)},
+              {"reason", s(v.getReason())}};
+    }
+    case Entry::Body::CONTRACT_ENDED: {
+      auto e = b.getContractEnded();
+      return {{"reference", s(e.getReference())}, {"reason", end_reason_name(e.getReason())},
+              {"successor", s(e.getSuccessor())}, {"date", format_date(e.getDate())}};
+    }
     default:
       return json::object();
   }
@@ -143,6 +190,22 @@ std::string record_summary(const Record& rec, const LedgerFacts& f) {
     case Entry::Body::RESPONSIBILITY_ENDED: return "end-assignment " + std::to_string(b.getResponsibilityEnded().getAssignmentSeq());
     case Entry::Body::REVERSAL:
       return "reversal of seq " + std::to_string(b.getReversal().getTargetSeq()) + ": " + s(b.getReversal().getReason());
+    case Entry::Body::PARTY_STATUS_CHANGED: {
+      auto p = b.getPartyStatusChanged();
+      return "status " + s(p.getParty()) + " " + name_of(p.getStatus()) + " from " + format_date(p.getFrom());
+    }
+    case Entry::Body::CONTRACT_AGREED: {
+      auto c = b.getContractAgreed();
+      return "contract " + s(c.getReference()) + " " + s(c.getPayer()) + " -> " + s(c.getPayee()) +
+             (c.getCap() ? " cap " + money(c.getCap()) : std::string()) +
+             (c.getParent().size() ? " under " + s(c.getParent()) : std::string());
+    }
+    case Entry::Body::CONTRACT_VARIED: return "contract varied " + s(b.getContractVaried().getReference()) + ": " + s(b.getContractVaried().getReason());
+    case Entry::Body::CONTRACT_ENDED: {
+      auto e = b.getContractEnded();
+      return "contract ended " + s(e.getReference()) + " " + end_reason_name(e.getReason()) +
+             (e.getSuccessor().size() ? " to " + s(e.getSuccessor()) : std::string());
+    }
     default: return name_of(b.which());
   }
 }
@@ -160,6 +223,11 @@ std::vector<std::string> record_parties(const Record& rec) {
       for (auto t : b.getResponsibilityAssigned().getResponsible()) out.push_back(s(t));
       return out;
     }
+    case Entry::Body::PARTY_STATUS_CHANGED: return {s(b.getPartyStatusChanged().getParty())};
+    case Entry::Body::CONTRACT_AGREED: return {s(b.getContractAgreed().getPayer()), s(b.getContractAgreed().getPayee())};
+    case Entry::Body::CONTRACT_ENDED:
+      if (b.getContractEnded().getSuccessor().size()) return {s(b.getContractEnded().getSuccessor())};
+      return {};
     default: return {};
   }
 }

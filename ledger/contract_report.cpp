@@ -6,10 +6,11 @@ namespace {
 using schema::Entry;
 std::string s(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-// Who was meant to bear a milestone: the schedule row's financer.
-std::optional<schema::FinancedBy> row_financer(const Ledger& ledger, const ContractState& c, const std::string& milestone,
+// Who was meant to bear a milestone: the financer in the row of the schedule
+// held by record `schedule_seq` (the one in force when the payment was made).
+std::optional<schema::FinancedBy> row_financer(const Ledger& ledger, uint64_t schedule_seq, const std::string& milestone,
                                                const std::string& group) {
-  Record rec(ledger.leaf(c.schedule_seq));
+  Record rec(ledger.leaf(schedule_seq));
   auto b = rec.entry().getBody();
   auto rows = b.which() == Entry::Body::CONTRACT_AGREED ? b.getContractAgreed().getSchedule() : b.getContractVaried().getSchedule();
   for (auto r : rows)
@@ -27,9 +28,13 @@ ContractReport contract_report(const Ledger& ledger, const std::string& referenc
   Record agreed(ledger.leaf(state->seq));
   r.subject = s(agreed.entry().getBody().getContractAgreed().getSubject());
   r.model = agreed.entry().getBody().getContractAgreed().getModel();
+  uint64_t schedule_seq = state->seq;  // the schedule in force as the records are replayed
   ledger.for_each(state->seq + 1, ledger.size(), [&](uint64_t seq, std::span<const uint8_t> bytes) {
     Record rec(bytes);
     auto b = rec.entry().getBody();
+    if (b.which() == Entry::Body::CONTRACT_VARIED && b.getContractVaried().getReplaceSchedule() &&
+        s(b.getContractVaried().getReference()) == reference)
+      schedule_seq = seq;
     if (b.which() != Entry::Body::PAYMENT) return true;
     auto p = b.getPayment();
     if (p.getContractSeq() != state->seq || ledger.is_reversed(seq)) return true;
@@ -50,7 +55,7 @@ ContractReport contract_report(const Ledger& ledger, const std::string& referenc
     bool own = fb.isOwn() || fb.isLoan();
     bool parent = fb.isEntry();
     if (fb.isUnspecified() && !state->parent.empty()) {
-      auto financer = row_financer(ledger, *state, s(p.getMilestone()), s(p.getGroup()));
+      auto financer = row_financer(ledger, schedule_seq, s(p.getMilestone()), s(p.getGroup()));
       own = financer == schema::FinancedBy::PAYER;
       parent = financer == schema::FinancedBy::PARENT;
     }

@@ -490,3 +490,166 @@ inline std::vector<Hash> ref_leaf_hashes(const Ledger& l, uint64_t n) {
 }
 
 }  // namespace ft_test
+
+// ---- contracts, payment by results and party status (rules 9-11) ----------
+
+namespace ft_test {
+
+// One row of a contract's price schedule.
+struct RowSpec {
+  std::string milestone;
+  std::string group;  // empty: matches only payments without a group
+  int64_t unit_price = 0;
+  bool from_parent = false;  // financedBy parent (else the payer)
+};
+
+struct ContractSpec {
+  std::string reference, payer, payee;
+  std::string subject = "employment support";
+  std::string parent;
+  uint32_t start = kDate, end = 0;
+  int64_t cap = 0;
+  std::vector<RowSpec> rows;
+  std::optional<uint32_t> fee_cap_bp;
+};
+
+inline void set_schedule(capnp::List<schema::ScheduleRow>::Builder list, const std::vector<RowSpec>& rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    list[i].setMilestone(text_of(rows[i].milestone));
+    list[i].setGroup(text_of(rows[i].group));
+    list[i].setUnitPrice(rows[i].unit_price);
+    list[i].setFinancedBy(rows[i].from_parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER);
+  }
+}
+
+inline SignedRequest contract_agreed(Fixture& f, const ContractSpec& c, const Signers& signers, const EntryOptions& o = {}) {
+  return f.request(
+      [&](schema::Entry::Body::Builder b) {
+        auto a = b.initContractAgreed();
+        a.setReference(text_of(c.reference));
+        a.setPayer(text_of(c.payer));
+        a.setPayee(text_of(c.payee));
+        a.setSubject(text_of(c.subject));
+        a.setStartDate(c.start);
+        a.setEndDate(c.end);
+        a.setCap(c.cap);
+        a.setParent(text_of(c.parent));
+        if (c.fee_cap_bp) {
+          a.setHasFeeCap(true);
+          a.setFeeCapBasisPoints(*c.fee_cap_bp);
+        }
+        set_schedule(a.initSchedule(c.rows.size()), c.rows);
+      },
+      signers, o);
+}
+
+struct VarySpec {
+  std::string reference;
+  int64_t new_cap = 0;       // 0: unchanged
+  uint32_t new_end = 0;      // 0: unchanged
+  std::optional<std::vector<RowSpec>> schedule;  // set: replaces the schedule
+  std::string reason = "caseload changed";
+  std::vector<RowSpec> stray_rows;  // rows given without replaceSchedule (malformed)
+};
+
+inline SignedRequest contract_varied(Fixture& f, const VarySpec& v, const Signers& signers, const EntryOptions& o = {}) {
+  return f.request(
+      [&](schema::Entry::Body::Builder b) {
+        auto c = b.initContractVaried();
+        c.setReference(text_of(v.reference));
+        c.setNewCap(v.new_cap);
+        c.setNewEndDate(v.new_end);
+        c.setReplaceSchedule(v.schedule.has_value());
+        const auto& rows = v.schedule ? *v.schedule : v.stray_rows;
+        set_schedule(c.initSchedule(rows.size()), rows);
+        c.setReason(text_of(v.reason));
+      },
+      signers, o);
+}
+
+inline SignedRequest contract_ended(Fixture& f, const std::string& reference, schema::EndReason reason,
+                                    const std::string& successor, const Signers& signers, uint32_t date = 0,
+                                    const EntryOptions& o = {}) {
+  return f.request(
+      [&](schema::Entry::Body::Builder b) {
+        auto e = b.initContractEnded();
+        e.setReference(text_of(reference));
+        e.setReason(reason);
+        e.setSuccessor(text_of(successor));
+        e.setDate(date);
+      },
+      signers, o);
+}
+
+inline SignedRequest status_changed(Fixture& f, const std::string& party, schema::PartyStatus status, uint32_t from,
+                                    const Signers& signers, const std::string& note = "", const EntryOptions& o = {}) {
+  return f.request(
+      [&](schema::Entry::Body::Builder b) {
+        auto s = b.initPartyStatusChanged();
+        s.setParty(text_of(party));
+        s.setStatus(status);
+        s.setFrom(from);
+        s.setNote(text_of(note));
+      },
+      signers, o);
+}
+
+// Payment fields for a payment under the contract agreed at `contract_seq`.
+struct UnderSpec {
+  uint64_t contract_seq = 0;
+  schema::Mechanism mechanism = schema::Mechanism::BLOCK;
+  std::string milestone, group;
+  uint32_t count = 0;
+  std::vector<std::string> claims;
+  uint32_t date = kDate;
+  std::optional<uint64_t> funded_by_entry;
+  bool funded_own = false;
+};
+
+inline Fixture::PaymentMore under(const UnderSpec& u) {
+  return [u](schema::Payment::Builder p) {
+    p.setContractSeq(u.contract_seq);
+    p.setMechanism(u.mechanism);
+    p.setMilestone(text_of(u.milestone));
+    p.setGroup(text_of(u.group));
+    p.setOutcomeCount(u.count);
+    auto list = p.initClaimIds(u.claims.size());
+    for (size_t i = 0; i < u.claims.size(); ++i) list.set(i, text_of(u.claims[i]));
+    p.setValueDate(u.date);
+    if (u.funded_by_entry) p.getFundedBy().setEntry(*u.funded_by_entry);
+    else if (u.funded_own) p.getFundedBy().setOwn();
+  };
+}
+
+// A milestone payment's fields: `count` outcomes (or one per claim id when given).
+inline UnderSpec milestone_of(uint64_t contract_seq, const std::string& milestone, const std::string& group, uint32_t count,
+                              std::vector<std::string> claims = {}) {
+  UnderSpec u;
+  u.contract_seq = contract_seq;
+  u.mechanism = schema::Mechanism::MILESTONE;
+  u.milestone = milestone;
+  u.group = group;
+  u.count = claims.empty() ? count : static_cast<uint32_t>(claims.size());
+  u.claims = std::move(claims);
+  return u;
+}
+
+// Every contract's live state, for "a refusal changed nothing".
+using ContractRow = std::tuple<std::string, uint64_t, std::string, std::string, std::string, int64_t, int64_t, uint32_t,
+                               uint32_t, bool, uint64_t>;
+inline std::vector<ContractRow> contract_rows(const Ledger& l) {
+  std::vector<ContractRow> out;
+  for (auto& c : l.contracts())
+    out.emplace_back(c.reference, c.seq, c.payer, c.payee, c.parent, c.cap, c.paid, c.start, c.end, c.ended, c.schedule_seq);
+  return out;
+}
+
+// expect_refused, and the contracts index unchanged too.
+inline std::string expect_refused_c(Ledger& l, const SignedRequest& r, int rule) {
+  auto before = contract_rows(l);
+  std::string msg = expect_refused(l, r, rule);
+  CHECK_MESSAGE(contract_rows(l) == before, "a refused append changed a contract: " << msg);
+  return msg;
+}
+
+}  // namespace ft_test
