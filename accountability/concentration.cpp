@@ -1,0 +1,200 @@
+// map concentration: providers' shares of each pool's and commissioner's
+// money (with the Herfindahl-Hirschman index), each provider's dependence on
+// one payer, controlling groups, and dominators (dominators.cpp).
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "accountability/internal.h"
+
+namespace fundtrail::map {
+namespace {
+
+using namespace detail;
+
+std::string level_of(uint32_t hhi) {
+  if (hhi > 2500) return "highly concentrated";
+  if (hhi >= 1500) return "moderately concentrated";
+  return "unconcentrated";
+}
+
+// Providers' holdings of one source's money.
+Market market(const Map& m, const Trace& t, const std::string& spender) {
+  Market mk;
+  mk.spender = spender;
+  mk.spender_kind = m.facts.party(spender) ? m.facts.party(spender)->kind : "";
+  SourceKey key{spender, SourceType::funds};
+  for (auto& [party, mix] : t.held) {
+    const Party* p = m.facts.party(party);
+    auto it = mix.find(key);
+    if (!p || !is_provider_kind(p->kind) || it == mix.end() || it->second <= 0) continue;
+    mk.shares.push_back({party, it->second});
+    mk.total += it->second;
+  }
+  std::sort(mk.shares.begin(), mk.shares.end(), [](auto& a, auto& b) {
+    return a.amount != b.amount ? a.amount > b.amount : a.party < b.party;
+  });
+  std::vector<int64_t> amounts;
+  for (auto& s : mk.shares) amounts.push_back(s.amount);
+  mk.hhi = hhi(amounts);
+  mk.level = level_of(mk.hhi);
+  return mk;
+}
+
+}  // namespace
+
+uint32_t hhi(const std::vector<int64_t>& amounts) {
+  __int128 total = 0, squares = 0;
+  for (int64_t a : amounts) {
+    total += a;
+    squares += static_cast<__int128>(a) * a;
+  }
+  if (total <= 0) return 0;
+  __int128 den = total * total;
+  return static_cast<uint32_t>((squares * 20000 + den) / (den * 2));  // 10000 * squares / den, rounded half up
+}
+
+Concentration concentration(const Map& m) {
+  const Facts& f = m.facts;
+  const Graph& g = m.graph;
+  Concentration c;
+  // Commissioners and funders: their money wherever it went.
+  Trace natural = trace(f, {});
+  for (auto& [id, p] : f.parties)
+    if (is_origin_kind(p.kind)) {
+      Market mk = market(m, natural, id);
+      if (mk.total > 0) c.markets.push_back(mk);
+    }
+  // Pools: the same with every pool treated as the source of what it pays.
+  std::set<std::string> pools;
+  for (auto& [id, p] : f.parties)
+    if (p.kind == "pool") pools.insert(id);
+  if (!pools.empty()) {
+    Trace by_pool = trace(f, pools);
+    for (auto& id : pools) {
+      Market mk = market(m, by_pool, id);
+      if (mk.total > 0) c.markets.push_back(mk);
+    }
+  }
+
+  for (Vertex v = 0; v < num_vertices(g); ++v) {
+    if (!is_provider_kind(g[v].kind)) continue;
+    std::map<std::string, int64_t> by_payer;
+    for (auto [e, end] = in_edges(v, g); e != end; ++e)
+      if (g[*e].type == EdgeType::funding && g[*e].mechanism != "clawback") by_payer[g[source(*e, g)].id] += g[*e].amount;
+    Dependence d;
+    d.provider = g[v].id;
+    for (auto& [payer, a] : by_payer) {
+      d.received += a;
+      if (a > d.top_amount) {
+        d.top_amount = a;
+        d.top_payer = payer;
+      }
+    }
+    if (d.received <= 0) continue;
+    d.payers = static_cast<int>(by_payer.size());
+    d.bp = ratio_bp(d.top_amount, d.received);
+    c.dependence.push_back(d);
+  }
+  std::sort(c.dependence.begin(), c.dependence.end(), [](auto& a, auto& b) {
+    return a.bp != b.bp ? a.bp > b.bp : a.provider < b.provider;
+  });
+
+  std::map<std::string, std::vector<std::string>> groups;
+  for (auto& [id, p] : f.parties) groups[controller_of(f, id)].push_back(id);
+  for (auto& [controller, members] : groups) {
+    if (members.size() < 2) continue;
+    Group gr;
+    gr.controller = controller;
+    gr.members = members;
+    std::set<std::string> in(members.begin(), members.end());
+    for (auto& mo : f.money)
+      if (in.count(mo.to) && !in.count(mo.from)) gr.received += mo.amount;
+    for (auto& [seq, k] : f.contracts)
+      if (in.count(k.payee) && !k.ended) gr.contracts.push_back(k.reference);
+    c.groups.push_back(gr);
+  }
+  c.dominators = dominators(m);
+  return c;
+}
+
+nlohmann::json to_json(const Map& m, const Concentration& c) {
+  int exp = m.facts.exponent;
+  nlohmann::json j{{"currency", m.facts.currency}, {"as_of", m.facts.as_of.text}};
+  j["markets"] = nlohmann::json::array();
+  for (auto& mk : c.markets) {
+    nlohmann::json x{{"spender", mk.spender}, {"spender_kind", mk.spender_kind}, {"hhi", mk.hhi}, {"level", mk.level}};
+    put_amount(x, "total", mk.total, exp);
+    x["shares"] = nlohmann::json::array();
+    for (auto& s : mk.shares) {
+      nlohmann::json y{{"provider", s.party}, {"share", pct(ratio_bp(s.amount, mk.total))}, {"share_bp", ratio_bp(s.amount, mk.total)}};
+      put_amount(y, "amount", s.amount, exp);
+      x["shares"].push_back(y);
+    }
+    j["markets"].push_back(x);
+  }
+  j["dependence"] = nlohmann::json::array();
+  for (auto& d : c.dependence) {
+    nlohmann::json x{{"provider", d.provider}, {"top_payer", d.top_payer}, {"payers", d.payers}, {"share", pct(d.bp)}, {"share_bp", d.bp}};
+    put_amount(x, "received", d.received, exp);
+    put_amount(x, "from_top_payer", d.top_amount, exp);
+    j["dependence"].push_back(x);
+  }
+  j["groups"] = nlohmann::json::array();
+  for (auto& gr : c.groups) {
+    nlohmann::json x{{"controller", gr.controller}, {"members", gr.members}, {"contracts", gr.contracts}};
+    put_amount(x, "received", gr.received, exp);
+    j["groups"].push_back(x);
+  }
+  nlohmann::json d{{"plain_tree", c.dominators.plain_tree}};
+  d["merges"] = nlohmann::json::array();
+  for (auto& mg : c.dominators.merges) d["merges"].push_back({{"party", mg.party}, {"payers", mg.payers}, {"dominator", mg.idom}});
+  d["dominators"] = nlohmann::json::object();
+  for (auto& [dom, below] : c.dominators.dominators) d["dominators"][dom] = below;
+  j["dominators"] = d;
+  return j;
+}
+
+std::string to_text(const Map& m, const Concentration& c) {
+  std::ostringstream o;
+  o << "Concentration and dependence (" << as_of_text(m) << ")\n";
+  o << "\nProviders' shares of each spender's money that reached providers (HHI: 0-10000; above 2500 is highly concentrated)\n";
+  if (c.markets.empty()) o << "  no money has reached a provider\n";
+  for (auto& mk : c.markets) {
+    o << "  " << label(m, mk.spender) << " [" << mk.spender_kind << "]: " << money_text(m, mk.total) << ", HHI " << mk.hhi
+      << " (" << mk.level << ")\n";
+    for (auto& s : mk.shares)
+      o << "      " << pct(ratio_bp(s.amount, mk.total)) << "  " << money_text(m, s.amount) << "  " << label(m, s.party) << "\n";
+  }
+  o << "\nEach provider's dependence on its largest payer\n";
+  if (c.dependence.empty()) o << "  no provider has been paid\n";
+  for (auto& d : c.dependence)
+    o << "  " << label(m, d.provider) << ": " << pct(d.bp) << " of " << money_text(m, d.received) << " from " << d.top_payer
+      << (d.payers == 1 ? " (its only payer)" : " (" + std::to_string(d.payers) + " payers)") << "\n";
+  o << "\nControlling groups\n";
+  if (c.groups.empty()) o << "  no party is recorded as controlled by another\n";
+  for (auto& gr : c.groups) {
+    o << "  " << label(m, gr.controller) << " controls " << join(gr.members, ", ") << ": received "
+      << money_text(m, gr.received) << " from outside the group";
+    if (!gr.contracts.empty()) o << "; holds " << gr.contracts.size() << " contract(s): " << join(gr.contracts, ", ");
+    o << "\n";
+  }
+  o << "\nDominators (parties all the money to another party must pass through)\n";
+  const Dominators& d = c.dominators;
+  if (d.plain_tree) {
+    o << "  The funding network is a plain tree: every party has one payer, so every intermediary is trivially\n"
+         "  a dominator of everything below it. None is listed.\n";
+  } else {
+    for (auto& mg : d.merges)
+      o << "  " << mg.party << " is paid by " << mg.payers.size() << " parties (" << join(mg.payers, ", ") << "): "
+        << (mg.idom.empty() ? "no single party controls all its money" : "all of its money still passes through " + mg.idom)
+        << "\n";
+    for (auto& [dom, below] : d.dominators)
+      o << "  " << label(m, dom) << " is a real dominator: everything reaching " << join(below, ", ") << " passes through it\n";
+    if (d.dominators.empty()) o << "  No party dominates a party with several funding paths.\n";
+    o << "  Elsewhere the network is a tree, where every intermediary is trivially a dominator (not listed).\n";
+  }
+  return o.str();
+}
+
+}  // namespace fundtrail::map

@@ -1,0 +1,133 @@
+// map frontline: per integrator, what it received and where that went —
+// independent providers, its own group, management fees, kept — with the
+// pure/blended declaration of its contracts checked against the flows.
+#include <set>
+#include <sstream>
+
+#include "accountability/internal.h"
+
+namespace fundtrail::map {
+namespace {
+
+using namespace detail;
+
+// Self-delivery (kept + passed within the group) at or above this share of
+// delivery money makes the flows look blended (docs/map.md).
+constexpr uint32_t kBlendedBp = 500;
+
+}  // namespace
+
+std::vector<Frontline> frontline(const Map& m) {
+  const Facts& f = m.facts;
+  std::set<std::string> integrators;
+  for (auto& [id, p] : f.parties)
+    if (p.kind == "integrator") integrators.insert(id);
+  std::map<std::string, std::set<std::string>> declared;
+  for (auto& [seq, c] : f.contracts)
+    if (!c.model.empty()) {
+      declared[c.payee].insert(c.model);
+      integrators.insert(c.payee);
+    }
+  Trace t = trace(f, {});
+  std::vector<Frontline> out;
+  for (auto& id : integrators) {
+    Frontline r;
+    r.integrator = id;
+    std::map<std::string, int64_t> to_group;
+    for (const Money& mo : f.money) {
+      bool clawback = mo.mechanism == "clawback";
+      if (mo.to == id) {
+        if (clawback) {  // money coming back lowers what it passed to that party
+          (same_group(f, id, mo.from) ? r.passed_controlled : r.passed_independent) -= mo.amount;
+          if (same_group(f, id, mo.from)) to_group[mo.from] -= mo.amount;
+        } else {
+          r.received += mo.amount;
+          if (mo.mechanism == "management-fee") r.fees += mo.amount;
+        }
+      } else if (mo.from == id) {
+        if (clawback) {
+          r.received -= mo.amount;  // it handed money back up
+        } else if (same_group(f, id, mo.to)) {
+          r.passed_controlled += mo.amount;
+          to_group[mo.to] += mo.amount;
+        } else {
+          r.passed_independent += mo.amount;
+        }
+      }
+    }
+    r.kept = r.received - r.fees - r.passed_independent - r.passed_controlled;
+    auto own = t.paid_out.find({id, SourceType::own});
+    auto loan = t.paid_out.find({id, SourceType::loan});
+    r.prefinanced = (own == t.paid_out.end() ? 0 : own->second) + (loan == t.paid_out.end() ? 0 : loan->second);
+    r.recovered = recovered(f, id, t.first_own_date[id], r.prefinanced);
+    r.frontline_bp = ratio_bp(r.passed_independent, r.received);
+    int64_t delivery = r.received - r.fees;
+    r.self_bp = ratio_bp(std::max<int64_t>(r.kept, 0) + std::max<int64_t>(r.passed_controlled, 0), delivery);
+    r.flows = delivery <= 0 ? "none" : r.self_bp >= kBlendedBp ? "blended" : "pure";
+    auto d = declared.find(id);
+    if (d != declared.end()) r.declared = d->second.size() == 1 ? *d->second.begin() : "mixed";
+    r.contradicts = (r.declared == "pure" || r.declared == "blended") && r.flows != "none" && r.flows != r.declared;
+    for (auto& [p, a] : to_group)
+      if (a > 0) r.controlled.push_back({p, a});
+    out.push_back(r);
+  }
+  return out;
+}
+
+nlohmann::json to_json(const Map& m, const std::vector<Frontline>& rows) {
+  int exp = m.facts.exponent;
+  nlohmann::json a = nlohmann::json::array();
+  for (auto& r : rows) {
+    nlohmann::json j{{"integrator", r.integrator}, {"declared", r.declared}, {"flows", r.flows},
+                     {"contradicts_declaration", r.contradicts}, {"frontline_share", pct(r.frontline_bp)},
+                     {"frontline_share_bp", r.frontline_bp}, {"self_delivery_share", pct(r.self_bp)},
+                     {"self_delivery_share_bp", r.self_bp}};
+    put_amount(j, "received", r.received, exp);
+    put_amount(j, "management_fees", r.fees, exp);
+    put_amount(j, "passed_to_independent_providers", r.passed_independent, exp);
+    put_amount(j, "passed_within_own_group", r.passed_controlled, exp);
+    put_amount(j, "kept", r.kept, exp);
+    put_amount(j, "prefinanced", r.prefinanced, exp);
+    put_amount(j, "recovered", r.recovered, exp);
+    j["group_recipients"] = nlohmann::json::array();
+    for (auto& c : r.controlled) {
+      nlohmann::json x{{"party", c.party}};
+      put_amount(x, "amount", c.amount, exp);
+      j["group_recipients"].push_back(x);
+    }
+    a.push_back(j);
+  }
+  return {{"currency", m.facts.currency}, {"as_of", m.facts.as_of.text}, {"integrators", a}};
+}
+
+std::string to_text(const Map& m, const std::vector<Frontline>& rows) {
+  std::ostringstream o;
+  o << "Frontline share per integrator (" << as_of_text(m) << ")\n";
+  if (rows.empty()) o << "\nNo integrator is registered.\n";
+  for (auto& r : rows) {
+    o << "\n" << label(m, r.integrator) << "\n"
+      << "  received                          " << money_text(m, r.received) << "\n"
+      << "  passed to independent providers   " << money_text(m, r.passed_independent) << "  (frontline share "
+      << pct(r.frontline_bp) << ")\n"
+      << "  passed within its own group       " << money_text(m, r.passed_controlled) << "\n";
+    for (auto& c : r.controlled) o << "      " << money_text(m, c.amount) << " to " << label(m, c.party) << "\n";
+    o << "  management fees                   " << money_text(m, r.fees) << "\n"
+      << "  kept (not passed on)              " << money_text(m, r.kept)
+      << (r.kept < 0 ? "  (negative: its own working capital is in the network)" : "") << "\n"
+      << "  pre-financed from its own funds   " << money_text(m, r.prefinanced) << ", of which "
+      << money_text(m, r.recovered) << " came back through outcome payments\n";
+    o << "  model: " << (r.declared.empty() ? "none declared (no contract records one)" : "declared " + r.declared)
+      << "; flows look " << (r.flows == "none" ? "- (no delivery money)" : r.flows) << " (self-delivery "
+      << pct(r.self_bp) << " of delivery money)\n";
+    if (r.contradicts && r.declared == "pure")
+      o << "  ! declared pure, yet " << pct(r.self_bp)
+        << " of the delivery money stayed with it or its group: self-delivery, or money not yet passed on - ask why\n";
+    else if (r.contradicts)
+      o << "  ! declared blended, yet it passed on nearly all delivery money\n";
+    if (r.flows == "blended" && r.declared.empty())
+      o << "  note: money not yet passed on counts as kept; read this at the end of a period (--as-of)\n";
+  }
+  return o.str();
+}
+
+}  // namespace fundtrail::map

@@ -1,0 +1,69 @@
+// Implicit lines: a party that receives money without any recorded line
+// answers, unrecorded, to the commissioner whose money it mostly is (by the
+// same attribution as follow_money; ties: each of them). DESIGN.md: "An
+// unrecorded line is not an unanswerable one".
+#include <set>
+
+#include "accountability/internal.h"
+
+namespace fundtrail::map {
+namespace {
+
+using namespace detail;
+
+// Kinds that sit at the top or beside the money: they need no implicit line.
+bool answers_implicitly(const std::string& kind) {
+  return !(kind == "commissioner" || kind == "funder" || kind == "office" || kind == "board" || kind == "regulator" ||
+           kind == "auditor");
+}
+
+// The parties of `kind` whose money makes up most of `mix`.
+std::set<std::string> largest(const Facts& f, const Mix& mix, const std::string& kind) {
+  std::map<std::string, int64_t> by_party;
+  for (auto& [k, v] : mix) {
+    const Party* p = f.party(k.party);
+    if (p && p->kind == kind && k.type == SourceType::funds) by_party[k.party] += v;
+  }
+  std::set<std::string> out;
+  int64_t best = 0;
+  for (auto& [id, v] : by_party) {
+    if (v > best) out.clear(), best = v;
+    if (v == best && v > 0) out.insert(id);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Line> implicit_lines(const Map& m) {
+  const Graph& g = m.graph;
+  std::optional<Trace> t;
+  std::vector<Line> out;
+  for (Vertex v = 0; v < num_vertices(g); ++v) {
+    const VertexData& d = g[v];
+    if (d.received == 0 || !answers_implicitly(d.kind)) continue;
+    bool recorded = false;
+    for (auto [e, end] = in_edges(v, g); e != end && !recorded; ++e)
+      recorded = g[*e].type == EdgeType::responsibility && g[*e].recorded;
+    if (recorded) continue;
+    if (!t) t = trace(m.facts, {});
+    auto it = t->received.find(d.id);
+    Mix mix = it == t->received.end() ? Mix{} : it->second;
+    std::set<std::string> found = largest(m.facts, mix, "commissioner");
+    if (found.empty()) found = largest(m.facts, mix, "funder");
+    if (found.empty())  // money from no commissioner or funder: its direct payers
+      for (auto [e, end] = in_edges(v, g); e != end; ++e)
+        if (g[*e].type == EdgeType::funding) found.insert(g[source(*e, g)].id);
+    for (auto& a : found) {
+      Line l;
+      l.accountable = a;
+      l.responsible = {d.id};
+      l.kind = "implicit";
+      l.recorded = false;
+      out.push_back(l);
+    }
+  }
+  return out;
+}
+
+}  // namespace fundtrail::map

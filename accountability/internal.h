@@ -1,0 +1,137 @@
+// Shared by the accountability sources only (not a public header): text and
+// JSON helpers for amounts, graph views, BFS, ownership groups, and the
+// source-of-funds tracer behind follow_money, frontline and concentration.
+#pragma once
+#include <boost/graph/filtered_graph.hpp>
+#include <boost/graph/reverse_graph.hpp>
+
+#include <set>
+
+#include "accountability/map.h"
+
+namespace fundtrail::map::detail {
+
+// ---- amounts and ratios ---------------------------------------------------
+
+std::string grouped(int64_t minor, int exponent);  // "1,250.00"
+std::string money_text(const Map& m, int64_t minor);  // "GBP 1,250.00"
+std::string pct(uint32_t bp);                         // 4467 -> "44.67%"
+uint32_t ratio_bp(int64_t part, int64_t whole);       // part/whole in basis points, rounded half up; 0 when whole <= 0
+void put_amount(nlohmann::json& j, const std::string& key, int64_t minor, int exponent);  // key + key_minor
+std::string date_text(uint32_t yyyymmdd);             // "" for 0
+// Parts of `total` in proportion to `weights` (all >= 0, sum > 0), each rounded
+// down, the rest handed out one unit at a time by largest remainder, ties to
+// the lower index (callers order by party id).
+std::vector<int64_t> largest_remainder(int64_t total, const std::vector<int64_t>& weights);
+std::string join(const std::vector<std::string>& v, const std::string& sep);
+std::string lower(std::string s);
+std::string as_of_text(const Map& m);  // "as of seq 41" / "as of 2026-03-31" / "all 58 records"
+
+// ---- party facts ----------------------------------------------------------
+
+bool is_origin_kind(const std::string& kind);    // commissioner, funder
+bool is_provider_kind(const std::string& kind);  // provider, collaborative
+// The party at the top of `id`'s controlled-by chain (itself when uncontrolled).
+std::string controller_of(const Facts& f, const std::string& id);
+// Same controlling group, and a control relation exists (not two independents).
+bool same_group(const Facts& f, const std::string& a, const std::string& b);
+// Offices whose parent organisation is `id`.
+std::vector<std::string> offices_of(const Facts& f, const std::string& id);
+// A label for text: "Hope Works (hope-charity)".
+std::string label(const Map& m, const std::string& id);
+
+// ---- graph views ----------------------------------------------------------
+
+// Money that moves forward: funding edges except clawbacks (money going back).
+struct ForwardMoney {
+  const Graph* g = nullptr;
+  bool operator()(Edge e) const { return (*g)[e].type == EdgeType::funding && (*g)[e].mechanism != "clawback"; }
+};
+struct Responsibility {
+  const Graph* g = nullptr;
+  bool recorded_only = false;
+  bool operator()(Edge e) const {
+    return (*g)[e].type == EdgeType::responsibility && (!recorded_only || (*g)[e].recorded);
+  }
+};
+using MoneyView = boost::filtered_graph<Graph, ForwardMoney>;
+using ResponsibilityView = boost::filtered_graph<Graph, Responsibility>;
+
+// Breadth-first search (Boost) from `sources`; distance per vertex, -1 unreached;
+// `pred` (optional) gets the BFS tree.
+template <class G>
+std::vector<int> bfs_distances(const G& g, const std::vector<Vertex>& sources, std::vector<Vertex>* pred = nullptr);
+
+// Distinct payers -> payees of forward money, as (source, target) vertex pairs.
+std::vector<std::pair<Vertex, Vertex>> money_pairs(const Map& m);
+
+// ---- source-of-funds tracing (docs/map.md, "Follow the money") ------------
+
+enum class SourceType { funds, own, loan };
+using map::name_of;
+std::string name_of(SourceType t);
+struct SourceKey {
+  std::string party;
+  SourceType type = SourceType::funds;
+  auto operator<=>(const SourceKey&) const = default;
+};
+using Mix = std::map<SourceKey, int64_t>;
+
+struct Trace {
+  std::map<std::string, Mix> held;      // where each source's money sits now
+  std::map<std::string, Mix> received;  // all attributed money a party received
+  std::map<SourceKey, int64_t> paid_out;
+  std::map<std::string, uint32_t> first_own_date;  // first value date an intermediary paid its own money
+  int64_t by_tag = 0, pro_rata = 0;
+};
+// Origins: commissioners, funders and `extra` pay out of their own budgets;
+// every other party pays out of what it received (by funded-by, else pro rata),
+// and beyond that out of its own money.
+Trace trace(const Facts& f, const std::set<std::string>& extra);
+
+// True when `mo` carries no funded-by and its contract's schedule row says the
+// payer finances it: an intermediary's own money (a pool has none but what it
+// holds; a commissioner's or funder's money is its budget, not pre-financing).
+bool schedule_says_own(const Facts& f, const Money& mo);
+
+// Outcome (milestone) payments `party` received on or after `since`, less what
+// it passed on tagged to them: what came back of its pre-financing, capped.
+int64_t recovered(const Facts& f, const std::string& party, uint32_t since, int64_t cap);
+
+}  // namespace fundtrail::map::detail
+
+namespace fundtrail::map {
+// Steps of build_map and of the analyses, each in its own file.
+std::vector<Line> implicit_lines(const Map& m);        // implicit.cpp
+void mark_gaps(Map& m);                                // gaps.cpp
+Dominators dominators(const Map& m);                   // dominators.cpp
+void layers_and_cycles(const Map& m, Patterns& out);  // structure.cpp
+}  // namespace fundtrail::map
+
+// ---- template definitions -------------------------------------------------
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/visitors.hpp>
+
+namespace fundtrail::map::detail {
+
+template <class G>
+std::vector<int> bfs_distances(const G& g, const std::vector<Vertex>& sources, std::vector<Vertex>* pred) {
+  size_t n = num_vertices(g);
+  std::vector<int> dist(n, -1);
+  if (sources.empty()) return dist;
+  std::vector<Vertex> p(n);
+  for (size_t i = 0; i < n; ++i) p[i] = i;
+  for (Vertex s : sources) dist[s] = 0;
+  std::vector<boost::default_color_type> color(n, boost::white_color);
+  boost::queue<Vertex> q;
+  auto index = get(boost::vertex_index, g);
+  auto vis = boost::make_bfs_visitor(std::make_pair(
+      boost::record_distances(boost::make_iterator_property_map(dist.begin(), index), boost::on_tree_edge()),
+      boost::record_predecessors(boost::make_iterator_property_map(p.begin(), index), boost::on_tree_edge())));
+  boost::breadth_first_search(g, sources.begin(), sources.end(), q, vis,
+                              boost::make_iterator_property_map(color.begin(), index));
+  if (pred) *pred = std::move(p);
+  return dist;
+}
+
+}  // namespace fundtrail::map::detail

@@ -1,0 +1,256 @@
+// Records -> Facts: parties, unreversed money, active lines, contracts and
+// statuses as of a seq or a date (docs/map.md, "As of").
+#include <set>
+
+#include "accountability/internal.h"
+#include "ledger/balances.h"
+#include "ledger/limits.h"
+#include "ledger/names.h"
+
+namespace fundtrail::map {
+namespace {
+
+using schema::Entry;
+
+std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+std::vector<std::string> strs(capnp::List<capnp::Text>::Reader list) {
+  std::vector<std::string> out;
+  for (auto t : list) out.push_back(str(t));
+  return out;
+}
+
+std::vector<ScheduleRow> schedule_of(capnp::List<schema::ScheduleRow>::Reader rows) {
+  std::vector<ScheduleRow> out;
+  for (auto r : rows)
+    out.push_back({str(r.getMilestone()), str(r.getGroup()), r.getUnitPrice(), r.getFinancedBy() == schema::FinancedBy::PARENT});
+  return out;
+}
+
+std::string model_name(schema::IntegratorModel m) {
+  if (m == schema::IntegratorModel::PURE) return "pure";
+  if (m == schema::IntegratorModel::BLENDED) return "blended";
+  return "";
+}
+
+std::string end_reason(schema::EndReason r) {
+  if (r == schema::EndReason::TERMINATED) return "terminated";
+  if (r == schema::EndReason::TRANSFERRED) return "transferred";
+  return "completed";
+}
+
+Party party_of(schema::PartyRegistered::Reader p) {
+  Party out;
+  out.id = str(p.getId());
+  out.name = str(p.getName());
+  out.kind = name_of(p.getKind());
+  out.sector = name_of(p.getSector());
+  out.controlled_by = str(p.getControlledBy());
+  out.parent = str(p.getParent());
+  out.members = strs(p.getMembers());
+  out.org_ids = strs(p.getOrgIds());
+  out.budget_limited = p.getBudgetLimited();
+  if (p.hasPoolTerms()) {
+    auto t = p.getPoolTerms();
+    out.host = str(t.getHost());
+    out.legal_basis = str(t.getLegalBasis());
+    out.place = str(t.getPlaceCode());
+    for (auto s : t.getShares()) out.shares.push_back({str(s.getParty()), s.getBasisPoints()});
+  }
+  return out;
+}
+
+Money money_of(uint64_t seq, Entry::Body::Reader body) {
+  Money m;
+  m.seq = seq;
+  if (body.which() == Entry::Body::CONTRIBUTION) {
+    auto c = body.getContribution();
+    m.contribution = true;
+    m.from = str(c.getFrom());
+    m.to = str(c.getTo());
+    m.amount = c.getAmount();
+    m.value_date = c.getValueDate();
+    m.mechanism = "contribution";
+    return m;
+  }
+  auto p = body.getPayment();
+  m.from = str(p.getFrom());
+  m.to = str(p.getTo());
+  m.amount = p.getAmount();
+  m.value_date = p.getValueDate();
+  m.mechanism = name_of(p.getMechanism());
+  m.milestone = str(p.getMilestone());
+  m.group = str(p.getGroup());
+  m.outcome_count = p.getOutcomeCount();
+  m.claims = strs(p.getClaimIds());
+  m.contract_seq = p.getContractSeq();
+  auto fb = p.getFundedBy();
+  if (fb.isEntry()) {
+    m.funded_by = FundedBy::entry;
+    m.funded_seq = fb.getEntry();
+  } else if (fb.isOwn()) {
+    m.funded_by = FundedBy::own;
+  } else if (fb.isLoan()) {
+    m.funded_by = FundedBy::loan;
+  }
+  return m;
+}
+
+}  // namespace
+
+const Status* Party::failure() const {
+  if (statuses.empty() || statuses.back().status == "active") return nullptr;
+  return &statuses.back();
+}
+
+const Party* Facts::party(const std::string& id) const {
+  auto it = parties.find(id);
+  return it == parties.end() ? nullptr : &it->second;
+}
+
+std::optional<Vertex> Map::find(const std::string& id) const {
+  auto it = index.find(id);
+  if (it == index.end()) return std::nullopt;
+  return it->second;
+}
+
+AsOf parse_as_of(const std::string& text, const Ledger& ledger) {
+  AsOf a;
+  a.text = text;
+  if (text.empty()) return a;
+  if (text.find('-') != std::string::npos) {
+    a.date = parse_date(text);
+    if (!a.date) unusable("--as-of '" + text + "' is not a date: write YYYY-MM-DD, e.g. 2025-04-01, or a seq number");
+    return a;
+  }
+  if (text.find_first_not_of("0123456789") != std::string::npos || text.size() > 18)
+    unusable("--as-of '" + text + "' must be a seq number or a date YYYY-MM-DD");
+  uint64_t seq = std::stoull(text);
+  if (seq >= ledger.size())
+    unusable("--as-of " + text + ": the ledger has records 0 to " + std::to_string(ledger.size() - 1));
+  a.size = seq + 1;
+  return a;
+}
+
+Facts load_facts(const Ledger& ledger, const AsOf& as_of) {
+  Facts f;
+  f.origin = ledger.facts().origin;
+  f.currency = ledger.facts().currency;
+  f.exponent = ledger.facts().exponent;
+  f.as_of = as_of;
+  const uint32_t date = as_of.date;
+  // A record without a value date counts from the UTC day it was recorded
+  // (as balances_at_date does); one with a date of its own uses that date.
+  auto within = [&](uint32_t own_date, int64_t recorded_at) {
+    if (!date) return true;
+    return (own_date ? own_date : utc_day(recorded_at)) <= date;
+  };
+
+  std::vector<Money> money;
+  std::set<uint64_t> reversed, ended;
+  std::map<uint64_t, Line> lines;
+  std::map<std::string, uint64_t> contract_by_ref;
+  uint64_t size = std::min(as_of.size, ledger.size());
+  ledger.for_each(0, size, [&](uint64_t seq, std::span<const uint8_t> bytes) {
+    ++f.records;
+    Record rec(bytes);
+    auto body = rec.entry().getBody();
+    int64_t at = rec.leaf().getRecordedAt();
+    switch (body.which()) {
+      case Entry::Body::PARTY_REGISTERED: {
+        Party p = party_of(body.getPartyRegistered());
+        f.parties[p.id] = std::move(p);
+        break;
+      }
+      case Entry::Body::PARTY_STATUS_CHANGED: {
+        auto s = body.getPartyStatusChanged();
+        if (!within(s.getFrom(), at)) break;
+        auto it = f.parties.find(str(s.getParty()));
+        if (it != f.parties.end())
+          it->second.statuses.push_back({name_of(s.getStatus()), s.getFrom(), str(s.getNote()), seq});
+        break;
+      }
+      case Entry::Body::CONTRACT_AGREED: {
+        auto c = body.getContractAgreed();
+        if (!within(c.getStartDate(), at)) break;
+        Contract k;
+        k.seq = seq;
+        k.reference = str(c.getReference());
+        k.payer = str(c.getPayer());
+        k.payee = str(c.getPayee());
+        k.subject = str(c.getSubject());
+        k.parent = str(c.getParent());
+        k.model = model_name(c.getModel());
+        k.start = c.getStartDate();
+        k.end = c.getEndDate();
+        k.cap = c.getCap();
+        k.has_fee_cap = c.getHasFeeCap();
+        k.fee_cap_bp = c.getFeeCapBasisPoints();
+        k.schedule = schedule_of(c.getSchedule());
+        contract_by_ref[k.reference] = seq;
+        f.contracts[seq] = std::move(k);
+        break;
+      }
+      case Entry::Body::CONTRACT_VARIED: {
+        auto v = body.getContractVaried();
+        auto it = contract_by_ref.find(str(v.getReference()));
+        if (it == contract_by_ref.end() || !within(0, at)) break;
+        Contract& k = f.contracts[it->second];
+        if (v.getNewCap()) k.cap = v.getNewCap();
+        if (v.getNewEndDate()) k.end = v.getNewEndDate();
+        if (v.getReplaceSchedule()) k.schedule = schedule_of(v.getSchedule());
+        break;
+      }
+      case Entry::Body::CONTRACT_ENDED: {
+        auto e = body.getContractEnded();
+        auto it = contract_by_ref.find(str(e.getReference()));
+        if (it == contract_by_ref.end() || !within(e.getDate(), at)) break;
+        Contract& k = f.contracts[it->second];
+        k.ended = true;
+        k.end_reason = end_reason(e.getReason());
+        k.successor = str(e.getSuccessor());
+        k.end_date = e.getDate();
+        break;
+      }
+      case Entry::Body::CONTRIBUTION:
+      case Entry::Body::PAYMENT: {
+        Money m = money_of(seq, body);
+        if (within(m.value_date, at)) money.push_back(std::move(m));
+        break;
+      }
+      case Entry::Body::REVERSAL:
+        if (within(0, at)) reversed.insert(body.getReversal().getTargetSeq());
+        break;
+      case Entry::Body::RESPONSIBILITY_ASSIGNED: {
+        auto r = body.getResponsibilityAssigned();
+        Line l;
+        l.seq = seq;
+        l.accountable = str(r.getAccountable());
+        l.responsible = strs(r.getResponsible());
+        l.subject = str(r.getSubject());
+        l.kind = name_of(r.getKind());
+        l.start = r.getStartDate();
+        l.end = r.getEndDate();
+        l.contract_ref = str(r.getContractRef());
+        // As of a date a line counts from its start date and until its end date.
+        if (!within(l.start, at)) break;
+        if (date && l.end && l.end < date) break;
+        lines[seq] = std::move(l);
+        break;
+      }
+      case Entry::Body::RESPONSIBILITY_ENDED:
+        if (within(0, at)) ended.insert(body.getResponsibilityEnded().getAssignmentSeq());
+        break;
+      default:
+        break;
+    }
+    return true;
+  });
+  for (auto& m : money)
+    if (!reversed.count(m.seq)) f.money.push_back(std::move(m));
+  for (auto& [seq, l] : lines)
+    if (!ended.count(seq)) f.lines.push_back(std::move(l));
+  return f;
+}
+
+}  // namespace fundtrail::map

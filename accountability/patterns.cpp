@@ -1,0 +1,237 @@
+// map patterns: claims paid twice and near misses, free-riding, risk transfer
+// per contract, layers and cycles (structure.cpp).
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "accountability/internal.h"
+
+namespace fundtrail::map {
+namespace {
+
+using namespace detail;
+
+// The same (claim, milestone) paid by several payments is legitimate only
+// along one delivery chain: an outcome passed down is paid once at each level.
+void paid_twice(const Map& m, Patterns& out) {
+  const Graph& g = m.graph;
+  MoneyView money(g, ForwardMoney{&g});
+  std::map<std::pair<std::string, std::string>, std::vector<const Money*>> by_claim;
+  for (auto& mo : m.facts.money)
+    for (auto& c : mo.claims) by_claim[{c, mo.milestone}].push_back(&mo);
+  std::map<Vertex, std::vector<int>> reach;  // BFS distances from a payee, cached
+  auto reaches = [&](const std::string& a, const std::string& b) {
+    Vertex va = m.index.at(a), vb = m.index.at(b);
+    auto it = reach.find(va);
+    if (it == reach.end()) it = reach.emplace(va, bfs_distances(money, {va})).first;
+    return it->second[vb] >= 0;
+  };
+  for (auto& [key, pays] : by_claim) {
+    if (pays.size() < 2) continue;
+    bool chain = true;
+    for (size_t i = 0; i < pays.size() && chain; ++i)
+      for (size_t j = i + 1; j < pays.size() && chain; ++j)
+        chain = reaches(pays[i]->to, pays[j]->from) || reaches(pays[j]->to, pays[i]->from);
+    if (chain) continue;
+    Patterns::PaidTwice p{key.first, key.second, {}};
+    for (auto* mo : pays) p.seqs.push_back(mo->seq);
+    out.paid_twice.push_back(p);
+  }
+}
+
+void free_riding(const Map& m, const Trace& by_pool, Patterns& out) {
+  const Facts& f = m.facts;
+  std::map<std::pair<std::string, std::string>, int64_t> contributed;  // (pool, party)
+  std::map<std::string, int64_t> pool_total;
+  for (auto& mo : f.money)
+    if (mo.contribution) {
+      contributed[{mo.to, mo.from}] += mo.amount;
+      pool_total[mo.to] += mo.amount;
+    }
+  for (auto& [id, p] : f.parties) {
+    if (p.kind != "pool" || p.shares.empty()) continue;
+    int64_t total = pool_total[id];
+    uint32_t sum_bp = 0;
+    std::vector<std::pair<std::string, uint32_t>> shares = p.shares;
+    std::sort(shares.begin(), shares.end());
+    std::vector<int64_t> weights;
+    for (auto& [party, bp] : shares) {
+      sum_bp += bp;
+      weights.push_back(bp);
+    }
+    std::vector<int64_t> expected;
+    if (sum_bp == 10000) {
+      expected = largest_remainder(total, weights);
+    } else {  // shares short of 100%: each rounded down
+      for (auto w : weights) expected.push_back(static_cast<int64_t>(static_cast<__int128>(total) * w / 10000));
+    }
+    for (size_t i = 0; i < shares.size(); ++i) {
+      Patterns::ShareCheck s{id, shares[i].first, shares[i].second, expected[i], contributed[{id, shares[i].first}], false};
+      s.free_rider = s.contributed < s.expected;
+      out.shares.push_back(s);
+    }
+  }
+  // Commissioners and funders answerable for parties the pool's money reached,
+  // who put nothing into that pool.
+  for (auto& [pool, pp] : f.parties) {
+    if (pp.kind != "pool") continue;
+    SourceKey key{pool, SourceType::funds};
+    std::map<std::string, std::pair<std::set<std::string>, int64_t>> benefit;
+    std::set<std::pair<std::string, std::string>> counted;
+    for (auto& l : f.lines) {
+      const Party* a = f.party(l.accountable);
+      if (!a || !is_origin_kind(a->kind) || contributed[{pool, l.accountable}] > 0) continue;
+      for (auto& r : l.responsible) {
+        auto it = by_pool.received.find(r);
+        if (it == by_pool.received.end() || !it->second.count(key)) continue;
+        auto& [via, amount] = benefit[l.accountable];
+        via.insert(r);
+        if (counted.insert({l.accountable, r}).second) amount += it->second.at(key);
+      }
+    }
+    for (auto& [party, b] : benefit)
+      out.non_contributors.push_back({pool, party, join({b.first.begin(), b.first.end()}, ", "), b.second});
+  }
+}
+
+// One subject whose responsible parties are reached by money from two pools.
+void near_misses(const Map& m, const Trace& by_pool, Patterns& out) {
+  std::map<std::string, std::set<std::string>> parties_of;  // subject -> responsible parties
+  for (auto& l : m.facts.lines)
+    if (l.kind == "delivery" || l.kind == "contract") parties_of[l.subject].insert(l.responsible.begin(), l.responsible.end());
+  for (auto& [seq, c] : m.facts.contracts) parties_of[c.subject].insert(c.payee);
+  for (auto& [subject, parties] : parties_of) {
+    std::map<std::string, int64_t> pools;
+    for (auto& r : parties) {
+      auto it = by_pool.received.find(r);
+      if (it == by_pool.received.end()) continue;
+      for (auto& [k, v] : it->second) {
+        const Party* p = m.facts.party(k.party);
+        if (p && p->kind == "pool" && k.type == SourceType::funds) pools[k.party] += v;
+      }
+    }
+    if (pools.size() < 2) continue;
+    Patterns::NearMiss nm{subject, {}};
+    for (auto& [p, v] : pools) nm.pools.push_back({p, v});
+    out.near_misses.push_back(nm);
+  }
+}
+
+// Share of each contract (or, without contracts, each paying relation) paid only on outcomes.
+void risk_transfer(const Map& m, Patterns& out) {
+  std::map<std::tuple<std::string, std::string, std::string>, Patterns::Risk> rows;
+  for (auto& mo : m.facts.money) {
+    if (mo.contribution || mo.mechanism == "clawback") continue;
+    std::string ref;
+    if (mo.contract_seq && m.facts.contracts.count(mo.contract_seq)) ref = m.facts.contracts.at(mo.contract_seq).reference;
+    auto& r = rows[{ref, mo.from, mo.to}];
+    r.contract = ref;
+    r.payer = mo.from;
+    r.payee = mo.to;
+    r.total += mo.amount;
+    if (mo.mechanism == "milestone") r.on_outcomes += mo.amount;
+  }
+  for (auto& [k, r] : rows) {
+    r.bp = ratio_bp(r.on_outcomes, r.total);
+    out.risk.push_back(r);
+  }
+}
+
+}  // namespace
+
+Patterns patterns(const Map& m) {
+  Patterns out;
+  std::set<std::string> pools;
+  for (auto& [id, p] : m.facts.parties)
+    if (p.kind == "pool") pools.insert(id);
+  Trace by_pool = trace(m.facts, pools);
+  paid_twice(m, out);
+  near_misses(m, by_pool, out);
+  free_riding(m, by_pool, out);
+  risk_transfer(m, out);
+  layers_and_cycles(m, out);
+  return out;
+}
+
+nlohmann::json to_json(const Map& m, const Patterns& p) {
+  int exp = m.facts.exponent;
+  nlohmann::json j{{"currency", m.facts.currency}, {"as_of", m.facts.as_of.text}};
+  j["paid_twice"] = nlohmann::json::array();
+  for (auto& x : p.paid_twice) j["paid_twice"].push_back({{"claim", x.claim}, {"milestone", x.milestone}, {"seqs", x.seqs}});
+  j["near_misses"] = nlohmann::json::array();
+  for (auto& x : p.near_misses) {
+    nlohmann::json pools = nlohmann::json::array();
+    for (auto& a : x.pools) {
+      nlohmann::json y{{"pool", a.party}};
+      put_amount(y, "amount", a.amount, exp);
+      pools.push_back(y);
+    }
+    j["near_misses"].push_back({{"subject", x.subject}, {"pools", pools}});
+  }
+  j["shares"] = nlohmann::json::array();
+  for (auto& s : p.shares) {
+    nlohmann::json y{{"pool", s.pool}, {"party", s.party}, {"agreed", pct(s.agreed_bp)}, {"agreed_bp", s.agreed_bp},
+                     {"free_rider", s.free_rider}};
+    put_amount(y, "expected", s.expected, exp);
+    put_amount(y, "contributed", s.contributed, exp);
+    j["shares"].push_back(y);
+  }
+  j["non_contributors"] = nlohmann::json::array();
+  for (auto& b : p.non_contributors) {
+    nlohmann::json y{{"pool", b.pool}, {"party", b.party}, {"answers_for", b.via}};
+    put_amount(y, "pool_money_reaching_them", b.amount, exp);
+    j["non_contributors"].push_back(y);
+  }
+  j["risk_transfer"] = nlohmann::json::array();
+  for (auto& r : p.risk) {
+    nlohmann::json y{{"contract", r.contract}, {"payer", r.payer}, {"payee", r.payee}, {"on_outcomes_share", pct(r.bp)},
+                     {"on_outcomes_share_bp", r.bp}};
+    put_amount(y, "total", r.total, exp);
+    put_amount(y, "on_outcomes", r.on_outcomes, exp);
+    j["risk_transfer"].push_back(y);
+  }
+  j["layers"] = p.layers;
+  j["layer_of"] = p.layer_of;
+  j["cycles"] = p.cycles;
+  return j;
+}
+
+std::string to_text(const Map& m, const Patterns& p) {
+  std::ostringstream o;
+  o << "Failure patterns (" << as_of_text(m) << ")\n";
+  o << "\nClaims paid twice (the same claim and milestone paid outside one delivery chain): "
+    << (p.paid_twice.empty() ? "none" : std::to_string(p.paid_twice.size())) << "\n";
+  for (auto& x : p.paid_twice) {
+    std::vector<std::string> seqs;
+    for (auto s : x.seqs) seqs.push_back(std::to_string(s));
+    o << "  ! claim " << x.claim << " '" << x.milestone << "' paid by seqs " << join(seqs, ", ") << "\n";
+  }
+  o << "\nNear misses (one subject funded from two pools): " << (p.near_misses.empty() ? "none" : std::to_string(p.near_misses.size()))
+    << "\n";
+  for (auto& x : p.near_misses) {
+    std::vector<std::string> parts;
+    for (auto& a : x.pools) parts.push_back(a.party + " " + money_text(m, a.amount));
+    o << "  ? '" << x.subject << "': " << join(parts, "; ") << "\n";
+  }
+  o << "\nContributions against agreed pool shares\n";
+  if (p.shares.empty()) o << "  no pool records agreed shares\n";
+  for (auto& s : p.shares)
+    o << "  " << s.pool << ": " << s.party << " agreed " << pct(s.agreed_bp) << ", expected " << money_text(m, s.expected)
+      << ", contributed " << money_text(m, s.contributed) << (s.free_rider ? "  ! short by " + money_text(m, s.expected - s.contributed) : "")
+      << "\n";
+  o << "\nBenefiting without contributing: " << (p.non_contributors.empty() ? "none" : std::to_string(p.non_contributors.size())) << "\n";
+  for (auto& b : p.non_contributors)
+    o << "  ! " << label(m, b.party) << " put nothing into " << b.pool << " but answers for " << b.via << ", which "
+      << money_text(m, b.amount) << " of the pool's money reached\n";
+  o << "\nRisk transfer (share paid only on outcomes)\n";
+  for (auto& r : p.risk)
+    o << "  " << (r.contract.empty() ? "" : r.contract + ": ") << r.payer << " -> " << r.payee << ": " << pct(r.bp) << " of "
+      << money_text(m, r.total) << "\n";
+  o << "\nLayers: money passes through at most " << std::max(0, p.layers - 1) << " intermediar"
+    << (p.layers - 1 == 1 ? "y" : "ies") << " (" << p.layers << " payment steps from a first payer to its last recipient)\n";
+  o << "\nCycles of money (clawbacks left out): " << (p.cycles.empty() ? "none" : std::to_string(p.cycles.size())) << "\n";
+  for (auto& c : p.cycles) o << "  ! money goes round between " << join(c, ", ") << "\n";
+  return o.str();
+}
+
+}  // namespace fundtrail::map

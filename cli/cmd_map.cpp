@@ -1,0 +1,180 @@
+// map: the accountability map (accountability/map.h) — exports and analyses.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "accountability/map.h"
+#include "cli/context.h"
+
+namespace fundtrail::cli {
+namespace {
+
+// Options every map subcommand shares.
+struct MapOpts {
+  std::string as_of;
+  void add_to(CLI::App* cmd, Context& ctx) {
+    cmd->add_option("--as-of", as_of, "SEQ (records 0..SEQ) or YYYY-MM-DD (money with that value date or earlier)");
+    add_json_flag(cmd, ctx);
+  }
+  map::Map build(const Context& ctx) const {
+    Ledger ledger = ctx.open_ledger(true);
+    return map::build_map(ledger, map::parse_as_of(as_of, ledger));
+  }
+};
+
+// Text or JSON of one analysis.
+template <class Result>
+void report(const Context& ctx, const map::Map& m, const Result& r) {
+  if (ctx.json) return print_json(map::to_json(m, r));
+  std::cout << map::to_text(m, r);
+}
+
+void add_export(CLI::App& parent, Context& ctx) {
+  struct Opts : MapOpts {
+    std::string format, out, pool, kind = "all";
+    int depth = -1;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent.add_subcommand(
+      "export",
+      "export: the map as GraphML (Gephi, yEd, NetworkX), DOT or SVG (Graphviz), JSON nodes/links, or a CSV edge list.\n"
+      "GraphML node ids are party ids; edges carry type funding|responsibility|contract with their attributes.\n"
+      "Example: fundtrail map export --format graphml --out riverside.graphml --as-of 2026-03-31");
+  cmd->add_option("--format", o->format, "graphml|dot|svg|json|csv")->required();
+  cmd->add_option("--out", o->out, "write to FILE (default: stdout)");
+  cmd->add_option("--pool", o->pool, "only this pool's contributors, what it funds and who answers for them");
+  cmd->add_option("--depth", o->depth, "at most N funding steps from the pool (or from the first payers)");
+  cmd->add_option("--kind", o->kind, "funding|responsibility|contracts|all (default all)");
+  cmd->add_option("--as-of", o->as_of, "SEQ (records 0..SEQ) or YYYY-MM-DD (money with that value date or earlier)");
+  cmd->callback([o, &ctx] {
+    static const std::vector<std::string> formats = {"graphml", "dot", "svg", "json", "csv"};
+    if (std::find(formats.begin(), formats.end(), o->format) == formats.end())
+      usage_error("--format '" + o->format + "': choose graphml, dot, svg, json or csv");
+    map::Map full = o->build(ctx);
+    map::Map m = map::filtered(full, map::parse_filter(o->kind, o->pool, o->depth, full));
+    std::ostringstream buf;
+    if (o->format == "graphml") map::write_graphml(m, buf);
+    else if (o->format == "dot") map::write_dot(m, buf);
+    else if (o->format == "svg") map::write_svg(m, buf);
+    else if (o->format == "json") map::write_json(m, buf);
+    else map::write_csv(m, buf);
+    if (o->out.empty() || o->out == "-") {
+      std::cout << buf.str();
+      return;
+    }
+    std::ofstream f(o->out, std::ios::binary);
+    f << buf.str();
+    f.close();
+    if (!f) usage_error("cannot write '" + o->out + "'");
+    std::cerr << "wrote " << o->out << ": " << num_vertices(m.graph) << " parties, " << num_edges(m.graph) << " lines ("
+              << o->format << ")\n";
+  });
+}
+
+void add_money(CLI::App& parent, Context& ctx) {
+  struct Opts : MapOpts {
+    std::string from;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent.add_subcommand(
+      "money",
+      "money: follow the money from each funder (or --from a pool or party) to where it sits now: by funded-by where\n"
+      "recorded, pro rata only for untagged money; intermediaries' own money (pre-financing) shown apart with what\n"
+      "came back through outcome payments.\n"
+      "Example: fundtrail map money --from riverside-pool");
+  cmd->add_option("--from", o->from, "follow only this party's money (a pool, funder or commissioner)");
+  o->add_to(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    map::Map m = o->build(ctx);
+    report(ctx, m, map::follow_money(m, o->from));
+  });
+}
+
+void add_frontline(CLI::App& parent, Context& ctx) {
+  auto o = std::make_shared<MapOpts>();
+  auto* cmd = parent.add_subcommand(
+      "frontline",
+      "frontline: per integrator, what it received and passed to independent providers, to parties it controls,\n"
+      "in management fees, kept, and pre-financed; pure or blended as declared, flagged where the flows disagree.\n"
+      "Example: fundtrail map frontline --as-of 2026-03-31");
+  o->add_to(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    map::Map m = o->build(ctx);
+    report(ctx, m, map::frontline(m));
+  });
+}
+
+void add_who(CLI::App& parent, Context& ctx) {
+  struct Opts : MapOpts {
+    std::string subject;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent.add_subcommand(
+      "who",
+      "who: the chain from each party delivering SUBJECT up to a named office holder; joint lines included;\n"
+      "where no line is recorded, the implicit line to the commissioner, marked unrecorded.\n"
+      "Example: fundtrail map who \"employment support\"");
+  cmd->add_option("SUBJECT", o->subject, "the service or outcome, as recorded in responsibility lines")->required();
+  o->add_to(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    map::Map m = o->build(ctx);
+    report(ctx, m, map::who_answers(m, o->subject));
+  });
+}
+
+template <class Analyse>
+void add_simple(CLI::App& parent, Context& ctx, const char* name, const char* help, Analyse analyse) {
+  auto o = std::make_shared<MapOpts>();
+  auto* cmd = parent.add_subcommand(name, help);
+  o->add_to(cmd, ctx);
+  cmd->callback([o, &ctx, analyse] {
+    map::Map m = o->build(ctx);
+    report(ctx, m, analyse(m));
+  });
+}
+
+void add_summary(CLI::App& parent, Context& ctx) {
+  auto o = std::make_shared<MapOpts>();
+  auto* cmd = parent.add_subcommand(
+      "summary",
+      "summary: one page of plain text — how much came in, where it is now, who answers for each service, what looks wrong.\n"
+      "Example: fundtrail map summary --as-of 2026-03-31");
+  o->add_to(cmd, ctx);
+  cmd->callback([o, &ctx] {
+    map::Map m = o->build(ctx);
+    if (ctx.json) return print_json(map::summary_json(m));
+    std::cout << map::summary_text(m);
+  });
+}
+
+}  // namespace
+
+void add_map_commands(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand(
+      "map",
+      "map: the accountability map — who funds whom, who answers for what, where value is lost (docs/map.md).\n"
+      "Example: fundtrail map summary");
+  cmd->require_subcommand(1);
+  add_export(*cmd, ctx);
+  add_money(*cmd, ctx);
+  add_frontline(*cmd, ctx);
+  add_who(*cmd, ctx);
+  add_simple(*cmd, ctx, "gaps",
+             "gaps: money without a recorded responsibility line, providers without an operator of last resort,\n"
+             "payments after a failure, responsibility without money.\n"
+             "Example: fundtrail map gaps --json",
+             [](const map::Map& m) { return map::find_gaps(m); });
+  add_simple(*cmd, ctx, "concentration",
+             "concentration: each provider's share of each pool's and commissioner's money with the Herfindahl-Hirschman\n"
+             "index, dependence on one payer, controlling groups, and dominators where several funding paths exist.\n"
+             "Example: fundtrail map concentration",
+             [](const map::Map& m) { return map::concentration(m); });
+  add_simple(*cmd, ctx, "patterns",
+             "patterns: claims paid twice and near misses, free-riding on pools, risk transfer, layers, cycles of money.\n"
+             "Example: fundtrail map patterns --as-of 250",
+             [](const map::Map& m) { return map::patterns(m); });
+  add_summary(*cmd, ctx);
+}
+
+}  // namespace fundtrail::cli
