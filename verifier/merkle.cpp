@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cassert>
+
 namespace fv {
 
 Hash leafHash(std::span<const uint8_t> leaf) {
@@ -96,6 +98,45 @@ bool verifyConsistency(uint64_t oldSize, uint64_t newSize, const Hash& oldRoot, 
     fn >>= 1, sn >>= 1;
   }
   return fr == oldRoot && sr == newRoot && sn == 0;
+}
+
+// Both walk the same steps as the checks above, counting instead of hashing:
+// a list that verifies has exactly this many hashes.
+size_t inclusionProofSize(uint64_t index, uint64_t size) {
+  if (index >= size) return 0;
+  uint64_t fn = index, sn = size - 1;
+  size_t n = 0;
+  while (sn != 0) {
+    ++n;
+    if (!(fn & 1) && fn == sn)
+      while (fn != 0 && !(fn & 1)) fn >>= 1, sn >>= 1;
+    fn >>= 1, sn >>= 1;
+  }
+  return n;
+}
+
+size_t consistencyProofSize(uint64_t oldSize, uint64_t newSize) {
+  if (oldSize == 0 || oldSize >= newSize) return 0;
+  uint64_t fn = oldSize - 1, sn = newSize - 1;
+  while (fn & 1) fn >>= 1, sn >>= 1;
+  size_t n = 1;  // the first node of the path: the old root itself when oldSize is a power of two
+  while (sn != 0) {
+    ++n;
+    if (!(fn & 1) && fn == sn)
+      while (fn != 0 && !(fn & 1)) fn >>= 1, sn >>= 1;
+    fn >>= 1, sn >>= 1;
+  }
+  return (oldSize & (oldSize - 1)) == 0 ? n - 1 : n;
+}
+
+Hash perfectRoot(std::span<const Hash> hashes) {
+  assert(!hashes.empty() && (hashes.size() & (hashes.size() - 1)) == 0);
+  std::vector<Hash> level(hashes.begin(), hashes.end());
+  while (level.size() > 1) {
+    for (size_t i = 0; i < level.size() / 2; ++i) level[i] = nodeHash(level[2 * i], level[2 * i + 1]);
+    level.resize(level.size() / 2);
+  }
+  return level[0];
 }
 
 }  // namespace fv

@@ -33,4 +33,15 @@ bool verifyInclusion(uint64_t index, uint64_t size, const Hash& leaf, const std:
 bool verifyConsistency(uint64_t oldSize, uint64_t newSize, const Hash& oldRoot, const Hash& newRoot,
                        const std::vector<Hash>& proof);
 
+// How many hashes a correct proof holds, so a truncated or extended list can be
+// named as such rather than merely failing: the audit path of leaf `index`
+// (< size) in a tree of `size` leaves, and the consistency proof from `oldSize`
+// to `newSize` (0 when oldSize is 0 or equal to newSize; oldSize <= newSize).
+size_t inclusionProofSize(uint64_t index, uint64_t size);
+size_t consistencyProofSize(uint64_t oldSize, uint64_t newSize);
+
+// The root of a perfect subtree whose leaves (or lower subtrees) are `hashes`;
+// their count must be a power of two.
+Hash perfectRoot(std::span<const Hash> hashes);
+
 }  // namespace fv

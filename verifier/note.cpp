@@ -237,6 +237,22 @@ std::optional<Checkpoint> parseCheckpoint(std::string_view text, std::string& er
   return c;
 }
 
+std::optional<Checkpoint> openCheckpoint(std::string_view noteText, const VerifierKey& logKey, std::string& error) {
+  error.clear();
+  auto note = parseNote(noteText, error);
+  if (!note) return error = "not a signed note: " + error, std::nullopt;
+  auto cp = parseCheckpoint(note->text, error);
+  if (!cp) return error = "not a checkpoint: " + error, std::nullopt;
+  switch (checkNoteSignature(*note, logKey)) {
+    case SigCheck::Missing: return error = "it carries no signature by the log key " + formatVerifierKey(logKey), std::nullopt;
+    case SigCheck::Bad: return error = "the log key's signature does not verify", std::nullopt;
+    case SigCheck::Verified: break;
+  }
+  if (cp->origin != logKey.name)
+    return error = "its origin '" + cp->origin + "' is not the log key's name '" + logKey.name + "'", std::nullopt;
+  return cp;
+}
+
 std::optional<Statement> parseStatement(std::string_view text, std::string& error) {
   auto lines = splitLines(text);
   if (lines.size() < 3 || lines[0] != "fundtrail statement v1")

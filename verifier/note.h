@@ -74,6 +74,11 @@ struct Checkpoint {
 };
 std::optional<Checkpoint> parseCheckpoint(std::string_view text, std::string& error);
 
+// A whole checkpoint note as a relying party takes it: it parses as a signed
+// note and a checkpoint, carries a valid Ed25519 signature by `logKey`, and
+// names the key's name as its origin. The error says which of these failed.
+std::optional<Checkpoint> openCheckpoint(std::string_view note, const VerifierKey& logKey, std::string& error);
+
 // fundtrail statement of totals (docs/rules.md, end).
 struct Statement {
   std::string origin;

@@ -13,7 +13,9 @@ namespace fv {
 // The checks, in the order the report lists them.
 enum class Check {
   Canonical, Format, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8, Rule9, Rule10, Rule11,
-  LogKey, Checkpoints, Consistency, Witnesses, Statement, Count
+  LogKey, Checkpoints, Consistency, Witnesses, Statement,
+  Tiles,  // listed only in a --tiles run (Report::tilesRun)
+  Count
 };
 const char* checkName(Check c);   // "canonical", "rule 4", ...
 const char* checkTitle(Check c);  // one line on what it checks
@@ -45,6 +47,7 @@ struct CheckpointResult {
 
 struct Report {
   std::string input, inputKind;
+  bool tilesRun = false;                // --tiles: the `tiles` check is listed
   std::string origin, currency;
   int exponent = 2;
   uint64_t records = 0, parties = 0, keys = 0, grants = 0, signatures = 0, contracts = 0;

@@ -8,6 +8,7 @@
 #include "pipeline.h"
 #include "rules.h"
 #include "source.h"
+#include "tiles.h"
 
 namespace fv {
 namespace {
@@ -24,6 +25,13 @@ struct LoadedStatement {
 };
 
 std::string b64(const Hash& h) { return base64Encode(h); }
+
+constexpr size_t kMaxCheckpointBytes = 1 << 20;  // a signed note is a few hundred bytes
+
+// The checks a run makes on the records themselves.
+constexpr Check kRecordChecks[] = {Check::Canonical, Check::Format, Check::Rule1, Check::Rule2,  Check::Rule3,
+                                   Check::Rule4,     Check::Rule5,  Check::Rule6, Check::Rule7,  Check::Rule8,
+                                   Check::Rule9,     Check::Rule10, Check::Rule11};
 
 // The key checkpoints and statements must be signed by: the trusted --log-key,
 // or else the one genesis names (which proves nothing beyond the records).
@@ -75,9 +83,37 @@ Report verify(const Options& o) {
   std::optional<Ledger> ledger;
   ledger.emplace(r);
   uint64_t records = 0;
+  // --tiles: the published checkpoint is cps[0]; the records come from its entry bundles.
+  const bool tiles = !o.tiles.empty();
+  std::unique_ptr<Fetcher> fetcher;
+  TilesSource* tilesSource = nullptr;
+  std::set<std::string> badFiles;  // each published file is named once
+  TileProblem problem = [&](const std::string& where, const std::string& why) {
+    if (badFiles.insert(where).second) r.fail(std::nullopt, Check::Tiles, where + ": " + why);
+  };
+  if (tiles) r.input = o.tiles, r.inputKind = "tiles", r.tilesRun = true;
   try {
     // Trusted inputs first: a malformed one is a failed check, an unreadable one unusable.
     std::set<uint64_t> marks;
+    if (tiles) {
+      fetcher = openFetcher(o.tiles);
+      LoadedCheckpoint c{o.tilesCheckpoint ? "the checkpoint given" : fetcher->where("checkpoint"), {}, {}};
+      std::string text, err;
+      if (o.tilesCheckpoint) {
+        text = *o.tilesCheckpoint;
+      } else {
+        Fetcher::Got got = fetcher->get("checkpoint", kMaxCheckpointBytes);
+        if (got.status == Fetcher::Status::Missing)
+          throw Unusable(c.file + " does not exist: no log is published at " + o.tiles);
+        if (got.status == Fetcher::Status::TooLong) err = "longer than " + std::to_string(kMaxCheckpointBytes) + " bytes";
+        else text = std::move(got.bytes);
+      }
+      if (err.empty()) c.note = parseNote(text, err);
+      if (c.note) c.cp = parseCheckpoint(c.note->text, err);
+      if (!c.cp) r.fail(std::nullopt, Check::Checkpoints, c.file + ": not a valid checkpoint: " + err);
+      else marks.insert(c.cp->size);
+      cps.push_back(std::move(c));
+    }
     for (const auto& f : o.checkpointFiles) {
       LoadedCheckpoint c{f, {}, {}};
       std::string err;
@@ -96,19 +132,28 @@ Report verify(const Options& o) {
       else marks.insert(s.st->size);
       sts.push_back(std::move(s));
     }
-    source = openSource(o.input);
-    r.inputKind = source->kind();
-    ledger->findEarlierKey = [&](const std::string& key, uint64_t before) {
-      return findIdempotencyKey(*source, key, before);
-    };
-    ledger->paymentHasClaim = [&](uint64_t seq, std::string_view claim, std::string_view milestone) {
-      return fv::paymentHasClaim(*source, seq, claim, milestone);
-    };
-    CompactRange tree;
-    streamRecords(*source, *ledger, tree, marks, [&](uint64_t size) {
-      roots[size] = tree.root();
-      snaps[size] = ledger->balances();
-    }, o.progress, records);
+    if (!tiles) {
+      source = openSource(o.input);
+    } else if (cps[0].cp) {
+      if (cps[0].cp->size == 0) throw Unusable(cps[0].file + " is for an empty tree: there are no records to verify");
+      auto t = std::make_unique<TilesSource>(*fetcher, cps[0].cp->size, problem);
+      tilesSource = t.get();
+      source = std::move(t);
+    }
+    if (source) {
+      r.inputKind = source->kind();
+      ledger->findEarlierKey = [&](const std::string& key, uint64_t before) {
+        return findIdempotencyKey(*source, key, before);
+      };
+      ledger->paymentHasClaim = [&](uint64_t seq, std::string_view claim, std::string_view milestone) {
+        return fv::paymentHasClaim(*source, seq, claim, milestone);
+      };
+      CompactRange tree;
+      streamRecords(*source, *ledger, tree, marks, [&](uint64_t size) {
+        roots[size] = tree.root();
+        snaps[size] = ledger->balances();
+      }, o.progress, records);
+    }
   } catch (const Unusable& u) {
     r.unusable = u.what();
   }
@@ -123,6 +168,20 @@ Report verify(const Options& o) {
   const auto& g = ledger->genesis();
   if (g) r.origin = printable(g->origin), r.currency = printable(g->currency), r.exponent = g->exponent;
   if (r.unusable) return r;
+  if (tiles && !tilesSource) {
+    // The published checkpoint could not be read: without its size nothing else can be checked.
+    for (Check c : kRecordChecks) r.skipped[c] = "the published checkpoint could not be read";
+    r.skipped[Check::LogKey] = r.skipped[Check::Consistency] = r.skipped[Check::Witnesses] =
+        r.skipped[Check::Statement] = r.skipped[Check::Tiles] = "the published checkpoint could not be read";
+    for (auto& c : cps) r.checkpoints.push_back({c.file, c.cp ? std::optional(c.cp->size) : std::nullopt,
+                                                 c.cp ? b64(c.cp->root) : "", c.cp ? "not checked" : "malformed", {}});
+    r.trust.push_back("Nothing was verified: the published checkpoint " + cps[0].file +
+                      " could not be read, and it is what every other published file is checked against.");
+    return r;
+  }
+  const uint64_t published = tiles ? cps[0].cp->size : 0;  // the published tree's size
+  if (tiles && records == 0)  // the first entry bundle could not be read (a tiles failure says why)
+    for (Check c : kRecordChecks) r.skipped[c] = "no entry bundle could be read";
 
   std::optional<VerifierKey> key = logKeyFor(o, g, r);
   bool trusted = o.logKey.has_value() && !r.failuresPerCheck.count(Check::LogKey);
@@ -130,7 +189,9 @@ Report verify(const Options& o) {
   // Checkpoints: signature, origin, size, root; then agreement between them.
   uint64_t covered = 0;  // records vouched for by a checkpoint signed by the trusted key
   std::map<uint64_t, std::pair<std::string, Hash>> bySize;
-  for (auto& c : cps) {
+  for (size_t ci = 0; ci < cps.size(); ++ci) {
+    auto& c = cps[ci];
+    const bool isPublished = tiles && ci == 0;
     CheckpointResult res{c.file, {}, {}, "malformed", {}};
     if (c.cp) {
       res.size = c.cp->size;
@@ -146,7 +207,16 @@ Report verify(const Options& o) {
       else if (s != SigCheck::Verified) bad(Check::Checkpoints, signatureProblem(s, *key), "bad signature");
       if (g && c.cp->origin != g->origin)
         bad(Check::Checkpoints, "its origin '" + c.cp->origin + "' is not this ledger's '" + g->origin + "'", "wrong origin");
-      if (c.cp->size > records)
+      if (tiles && !isPublished && c.cp->size > published)
+        bad(Check::Consistency, "it commits to " + std::to_string(c.cp->size) + " records but the published checkpoint " +
+                                    cps[0].file + " only to " + std::to_string(published) +
+                                    ": the published log was rolled back (or is not the log this checkpoint is from)",
+            "rolled back");
+      else if (tiles && c.cp->size > records) {
+        // The entry bundles ended early (a tiles failure says where): the records cannot speak for this size.
+        if (good) res.status = "not checked: the entry bundles are incomplete";
+        good = false;
+      } else if (c.cp->size > records)
         bad(Check::Consistency, "it commits to " + std::to_string(c.cp->size) + " records but only " +
                                     std::to_string(records) + " are present: records were removed since it was signed",
             "beyond the records");
@@ -154,6 +224,20 @@ Report verify(const Options& o) {
         bad(Check::Checkpoints, "its root does not match records 0.." + std::to_string(c.cp->size) + "-1 (" +
                                     b64(roots.at(c.cp->size)) + "): records were changed since it was signed",
             "root mismatch");
+      // The published tree must extend each older checkpoint: the root of its
+      // size, rebuilt from the published hash tiles alone, is the one it signed.
+      if (tiles && c.cp->size <= published) {
+        auto fromTiles = rootFromTiles(*fetcher, published, c.cp->size, problem);
+        if (isPublished && fromTiles && *fromTiles != c.cp->root)
+          r.fail(std::nullopt, Check::Tiles, "the published hash tiles give root " + b64(*fromTiles) + " for size " +
+                                                 std::to_string(published) + ", not the root " + c.file + " signed");
+        else if (!isPublished && fromTiles && *fromTiles != c.cp->root)
+          bad(Check::Consistency, "the published hash tiles give root " + b64(*fromTiles) + " for size " +
+                                      std::to_string(c.cp->size) + ": the published log of size " +
+                                      std::to_string(published) + " does not extend this checkpoint (history "
+                                      "rewritten or forked since it was signed)",
+              "inconsistent with the published log");
+      }
       auto [it, fresh] = bySize.try_emplace(c.cp->size, c.file, c.cp->root);
       if (!fresh && it->second.second != c.cp->root)
         bad(Check::Consistency, "it and " + it->second.first + " both claim size " + std::to_string(c.cp->size) +
@@ -181,6 +265,7 @@ Report verify(const Options& o) {
     r.skipped[Check::Consistency] = "no --checkpoint given";
   }
   if (o.witnesses.empty()) r.skipped[Check::Witnesses] = "no --witness given";
+  if (!tiles) r.skipped[Check::Tiles] = "no --tiles given";
 
   // Statements of totals.
   for (auto& s : sts) {
@@ -228,6 +313,15 @@ Report verify(const Options& o) {
   if (records > covered && covered > 0)
     r.trust.push_back("Records " + std::to_string(covered) + ".." + std::to_string(records - 1) +
                       " are checked but no trusted checkpoint vouches for them yet.");
+  if (tiles) {
+    if (!r.failuresPerCheck.count(Check::Tiles) && tilesSource->complete())
+      r.trust.push_back("All " + std::to_string(tileCount(published)) + " hash tiles and entry bundles a tree of size " +
+                        std::to_string(published) + " needs are published at " + o.tiles +
+                        ", and each is exactly what the records give.");
+    if (cps.size() > 1 && !r.failuresPerCheck.count(Check::Consistency) && !r.failuresPerCheck.count(Check::Tiles))
+      r.trust.push_back("The published log extends every older --checkpoint given: nothing it committed to was "
+                        "removed or rewritten.");
+  }
   r.trust.push_back("No run can prove that records were not withheld beyond the latest checkpoint, or that this copy "
                     "is the newest.");
   if (!o.witnesses.empty() && !r.failuresPerCheck.count(Check::Witnesses) && !cps.empty())

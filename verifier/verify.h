@@ -13,6 +13,10 @@ namespace fv {
 
 struct Options {
   std::string input;                        // ledger directory or bundle file
+  std::string tiles;                        // or published tiles: a directory or URL (--tiles)
+  // With `tiles`: check the tiles against this checkpoint note rather than the
+  // published <prefix>/checkpoint (a witness checking the checkpoint it was sent).
+  std::optional<std::string> tilesCheckpoint;
   std::vector<std::string> checkpointFiles;
   std::vector<std::string> statementFiles;
   std::optional<VerifierKey> logKey;        // trusted, from --log-key
