@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/context.h"
+#include "ledger/cosignatures.h"
 #include "ledger/note.h"
 #include "ledger/tiles.h"
 
@@ -90,7 +91,7 @@ void add_publish_command(CLI::App& app, Context& ctx) {
     }
     KeyPair log = load_key_file(log_key_path(ctx.require_ledger_dir()), passphrase("the ledger's log key"));
     std::string note = sign_note(checkpoint_body(ledger.facts().origin, n, ledger.root(n)), ledger.facts().origin, log.sk, log.pk);
-    ledger.store_checkpoint(n, note);
+    note = keep_checkpoint(ledger, n, note);  // keeps witnesses' cosignatures for this size
     write_new(root / "checkpoint", note);  // last: it commits to everything above
     if (ctx.json) return print_json({{"size", n}, {"written", written}, {"unchanged", kept}, {"dir", o->dir}});
     std::cout << n << "\n";

@@ -7,6 +7,7 @@
 
 #include "cli/context.h"
 #include "ledger/balances.h"
+#include "ledger/cosignatures.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 
@@ -72,7 +73,9 @@ void add_checkpoint(CLI::App& app, Context& ctx) {
     KeyPair log = unlock_log_key(ctx);
     if (log.pk != ledger.facts().log_key) usage_error("the sealed log key does not match the genesis log key");
     std::string note = sign_note(checkpoint_body(ledger.facts().origin, n, ledger.root(n)), ledger.facts().origin, log.sk, log.pk);
-    ledger.store_checkpoint(n, note);
+    // Cosignatures that witnesses gave this checkpoint (witness add) are kept
+    // and printed with it: a checkpoint is published with its cosignatures.
+    note = keep_checkpoint(ledger, n, note);
     if (ctx.json) return print_json({{"size", n}, {"checkpoint", note}});
     std::cout << note;
   });
@@ -189,15 +192,26 @@ void add_statement(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "statement",
       "statement: a signed note of every party's balance at a tree size, for fundtrail-verify --statement.\n"
-      "Example: fundtrail statement --size 250 > statement-2025-06.txt");
+      "Example: fundtrail statement --size 250 > statement-2025-06.txt\n"
+      "With --json: {origin, size, balances: {party: minor units}, note: the signed text}.");
   cmd->add_option("--size", *size, "records 0 to N-1 (default: all)");
+  add_json_flag(cmd, ctx);
   cmd->callback([size, &ctx] {
     Ledger ledger = ctx.open_ledger(true);
     uint64_t n = size_or_all(ledger, *size);
     std::string body = "fundtrail statement v1\n" + ledger.facts().origin + "\n" + std::to_string(n) + "\n";
-    for (auto& [id, bal] : balances_at_size(ledger, n)) body += id + " " + std::to_string(bal) + "\n";
+    nlohmann::json balances = nlohmann::json::object();
+    for (auto& [id, bal] : balances_at_size(ledger, n)) {
+      body += id + " " + std::to_string(bal) + "\n";
+      balances[id] = bal;
+    }
     KeyPair log = unlock_log_key(ctx);
-    std::cout << sign_note(body, ledger.facts().origin, log.sk, log.pk);
+    std::string note = sign_note(body, ledger.facts().origin, log.sk, log.pk);
+    if (!ctx.json) {
+      std::cout << note;
+      return;
+    }
+    print_json({{"origin", ledger.facts().origin}, {"size", n}, {"balances", balances}, {"note", note}});
   });
 }
 
@@ -228,10 +242,18 @@ void add_export_bundle(CLI::App& app, Context& ctx) {
 
 void add_transparency_commands(CLI::App& app, Context& ctx) {
   auto* logkey = app.add_subcommand("log-key", "log-key: print the log's public verifier key (signed-note text)\n"
-                                               "Example: fundtrail-verify books --log-key \"$(fundtrail log-key)\"");
+                                               "Example: fundtrail-verify books --log-key \"$(fundtrail log-key)\"\n"
+                                               "With --json: {origin, key (the text), public_key (hex)}.");
+  add_json_flag(logkey, ctx);
   logkey->callback([&ctx] {
     Ledger ledger = ctx.open_ledger(true);
-    std::cout << verifier_key_text(ledger.facts().origin, 0x01, ledger.facts().log_key) << "\n";
+    std::string text = verifier_key_text(ledger.facts().origin, 0x01, ledger.facts().log_key);
+    if (!ctx.json) {
+      std::cout << text << "\n";
+      return;
+    }
+    const auto& pk = ledger.facts().log_key;
+    print_json({{"origin", ledger.facts().origin}, {"key", text}, {"public_key", hex(pk)}});
   });
   add_checkpoint(app, ctx);
   add_proofs(app, ctx);

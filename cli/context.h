@@ -71,6 +71,8 @@ void add_contract_commands(CLI::App& app, Context& ctx);  // after add_party_com
 void add_contract_reports(CLI::App* contract, Context& ctx);
 void add_publish_command(CLI::App& app, Context& ctx);
 void add_map_commands(CLI::App& app, Context& ctx);
+void add_export_command(CLI::App& app, Context& ctx);    // export --format 360giving
+void add_witness_commands(CLI::App& app, Context& ctx);  // witness add URL...
 
 }  // namespace fundtrail::cli
 

@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
       "Try:     fundtrail demo demo-ledger\n"
       "Exit codes: 0 done; 1 refused by a ledger rule; 2 usage error or unusable input."};
   app.set_version_flag("--version", std::string("fundtrail ") + FUNDTRAIL_VERSION);
-  app.require_subcommand(1);
+  // At most one; "none" is reported after parsing so that an unknown option
+  // is named rather than hidden behind "a subcommand is required".
+  app.require_subcommand(0, 1);
   app.fallthrough();
   cli::Context ctx;
   app.add_option("--ledger", ctx.ledger_dir, "ledger directory (default: $FUNDTRAIL_LEDGER)");
@@ -38,9 +40,16 @@ int main(int argc, char** argv) {
   cli::add_import_command(app, ctx);
   cli::add_publish_command(app, ctx);
   cli::add_demo_command(app, ctx);
+  cli::add_map_commands(app, ctx);
+  cli::add_export_command(app, ctx);
+  cli::add_witness_commands(app, ctx);
 
   try {
     app.parse(argc, argv);
+    if (app.get_subcommands().empty()) {
+      std::cerr << "fundtrail: a subcommand is required (init, pay, log, ...); run fundtrail --help for the list\n";
+      return 2;
+    }
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // CLI11 uses its own codes (105+); ours are 0/1/2

@@ -90,6 +90,18 @@ TEST_CASE("usage errors exit 2 and not CLI11 codes and name what was wrong") {
   CHECK(contains(unknown_option.err, "--bogus"));
   CHECK(unknown_option.out.empty());
 
+  // An unknown option before any subcommand is named, not hidden behind
+  // "a subcommand is required"; no subcommand at all says what to do.
+  RunResult top_bogus = ft_raw({"--bogus"});
+  INFO(top_bogus);
+  CHECK(top_bogus.code == 2);
+  CHECK(contains(top_bogus.err, "--bogus"));
+  RunResult nothing = ft_raw({});
+  INFO(nothing);
+  CHECK(nothing.code == 2);
+  CHECK(contains(nothing.err, "subcommand is required"));
+  CHECK(contains(nothing.err, "--help"));
+
   RunResult missing = ft_raw({"pay", "--from", "pool"});
   INFO(missing);
   CHECK(missing.code == 2);

@@ -1,4 +1,6 @@
 // log-key, checkpoint, proof inclusion | consistency | check, statement, export-bundle.
+#include <sodium.h>
+
 #include "fixture.h"
 
 using namespace fundtrail::test;
@@ -24,6 +26,22 @@ TEST_CASE("log-key: prints the verifier key that init printed") {
   CHECK(r.code == 0);
   CHECK(r.out == b.log_key_text + "\n");
   CHECK(r.out.rfind(kOrigin + "+", 0) == 0);
+  json j = b.ok_json({"log-key", "--json"});
+  CHECK(j["origin"] == kOrigin);
+  CHECK(j["key"] == b.log_key_text);
+  // The text's base64 payload is 0x01 followed by the key that --json gives in hex.
+  std::string text = b.log_key_text;
+  // name+keyid+base64: the base64 may itself hold '+', so split after the name.
+  std::string b64 = text.substr(kOrigin.size() + 1 + 8 + 1);
+  std::string raw(b64.size(), '\0');
+  size_t raw_len = 0;
+  REQUIRE(sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), b64.c_str(), b64.size(), nullptr,
+                            &raw_len, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
+  REQUIRE(raw_len == 33);
+  CHECK(raw[0] == '\x01');
+  std::string hexed(64, '\0');
+  sodium_bin2hex(hexed.data(), 65, reinterpret_cast<const unsigned char*>(raw.data()) + 1, 32);
+  CHECK(j["public_key"] == hexed);
   RunResult none = ft_raw({"--ledger", b.file("nowhere"), "log-key"});
   CHECK(none.code == 2);
   CHECK(contains(none.err, "does not exist"));
@@ -197,6 +215,16 @@ TEST_CASE("statement: every party balance in a note signed by the log key") {
   CHECK(e[3] == "council 0");
   CHECK(e[4] == "ledger 0");
   CHECK(e[5].empty());
+
+  json sj = b.ok_json({"statement", "--size", "2", "--json"});
+  CHECK(sj["origin"] == kOrigin);
+  CHECK(sj["size"] == 2);
+  CHECK(sj["balances"] == json{{"council", 0}, {"ledger", 0}});
+  CHECK(lines_of(sj["note"].get<std::string>())[2] == "2");
+  json all = b.ok_json({"statement", "--json"});
+  CHECK(all["balances"]["council"] == -500000);
+  CHECK(all["balances"]["pool"] == 500000);
+  CHECK(all["balances"].size() == 6);
 
   RunResult too_big = b.ft({"statement", "--size", "99"});
   CHECK(too_big.code == 2);
