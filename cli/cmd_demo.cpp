@@ -386,6 +386,41 @@ void run_scenario(Demo& d) {
     r.setTargetSeq(wrong);
     r.setReason("entered against Greenway in error; no fee was due");
   });
+
+  // The wider network, so that the demo holds every kind of record: a
+  // regulator with an oversight line, the providers' collaborative, a
+  // subsidiary the integrator controls, a working-capital loan and a
+  // contract variation (the department extends its contract by a year).
+  d.party("charity-commission", "Charity Commission for England and Wales", K::REGULATOR, S::PUBLIC);
+  d.assign({"admin"}, "charity-commission", {"hope-charity", "bridge-specialist", "greenway-social"}, "charity governance",
+           R::OVERSIGHT, "2025-04-01");
+  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
+    auto p = b.initPartyRegistered();
+    p.setId("riverside-providers");
+    p.setName("Riverside Employment Providers' Collaborative");
+    p.setKind(K::COLLABORATIVE);
+    p.setSector(S::VOLUNTARY);
+    auto m = p.initMembers(3);
+    m.set(0, "hope-charity");
+    m.set(1, "workwise-mutual");
+    m.set(2, "greenway-social");
+  });
+  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
+    auto p = b.initPartyRegistered();
+    p.setId("ace-direct");
+    p.setName("ACE Direct Delivery Ltd (ACE's own subsidiary)");
+    p.setKind(K::PROVIDER);
+    p.setSector(S::PRIVATE);
+    p.setControlledBy("ace-integrator");
+  });
+  d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 5000 * 100, M::LOAN, "2026-02-02", "", 0, "", "own",
+                          "working-capital loan, repayable from 26-week outcome fees"});
+  d.record({"dwp-officer"}, [](schema::Entry::Body::Builder b) {
+    auto v = b.initContractVaried();
+    v.setReference("DWP-WP-HEAD");
+    v.setNewEndDate(parse_date("2028-03-31"));
+    v.setReason("extended by a year under the department's break clause");
+  });
 }
 
 }  // namespace

@@ -633,9 +633,33 @@ TEST_CASE("demo: contract show figures checked by hand against the scenario") {
   CHECK(kinds["contractAgreed"] == 8);
   CHECK(kinds["contractEnded"] == 1);
   CHECK(kinds["partyStatusChanged"] == 1);
-  for (const char* m : {"block", "upfront", "milestone", "management-fee", "support", "clawback"}) {
+  CHECK(kinds["contractVaried"] == 1);
+  for (const char* m : {"block", "upfront", "milestone", "management-fee", "support", "clawback", "loan"}) {
     CAPTURE(m);
     CHECK(mechanisms[m] >= 1);
   }
   CHECK_FALSE(has(log.out, "\"hope-0\""));  // claim ids, never participants
+
+  // Every party kind the contracts issue added, a controlled party and a pool's terms.
+  RunResult parties = ft({"--ledger", dir, "party", "list", "--json"});
+  REQUIRE(parties.code == 0);
+  std::map<std::string, json> party;
+  std::map<std::string, int> party_kinds;
+  for (auto& p : json::parse(parties.out)) {
+    party[p["id"].get<std::string>()] = p;
+    ++party_kinds[p["kind"].get<std::string>()];
+  }
+  for (const char* k : {"collaborative", "board", "regulator", "office", "pool", "integrator", "provider", "commissioner"}) {
+    CAPTURE(k);
+    CHECK(party_kinds[k] >= 1);
+  }
+  CHECK(party["ace-direct"]["controlled_by"] == "ace-integrator");
+  CHECK(party["riverside-providers"]["members"].size() == 3);
+  RunResult pool = ft({"--ledger", dir, "party", "show", "riverside-pool", "--json"});
+  REQUIRE(pool.code == 0);
+  CHECK(has(pool.out, "section 75"));
+  // The variation is in force: the department's contract now ends a year later.
+  RunResult varied = ft({"--ledger", dir, "contract", "show", "DWP-WP-HEAD", "--json"});
+  REQUIRE(varied.code == 0);
+  CHECK(has(varied.out, "2028-03-31"));
 }
