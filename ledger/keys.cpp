@@ -5,8 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -58,9 +59,8 @@ struct ParsedFile {
   size_t mem = 0;
 };
 
-ParsedFile parse_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) unusable("cannot read key file '" + path + "': " + std::strerror(errno));
+ParsedFile parse_text(const std::string& path, const std::string& text) {
+  std::istringstream in(text);
   std::string line;
   auto bad = [&](const std::string& why) -> ParsedFile { unusable("'" + path + "' is not a fundtrail key file: " + why); };
   if (!std::getline(in, line) || line != kMagic) return bad("its first line is not '" + std::string(kMagic) + "'");
@@ -81,6 +81,46 @@ ParsedFile parse_file(const std::string& path) {
   std::string alg;
   if (!(ks >> alg >> f.ops >> f.mem) || alg != "argon2id13") bad("unknown kdf line '" + kdf + "'");
   return f;
+}
+
+// Reads a key file through one descriptor, so the mode checked is the mode of
+// the file read (no window for a swap between the check and the read).
+std::string read_key_text(const std::string& path, bool must_be_private) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) unusable("cannot read key file '" + path + "': " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    unusable("key file '" + path + "' is not a regular file");
+  }
+  if (must_be_private && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+    unusable("key file '" + path + "' is readable by others (mode " + mode + "); run: chmod 600 " + path);
+  }
+  constexpr size_t kMaxKeyFile = 4096;  // a key file is ~300 bytes; refuse anything that is plainly not one
+  std::string text;
+  char buf[1024];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      unusable("cannot read key file '" + path + "': " + std::strerror(e));
+    }
+    text.append(buf, size_t(n));
+    if (text.size() > kMaxKeyFile) {
+      ::close(fd);
+      unusable("'" + path + "' is not a fundtrail key file: it is larger than " + std::to_string(kMaxKeyFile) + " bytes");
+    }
+  }
+  ::close(fd);
+  return text;
+}
+
+ParsedFile parse_file(const std::string& path, bool must_be_private) {
+  return parse_text(path, read_key_text(path, must_be_private));
 }
 
 }  // namespace
@@ -144,7 +184,7 @@ void save_key_file(const std::string& path, const KeyPair& key, const std::strin
 }
 
 KeyFileInfo read_key_public(const std::string& path) {
-  ParsedFile f = parse_file(path);
+  ParsedFile f = parse_file(path, false);
   KeyFileInfo info;
   info.name = f.name;
   if (!decode_fixed(f.pub, info.pk.data(), 32)) unusable("'" + path + "' has a malformed public line");
@@ -153,14 +193,7 @@ KeyFileInfo read_key_public(const std::string& path) {
 
 KeyPair load_key_file(const std::string& path, const std::string& passphrase) {
   init_sodium();
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) unusable("cannot read key file '" + path + "': " + std::strerror(errno));
-  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
-    unusable("key file '" + path + "' is readable by others (mode " + mode + "); run: chmod 600 " + path);
-  }
-  ParsedFile f = parse_file(path);
+  ParsedFile f = parse_file(path, true);
   uint8_t salt[crypto_pwhash_SALTBYTES], nonce[crypto_secretbox_NONCEBYTES], sealed[32 + crypto_secretbox_MACBYTES];
   PublicKey declared;
   if (!decode_fixed(f.salt, salt, sizeof salt) || !decode_fixed(f.nonce, nonce, sizeof nonce) ||

@@ -44,8 +44,12 @@ Head read_head(const Txn& txn) {
   auto size = txn.get(txn.dbs().meta, "size");
   if (!size) unusable("the ledger has no head: it was never initialised");
   h.size = read_be64(*size);
-  h.hash = to_hash(*txn.get(txn.dbs().meta, "head"));
-  h.recorded_at = static_cast<int64_t>(read_be64(*txn.get(txn.dbs().meta, "recorded_at")));
+  // A damaged meta database must be an error, not a read through an empty optional.
+  auto head = txn.get(txn.dbs().meta, "head");
+  auto recorded_at = txn.get(txn.dbs().meta, "recorded_at");
+  if (!head || !recorded_at) unusable("the ledger's head is incomplete (meta lacks 'head' or 'recorded_at'); the ledger is damaged");
+  h.hash = to_hash(*head);
+  h.recorded_at = static_cast<int64_t>(read_be64(*recorded_at));
   return h;
 }
 
@@ -209,17 +213,42 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
   Head head = read_head(txn);
   auto genesis = txn.get(txn.dbs().entries, be64(0));
   if (!genesis || head.size == 0) unusable("ledger '" + dir + "' has no genesis record");
-  Record rec(as_span(*genesis));
-  auto g = rec.entry().getBody().getGenesis();
-  impl->facts.origin = text_of(g.getOrigin());
-  impl->facts.currency = text_of(g.getCurrency());
-  impl->facts.exponent = currency_exponent(impl->facts.currency);
-  impl->facts.dual_control_threshold = g.getDualControlThreshold();
-  std::memcpy(impl->facts.log_key.data(), g.getLogPublicKey().begin(), 32);
-  // A writer refuses to extend a head that does not check.
+  auto damaged = [&](const std::string& what) {
+    unusable("ledger '" + dir + "': " + what + "; run fundtrail-verify " + dir);
+  };
+  // A damaged genesis is unusable input (exit 2), not a rule refusal.
+  try {
+    Record rec(as_span(*genesis));
+    if (!rec.entry().getBody().isGenesis()) damaged("record 0 is not a genesis record");
+    auto g = rec.entry().getBody().getGenesis();
+    if (g.getLogPublicKey().size() != 32) damaged("the genesis log key is not 32 bytes");
+    impl->facts.origin = text_of(g.getOrigin());
+    impl->facts.currency = text_of(g.getCurrency());
+    impl->facts.exponent = currency_exponent(impl->facts.currency);
+    impl->facts.dual_control_threshold = g.getDualControlThreshold();
+    std::memcpy(impl->facts.log_key.data(), g.getLogPublicKey().begin(), 32);
+  } catch (const Error& e) {
+    if (e.kind == ErrorKind::unusable) throw;
+    damaged(std::string("the genesis record is damaged: ") + e.what());
+  }
+  // A writer refuses to extend a head that does not check: the last record
+  // is the stored head, sits at its seq and chains to the record before it.
   auto last = txn.get(txn.dbs().entries, be64(head.size - 1));
-  if (!last || fundtrail::leaf_hash(as_span(*last)) != head.hash)
-    unusable("ledger '" + dir + "': the stored head does not match the last record; run fundtrail-verify " + dir);
+  if (!last || fundtrail::leaf_hash(as_span(*last)) != head.hash) damaged("the stored head does not match the last record");
+  if (head.size > 1) {
+    auto before = txn.get(txn.dbs().entries, be64(head.size - 2));
+    try {
+      Record rec(as_span(*last));
+      Hash prev{};
+      auto p = rec.leaf().getPrevHash();
+      if (p.size() == 32) std::memcpy(prev.data(), p.begin(), 32);
+      if (rec.leaf().getSeq() != head.size - 1 || !before || p.size() != 32 || prev != fundtrail::leaf_hash(as_span(*before)))
+        damaged("the last record does not chain to the one before it");
+    } catch (const Error& e) {
+      if (e.kind == ErrorKind::unusable) throw;
+      damaged(std::string("the last record is damaged: ") + e.what());
+    }
+  }
   return Ledger(std::move(impl));
 }
 

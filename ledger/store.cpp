@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "ledger/error.h"
@@ -24,7 +27,11 @@ uint64_t read_be64(std::string_view s) {
 
 void lmdb_fail(int rc, const std::string& doing, const std::string& dir) {
   std::string hint;
-  if (rc == ENOSPC) hint = " (the disk is full: free space and try again; nothing was written)";
+  if (rc == ENOSPC || rc == EDQUOT) hint = " (the disk is full: free space and try again; nothing was written)";
+  // LMDB reports a short write (a filesystem that filled up mid-write) as EIO;
+  // EFBIG is a file size limit (ulimit -f). Either way the commit did not happen.
+  if (rc == EFBIG) hint = " (a file size limit was reached: nothing was written)";
+  if (rc == EIO) hint = " (a write failed: the disk may be full or failing; nothing was written)";
   if (rc == EACCES || rc == EROFS) hint = " (the ledger directory is read-only for this user)";
   if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) hint = " (this is not a fundtrail ledger)";
   if (rc == ENOENT) hint = " (no such ledger directory; create one with 'fundtrail init')";
@@ -33,7 +40,34 @@ void lmdb_fail(int rc, const std::string& doing, const std::string& dir) {
 
 namespace {
 constexpr size_t kInitialMap = size_t(64) << 20;
+
+// FUNDTRAIL_MAX_MAP_BYTES caps the LMDB map (docs/reliability.md): tests use
+// it to reach "map full" without filling a disk; an operator may use it to
+// keep a ledger from taking a shared volume. 0 or unset: no cap.
+size_t map_cap() {
+  const char* v = std::getenv("FUNDTRAIL_MAX_MAP_BYTES");
+  if (!v || !*v) return 0;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(v, &end, 10);
+  if (errno || *end || v[0] == '-')
+    unusable(std::string("FUNDTRAIL_MAX_MAP_BYTES='") + v + "' is not a whole number of bytes");
+  return static_cast<size_t>(n);
 }
+
+// LMDB maps the file and trusts its meta page: pages past the end of a
+// truncated file would fault (SIGBUS) on first touch. Says why, or "".
+std::string truncation(MDB_env* env, const std::string& dir) {
+  MDB_envinfo info;
+  MDB_stat st;
+  struct stat fs;
+  if (mdb_env_info(env, &info) || mdb_env_stat(env, &st) || ::stat((dir + "/data.mdb").c_str(), &fs) != 0) return "";
+  uint64_t needed = (uint64_t(info.me_last_pgno) + 1) * st.ms_psize;
+  if (uint64_t(fs.st_size) >= needed) return "";
+  return "ledger '" + dir + "': data.mdb is truncated (" + std::to_string(fs.st_size) + " bytes; its last page ends at byte " +
+         std::to_string(needed) + "); restore it from a copy and run fundtrail-verify " + dir;
+}
+}  // namespace
 
 Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_only), dir_(dir) {
   struct stat st;
@@ -43,11 +77,15 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
     std::string data = dir + "/data.mdb";
     if (::stat(data.c_str(), &st) != 0) unusable("'" + dir + "' is not a fundtrail ledger (it has no data.mdb)");
   }
+  size_t cap = map_cap();  // before mdb_env_create: a bad value throws with nothing to close
   int rc = mdb_env_create(&env_);
   if (rc) lmdb_fail(rc, "creating the environment", dir);
   mdb_env_set_maxdbs(env_, 16);
   size_t map = kInitialMap;
-  if (::stat((dir + "/data.mdb").c_str(), &st) == 0 && size_t(st.st_size) * 2 > map) map = size_t(st.st_size) * 2;
+  size_t file_size = 0;
+  if (::stat((dir + "/data.mdb").c_str(), &st) == 0) file_size = size_t(st.st_size);
+  if (file_size * 2 > map) map = file_size * 2;
+  if (cap && map > cap) map = std::max(cap, file_size);  // never less than the file: LMDB maps it whole
   mdb_env_set_mapsize(env_, map);
   // MDB_NOTLS: read transactions may be used from worker threads.
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0);
@@ -68,6 +106,14 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
     env_ = nullptr;
     lmdb_fail(rc, "opening", dir);
   }
+  if (std::string why = truncation(env_, dir); !why.empty()) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    unusable(why);
+  }
+  // A process killed inside a read transaction leaves its reader slot behind;
+  // until cleared, that slot pins old pages and the file only grows.
+  if (!read_only) mdb_reader_check(env_, nullptr);
   MDB_txn* txn;
   rc = mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &txn);
   if (rc) {
@@ -113,7 +159,13 @@ Env::~Env() {
 void Env::grow() {
   MDB_envinfo info;
   mdb_env_info(env_, &info);
-  int rc = mdb_env_set_mapsize(env_, info.me_mapsize * 2);
+  size_t next = info.me_mapsize * 2;
+  size_t cap = map_cap();
+  if (cap && next > cap) next = cap;
+  if (next <= info.me_mapsize)
+    unusable("ledger '" + dir_ + "' is full: its LMDB map has reached FUNDTRAIL_MAX_MAP_BYTES=" + std::to_string(cap) +
+             " bytes; nothing was written (raise or unset the limit and try again)");
+  int rc = mdb_env_set_mapsize(env_, next);
   if (rc) lmdb_fail(rc, "growing the map", dir_);
 }
 
