@@ -1,5 +1,6 @@
 // import FILE.csv: contributions and payments in bulk, validated whole first,
 // then appended in batches of 10,000 (each batch one transaction).
+// import --format 360giving: the same for a 360Giving file (giving_import.h).
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "cli/context.h"
 #include "cli/csv_rows.h"
+#include "cli/giving_import.h"
 #include "cli/progress.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
@@ -151,116 +153,203 @@ std::vector<Row> read_rows(const std::string& path) {
   return rows;
 }
 
+// The fundtrail CSV file as requests: each row signed by an officer key of
+// its payer (and a second key of the payer at the dual-control threshold).
+ImportJob csv_job(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys) {
+  const LedgerFacts& facts = ledger.facts();
+  std::vector<Row> rows = read_rows(path);
+  // Which of the given keys act for which party, by the ledger's grants now.
+  std::map<std::string, std::vector<std::pair<const KeyPair*, schema::Role>>> acting;
+  for (auto& g : ledger.grants())
+    for (auto& k : keys)
+      if (!g.revoked && g.key == k.pk && (g.role == schema::Role::OFFICER || g.role == schema::Role::APPROVER))
+        acting[g.party].push_back({&k, g.role});
+  for (auto& [party, list] : acting)  // officers first: the first signer must be an officer
+    std::stable_sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.second < b.second; });
+
+  ImportJob job;
+  job.requests.resize(rows.size());
+  job.signers.resize(rows.size());
+  int64_t now = now_ms();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& r = rows[i];
+    BodyFiller fill = row_body(r, ledger);
+    auto it = acting.find(r.cell["from"]);
+    if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
+      usage_error("line " + std::to_string(r.line) + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
+    bool dual = r.cell["kind"] == "payment" && parse_money(r.cell["amount"], facts.exponent).minor >= facts.dual_control_threshold;
+    job.signers[i].push_back(it->second[0].first);
+    if (dual) {
+      if (it->second.size() < 2)
+        usage_error("line " + std::to_string(r.line) + ": the payment is at or above the dual-control threshold and needs "
+                    "a second --key of '" + r.cell["from"] + "'");
+      job.signers[i].push_back(it->second[1].first);
+    }
+    if (!valid_utf8(r.idempotency_key) || r.idempotency_key.size() > kIdempotencyLimit)
+      usage_error("line " + std::to_string(r.line) + ": idempotency_key is over 128 bytes or not UTF-8");
+    job.requests[i].entry = build_entry(facts.origin, now, r.idempotency_key, fill);
+    job.where.push_back("line " + std::to_string(r.line));
+  }
+  return job;
+}
+
+// Signs on every core: signing needs no ledger state.
+void sign_all(ImportJob& job) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < job.requests.size();)
+      for (auto* k : job.signers[i]) job.requests[i].signatures.push_back(sign_entry(job.requests[i].entry, *k));
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+struct Outcome {
+  size_t recorded = 0, retried = 0;
+  std::optional<uint64_t> first, last;
+};
+
+// Appends in batches of kBatch, each one transaction; a refusal names the
+// request's place in the file.
+Outcome append_all(Ledger& ledger, const ImportJob& job) {
+  Outcome o;
+  Progress progress("importing", job.requests.size());
+  for (size_t start = 0; start < job.requests.size(); start += kBatch) {
+    size_t end = std::min(job.requests.size(), start + kBatch);
+    std::vector<SignedRequest> batch(job.requests.begin() + start, job.requests.begin() + end);
+    std::vector<Appended> done;
+    try {
+      done = ledger.append_batch(batch);
+    } catch (const Error& e) {
+      // "request K: ..." -> the request's place in the file
+      std::string what = e.what();
+      size_t k = 0;
+      if (what.rfind("request ", 0) == 0) k = std::stoul(what.substr(8));
+      std::string where = k ? job.where[start + k - 1] + ": " + what.substr(what.find(": ") + 2) : what;
+      throw Error(e.kind, where + (start ? " (rows before " + job.where[start] +
+                                               " were recorded in earlier batches; re-run the import after fixing: they are not recorded twice)"
+                                         : " (nothing from this file was written)"));
+    }
+    for (auto& a : done) {
+      if (a.retried) {
+        ++o.retried;
+        continue;
+      }
+      ++o.recorded;
+      if (!o.first) o.first = a.seq;
+      o.last = a.seq;
+    }
+    progress.update(end);
+  }
+  progress.finish();
+  return o;
+}
+
+// --dry-run: what would be recorded, from the idempotency keys already held.
+Outcome dry_run(const Ledger& ledger, const ImportJob& job) {
+  Outcome o;
+  for (auto& r : job.requests) {
+    EntryView v(r.entry);
+    if (ledger.find_idempotency_key(v.entry().getIdempotencyKey().cStr())) ++o.retried;
+    else ++o.recorded;
+  }
+  return o;
+}
+
+nlohmann::json seq_json(const std::optional<uint64_t>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); }
+
 }  // namespace
 
 void add_import_command(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string file, format = "csv", admin_key;
     std::vector<std::string> keys;
+    bool dry_run = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
       "import",
-      "import: record contributions and payments from a CSV file. The whole file is checked first; a bad row\n"
-      "stops the import with its line number and nothing is written. Rows are signed with the --key that acts\n"
-      "for each row's payer (two keys of the payer at or above the dual-control threshold). Re-running an\n"
-      "interrupted import records nothing twice. Header (docs/import.md):\n"
+      "import: record contributions and payments from a CSV file, or grants from a 360Giving file. The whole\n"
+      "file is checked first; a bad row stops the import with its line number and nothing is written. Rows are\n"
+      "signed with the --key that acts for each row's payer (two keys of the payer at or above the dual-control\n"
+      "threshold). Re-running an interrupted import records nothing twice. Header (docs/import.md):\n"
       "  kind,from,to,amount,currency,date,mechanism,milestone,contract,count,group,claims,funded_by,reference,memo,idempotency_key\n"
-      "Example: fundtrail import april.csv --key council.key --key pool-officer.key --key pool-approver.key");
-  cmd->add_option("FILE", o->file, "CSV file")->required()->check(CLI::ExistingFile);
+      "Example: fundtrail import april.csv --key council.key --key pool-officer.key --key pool-approver.key\n"
+      "360Giving (docs/360giving.md): each grant is a payment (mechanism grant) signed by a --key of its funder, or a\n"
+      "contribution when the recipient is a pool or the regrant type is FRG040; recipients not yet in the ledger are\n"
+      "registered (matched by org id) with the --admin-key.\n"
+      "Example: fundtrail import --format 360giving grants.json --key trust-officer.key --admin-key admin.key");
+  cmd->add_option("FILE", o->file, "CSV file, or 360Giving CSV or JSON file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--key", o->keys, "key file of a paying party (repeat)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--format", o->format, "csv (360giving comes with the 360Giving issue)")->check(CLI::IsMember({"csv"}));
-  cmd->add_option("--admin-key", o->admin_key, "administrator key (360Giving imports register new recipients)");
+  cmd->add_option("--format", o->format, "csv (fundtrail's own columns) or 360giving")
+      ->check(CLI::IsMember({"csv", "360giving"}));
+  cmd->add_option("--admin-key", o->admin_key, "administrator key (360Giving imports register new recipients)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--dry-run", o->dry_run, "check the whole file and say what would be recorded; write nothing");
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
-    Ledger ledger = ctx.open_ledger();
-    const LedgerFacts& facts = ledger.facts();
-    std::vector<Row> rows = read_rows(o->file);
+    Ledger ledger = ctx.open_ledger(o->dry_run);
+    bool giving = o->format == "360giving";
+    if (!giving && !o->admin_key.empty()) usage_error("--admin-key is for --format 360giving (recipients it registers)");
     std::vector<KeyPair> keys;
     for (auto& k : o->keys) keys.push_back(unlock_key(k));
-    // Which of the given keys act for which party, by the ledger's grants now.
-    std::map<std::string, std::vector<std::pair<const KeyPair*, schema::Role>>> acting;
-    for (auto& g : ledger.grants())
-      for (auto& k : keys)
-        if (!g.revoked && g.key == k.pk && (g.role == schema::Role::OFFICER || g.role == schema::Role::APPROVER))
-          acting[g.party].push_back({&k, g.role});
-    for (auto& [party, list] : acting)  // officers first: the first signer must be an officer
-      std::stable_sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.second < b.second; });
+    std::optional<KeyPair> admin;
+    if (!o->admin_key.empty()) admin = unlock_key(o->admin_key);
 
-    std::vector<SignedRequest> requests(rows.size());
-    std::vector<std::vector<const KeyPair*>> signers(rows.size());
-    int64_t now = now_ms();
-    for (size_t i = 0; i < rows.size(); ++i) {
-      auto& r = rows[i];
-      BodyFiller fill = row_body(r, ledger);
-      auto it = acting.find(r.cell["from"]);
-      if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
-        usage_error("line " + std::to_string(r.line) + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
-      bool dual = r.cell["kind"] == "payment" && parse_money(r.cell["amount"], facts.exponent).minor >= facts.dual_control_threshold;
-      signers[i].push_back(it->second[0].first);
-      if (dual) {
-        if (it->second.size() < 2)
-          usage_error("line " + std::to_string(r.line) + ": the payment is at or above the dual-control threshold and needs "
-                      "a second --key of '" + r.cell["from"] + "'");
-        signers[i].push_back(it->second[1].first);
-      }
-      if (!valid_utf8(r.idempotency_key) || r.idempotency_key.size() > kIdempotencyLimit)
-        usage_error("line " + std::to_string(r.line) + ": idempotency_key is over 128 bytes or not UTF-8");
-      requests[i].entry = build_entry(facts.origin, now, r.idempotency_key, fill);
+    GivingImport gi;
+    ImportJob job;
+    if (giving) {
+      gi = prepare_giving_import(o->file, ledger, keys, admin ? &*admin : nullptr);
+      job = std::move(gi.job);
+      for (auto& u : gi.unused) std::cerr << "note: " << o->file << ": not imported: '" << u << "'\n";
+    } else {
+      job = csv_job(o->file, ledger, keys);
     }
-    // Sign on every core: signing needs no ledger state.
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      for (size_t i; (i = next++) < requests.size();)
-        for (auto* k : signers[i]) requests[i].signatures.push_back(sign_entry(requests[i].entry, *k));
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    Outcome out;
+    if (o->dry_run) {
+      out = dry_run(ledger, job);
+    } else {
+      sign_all(job);
+      out = append_all(ledger, job);
+    }
 
-    Progress progress("importing", rows.size());
-    size_t recorded = 0, retried = 0;
-    std::optional<uint64_t> first, last;
-    for (size_t start = 0; start < requests.size(); start += kBatch) {
-      size_t end = std::min(requests.size(), start + kBatch);
-      std::vector<SignedRequest> batch(requests.begin() + start, requests.begin() + end);
-      std::vector<Appended> done;
-      try {
-        done = ledger.append_batch(batch);
-      } catch (const Error& e) {
-        // "request K: ..." -> the row's line
-        std::string what = e.what();
-        size_t k = 0;
-        if (what.rfind("request ", 0) == 0) k = std::stoul(what.substr(8));
-        std::string where = k ? "line " + std::to_string(rows[start + k - 1].line) + ": " + what.substr(what.find(": ") + 2) : what;
-        throw Error(e.kind, where + (start ? " (rows before line " + std::to_string(rows[start].line) +
-                                                 " were recorded in earlier batches; re-run the import after fixing: they are not recorded twice)"
-                                           : " (nothing from this file was written)"));
-      }
-      for (auto& a : done) {
-        if (a.retried) {
-          ++retried;
-          continue;
-        }
-        ++recorded;
-        if (!first) first = a.seq;
-        last = a.seq;
-      }
-      progress.update(end);
-    }
-    progress.finish();
     if (ctx.json) {
-      nlohmann::json j = {{"recorded", recorded}, {"already_recorded", retried}};
-      j["first_seq"] = first ? nlohmann::json(*first) : nlohmann::json(nullptr);
-      j["last_seq"] = last ? nlohmann::json(*last) : nlohmann::json(nullptr);
+      nlohmann::json j = {{"recorded", out.recorded}, {"already_recorded", out.retried}};
+      j["first_seq"] = seq_json(out.first);
+      j["last_seq"] = seq_json(out.last);
+      if (o->dry_run) j["dry_run"] = true;
+      if (giving) {
+        j["grants"] = gi.grants;
+        nlohmann::json amounts = nlohmann::json::object();
+        for (auto& [cur, minor] : gi.amount) amounts[cur] = format_money(minor, currency_exponent(cur));
+        j["amount"] = amounts;
+        j["new_parties"] = gi.new_parties;
+        j["not_imported"] = gi.unused;
+      }
       return print_json(j);
     }
-    std::cout << recorded << " " << (first ? std::to_string(*first) : "-") << " " << (last ? std::to_string(*last) : "-") << "\n";
-    std::cerr << "recorded " << recorded << " rows";
-    if (first) std::cerr << " as seq " << *first << " to " << *last;
-    if (retried) std::cerr << "; " << retried << " rows were already recorded (same idempotency key) and were skipped";
+    std::string what = giving ? " records" : " rows";
+    if (o->dry_run) {
+      std::cout << out.recorded << " - -\n";
+      std::cerr << "dry run: " << out.recorded << what << " would be recorded";
+      if (out.retried) std::cerr << "; " << out.retried << " are already recorded";
+      std::cerr << "; nothing was written (the ledger's rules are checked when the records are appended)\n";
+      return;
+    }
+    std::cout << out.recorded << " " << (out.first ? std::to_string(*out.first) : "-") << " "
+              << (out.last ? std::to_string(*out.last) : "-") << "\n";
+    std::cerr << "recorded " << out.recorded << what;
+    if (out.first) std::cerr << " as seq " << *out.first << " to " << *out.last;
+    if (out.retried)
+      std::cerr << "; " << out.retried << what << " were already recorded (same idempotency key) and were skipped";
     std::cerr << "\n";
+    if (giving) {
+      std::cerr << gi.grants << " grants";
+      for (auto& [cur, minor] : gi.amount) std::cerr << ", " << cur << " " << format_money(minor, currency_exponent(cur));
+      std::cerr << "; " << gi.new_parties.size() << " new parties\n";
+    }
   });
 }
 

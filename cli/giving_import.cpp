@@ -1,0 +1,153 @@
+#include "cli/giving_import.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/context.h"
+#include "cli/giving_csv.h"
+#include "cli/giving_json.h"
+#include "cli/giving_plan.h"
+#include "ledger/limits.h"
+#include "ledger/money.h"
+
+namespace fundtrail::cli {
+namespace {
+
+constexpr const char* kPartyPrefix = "360giving-party:";
+constexpr const char* kIndividualPrefix = "360giving-individual:";
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) usage_error("cannot read 360Giving file '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool looks_like_json(const std::string& path, const std::string& bytes) {
+  std::string ext = ascii_lower(std::filesystem::path(path).extension().string());
+  if (ext == ".json") return true;
+  if (ext == ".csv") return false;
+  size_t i = bytes.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  while (i < bytes.size() && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n')) ++i;
+  return i < bytes.size() && bytes[i] == '{';
+}
+
+std::vector<KnownParty> known_parties(const Ledger& ledger) {
+  std::vector<KnownParty> out;
+  for (const PartyState& p : ledger.parties()) {
+    KnownParty k{p.id, p.kind, {}};
+    if (p.registered_at > 0) {
+      Record rec(ledger.leaf(p.registered_at));
+      for (auto o : rec.entry().getBody().getPartyRegistered().getOrgIds()) k.org_ids.emplace_back(o.cStr(), o.size());
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+}  // namespace
+
+GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,
+                                   const KeyPair* admin) {
+  const LedgerFacts& facts = ledger.facts();
+  std::string bytes = read_all(path);
+  GivingFile file;
+  try {
+    file = looks_like_json(path, bytes) ? read_giving_json(bytes) : read_giving_csv(bytes);
+  } catch (const Error& e) {
+    throw Error(e.kind, path + ": " + e.what());
+  }
+  std::vector<GivingGrant> grants = check_grants(file);
+  GivingPlan plan = plan_giving(grants, facts.currency, known_parties(ledger));
+
+  GivingImport out;
+  out.grants = grants.size();
+  out.unused = file.unused;
+  for (auto& g : grants)
+    if (!add_money(out.amount[g.currency], g.amount, out.amount[g.currency]))
+      usage_error(g.where + ", grant " + g.id + ": the file's total amount overflows");
+
+  // Which of the given keys act for which party, by the ledger's grants now.
+  std::map<std::string, std::vector<std::pair<const KeyPair*, schema::Role>>> acting;
+  bool admin_ok = false;
+  for (auto& gr : ledger.grants()) {
+    if (gr.revoked) continue;
+    if (admin && gr.party == "ledger" && gr.role == schema::Role::ADMINISTRATOR && gr.key == admin->pk) admin_ok = true;
+    for (auto& k : keys)
+      if (gr.key == k.pk && (gr.role == schema::Role::OFFICER || gr.role == schema::Role::APPROVER))
+        acting[gr.party].push_back({&k, gr.role});
+  }
+  for (auto& [party, list] : acting)  // officers first: the first signer must be an officer
+    std::stable_sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.second < b.second; });
+
+  ImportJob& job = out.job;
+  int64_t now = now_ms();
+  if (!plan.parties.empty()) {
+    if (!admin)
+      usage_error(plan.parties.front().where + ": the recipient " + plan.parties.front().org_id + " (and " +
+                  std::to_string(plan.parties.size() - 1) +
+                  " more) is not a party yet; registering recipients needs --admin-key with an administrator key");
+    if (!admin_ok) usage_error("the --admin-key file holds no active administrator key of this ledger");
+  }
+  for (const NewParty& p : plan.parties) {
+    std::string key = (p.individual ? kIndividualPrefix : kPartyPrefix) + ascii_lower(p.org_id);
+    job.requests.push_back({build_entry(facts.origin, now, key,
+                                        [&](schema::Entry::Body::Builder b) {
+                                          auto r = b.initPartyRegistered();
+                                          r.setId(p.id);
+                                          r.setName(p.name);
+                                          r.setKind(p.kind);
+                                          r.setSector(p.sector);
+                                          r.initOrgIds(1).set(0, p.org_id);
+                                        }),
+                            {}});
+    job.signers.push_back({admin});
+    job.where.push_back(p.where + ", recipient " + p.org_id);
+  }
+  for (const PlannedGrant& pg : plan.grants) {
+    const GivingGrant& g = *pg.grant;
+    std::string where = g.where + ", grant " + g.id;
+    auto it = acting.find(pg.from);
+    if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
+      usage_error(where + ": none of the --key files is an officer key of '" + pg.from + "' (the funder " + g.funder_id +
+                  ")");
+    std::vector<const KeyPair*> signers{it->second[0].first};
+    if (!pg.contribution && g.amount >= facts.dual_control_threshold) {
+      if (it->second.size() < 2)
+        usage_error(where + ": the grant is at or above the dual-control threshold and needs a second --key of '" +
+                    pg.from + "'");
+      signers.push_back(it->second[1].first);
+    }
+    std::string memo = giving_memo(g.title, g.description);
+    BodyFiller fill = [&](schema::Entry::Body::Builder b) {
+      if (pg.contribution) {
+        auto c = b.initContribution();
+        c.setFrom(pg.from);
+        c.setTo(pg.to);
+        c.setAmount(g.amount);
+        c.setCurrency(g.currency);
+        c.setValueDate(g.award_date);
+        c.setReference(cut_utf8(g.title, kSubjectLimit));
+      } else {
+        auto p = b.initPayment();
+        p.setFrom(pg.from);
+        p.setTo(pg.to);
+        p.setAmount(g.amount);
+        p.setCurrency(g.currency);
+        p.setValueDate(g.award_date);
+        p.setMechanism(schema::Mechanism::GRANT);
+        p.setMemo(memo);
+      }
+    };
+    job.requests.push_back({build_entry(facts.origin, now, "360giving:" + g.id, fill), {}});
+    job.signers.push_back(std::move(signers));
+    job.where.push_back(where);
+  }
+  for (auto& p : plan.parties) out.new_parties.push_back(p.id);
+  return out;
+}
+
+}  // namespace fundtrail::cli
