@@ -3,6 +3,8 @@
 #include <csv.h>
 
 #include <fstream>
+#include <memory>
+#include <sstream>
 
 #include "cli/context.h"
 
@@ -12,8 +14,8 @@ namespace {
 struct Collector {
   std::vector<CsvRow> rows;
   CsvRow current;
-  size_t line = 1;        // line the parser has reached
-  size_t row_start = 1;   // line the current row began on
+  size_t line = 1;       // line the parser has reached
+  size_t row_start = 1;  // line the current row began on
 };
 
 void on_field(void* data, size_t len, void* out) {
@@ -32,33 +34,41 @@ int no_space(unsigned char) { return 0; }
 
 }  // namespace
 
+std::vector<CsvRow> parse_csv(std::string_view bytes) {
+  csv_parser p;
+  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) usage_error("cannot initialise the CSV parser");
+  std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&p, csv_free);
+  csv_set_space_func(&p, no_space);
+  Collector c;
+  // Fed a line at a time, so each row is told the line it starts on.
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    size_t nl = bytes.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? bytes.size() : nl + 1;
+    // pstate 0 is libcsv's ROW_NOT_BEGUN: this line starts a row (a quoted
+    // first field spanning lines leaves no fields to tell it by).
+    if (p.pstate == 0 && c.current.fields.empty()) c.row_start = c.line;
+    if (csv_parse(&p, bytes.data() + pos, end - pos, on_field, on_row, &c) != end - pos)
+      usage_error("line " + std::to_string(c.line) + ": malformed CSV (" + csv_strerror(csv_error(&p)) + ")");
+    pos = end;
+    ++c.line;
+  }
+  if (csv_fini(&p, on_field, on_row, &c) != 0) usage_error("malformed CSV at the end of the file (an unclosed quote?)");
+  for (auto& r : c.rows)
+    if (!r.fields.empty() && !r.fields.back().empty() && r.fields.back().back() == '\r') r.fields.back().pop_back();
+  return std::move(c.rows);
+}
+
 std::vector<CsvRow> read_csv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) usage_error("cannot read CSV file '" + path + "'");
-  csv_parser p;
-  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) usage_error("cannot initialise the CSV parser");
-  csv_set_space_func(&p, no_space);
-  Collector c;
-  std::string line;
-  // Feed line by line so rows can be told their starting line.
-  while (std::getline(in, line)) {
-    if (c.current.fields.empty()) c.row_start = c.line;
-    line += '\n';
-    if (csv_parse(&p, line.data(), line.size(), on_field, on_row, &c) != line.size()) {
-      std::string why = csv_strerror(csv_error(&p));
-      csv_free(&p);
-      usage_error(path + ": line " + std::to_string(c.line) + ": malformed CSV (" + why + ")");
-    }
-    ++c.line;
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  try {
+    return parse_csv(bytes.str());
+  } catch (const Error& e) {
+    throw Error(e.kind, path + ": " + e.what());
   }
-  if (csv_fini(&p, on_field, on_row, &c) != 0) {
-    csv_free(&p);
-    usage_error(path + ": malformed CSV at the end of the file (an unclosed quote?)");
-  }
-  csv_free(&p);
-  for (auto& r : c.rows)
-    if (!r.fields.empty() && r.fields.back().size() && r.fields.back().back() == '\r') r.fields.back().pop_back();
-  return c.rows;
 }
 
 }  // namespace fundtrail::cli

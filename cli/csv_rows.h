@@ -1,6 +1,7 @@
-// Reading CSV files (RFC 4180, via libcsv) into rows with their line numbers.
+// Reading CSV (RFC 4180, via libcsv) into rows with their line numbers.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fundtrail::cli {
@@ -10,8 +11,12 @@ struct CsvRow {
   std::vector<std::string> fields;
 };
 
-// Reads the whole file strictly: a malformed quote is a usage error naming
-// the line. Fields are kept exactly (no trimming), so " 5" stays " 5".
+// Parses CSV bytes strictly: a malformed quote is a usage error naming the
+// line ("line N: ..."). Fields are kept exactly (no trimming, so " 5" stays
+// " 5"), except that a CRLF line end's '\r' is dropped from the last field.
+std::vector<CsvRow> parse_csv(std::string_view bytes);
+
+// parse_csv of a whole file; errors are prefixed with the path.
 std::vector<CsvRow> read_csv(const std::string& path);
 
 }  // namespace fundtrail::cli
