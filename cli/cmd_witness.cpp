@@ -2,12 +2,10 @@
 // over C2SP tlog-witness (c2sp.org/tlog-witness; docs/publishing.md), checks
 // each returned cosignature against the witness's key, and keeps the good
 // ones with the checkpoint, so `fundtrail checkpoint` prints them too.
-#include <curl/curl.h>
-
 #include <iostream>
-#include <mutex>
 
 #include "cli/context.h"
+#include "cli/curl_lazy.h"
 #include "ledger/cosignatures.h"
 #include "ledger/note.h"
 
@@ -30,30 +28,29 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 }
 
 HttpAnswer post(const std::string& url, const std::string& body, long timeout_s) {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  const Curl& lib = cli::curl();
   HttpAnswer a;
-  CURL* curl = curl_easy_init();
+  CURL* curl = lib.easy_init();
   if (!curl) return a.transport = "cannot start libcurl", a;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain; charset=utf-8");
+  curl_slist* headers = lib.slist_append(nullptr, "Content-Type: text/plain; charset=utf-8");
   char error[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a.body);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  CURLcode rc = curl_easy_perform(curl);
-  if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
-  else a.transport = *error ? error : curl_easy_strerror(rc);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
+  lib.easy_setopt(curl, CURLOPT_URL, url.c_str());
+  lib.easy_setopt(curl, CURLOPT_POST, 1L);
+  lib.easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  lib.easy_setopt(curl, CURLOPT_WRITEDATA, &a.body);
+  lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  lib.easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+  lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  CURLcode rc = lib.easy_perform(curl);
+  if (rc == CURLE_OK) lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
+  else a.transport = *error ? error : lib.easy_strerror(rc);
+  lib.slist_free_all(headers);
+  lib.easy_cleanup(curl);
   return a;
 }
 
