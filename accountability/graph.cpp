@@ -6,8 +6,11 @@
 namespace fundtrail::map {
 namespace {
 
-void add(int64_t& total, int64_t v, const std::string& what) {
-  if (!add_money(total, v, total)) unusable("the total of " + what + " overflows");
+// `what` names the total only when it overflows: building that text for each
+// of a million payments cost more than the sums themselves.
+template <typename What>
+void add(int64_t& total, int64_t v, What&& what) {
+  if (!add_money(total, v, total)) unusable("the total of " + std::string(what()) + " overflows");
 }
 
 VertexData vertex_data(const Party* p, const std::string& id) {
@@ -77,6 +80,7 @@ Map build_map(Facts facts) {
 
   // Funding: one edge per payer, payee and mechanism.
   std::map<std::tuple<Vertex, Vertex, std::string>, Edge> funding;
+  std::map<uint64_t, int64_t> paid_under;  // contract seq -> paid under it
   for (const Money& mo : m.facts.money) {
     Vertex a = vertex(mo.from), b = vertex(mo.to);
     auto key = std::make_tuple(a, b, mo.mechanism);
@@ -89,7 +93,7 @@ Map build_map(Facts facts) {
       it = funding.emplace(key, add_edge(a, b, d, g).first).first;
     }
     EdgeData& d = g[it->second];
-    add(d.amount, mo.amount, "money from " + mo.from + " to " + mo.to);
+    add(d.amount, mo.amount, [&] { return "money from " + mo.from + " to " + mo.to; });
     ++d.count;
     d.first_date = std::min(d.first_date, mo.value_date);
     d.last_date = std::max(d.last_date, mo.value_date);
@@ -99,9 +103,10 @@ Map build_map(Facts facts) {
                      : own                            ? d.own
                      : mo.funded_by == FundedBy::loan ? d.loan
                                                        : d.untagged;
-    add(split, mo.amount, "money from " + mo.from);
-    add(g[a].paid, mo.amount, "money paid by " + mo.from);
-    add(g[b].received, mo.amount, "money received by " + mo.to);
+    add(split, mo.amount, [&] { return "money from " + mo.from; });
+    add(g[a].paid, mo.amount, [&] { return "money paid by " + mo.from; });
+    add(g[b].received, mo.amount, [&] { return "money received by " + mo.to; });
+    if (mo.contract_seq) add(paid_under[mo.contract_seq], mo.amount, [&] { return "a contract's payments"; });
   }
 
   for (const Line& l : m.facts.lines)
@@ -118,8 +123,7 @@ Map build_map(Facts facts) {
     d.end = c.end;
     d.seq = seq;
     d.ended = c.ended ? c.end_reason : "";
-    for (const Money& mo : m.facts.money)
-      if (mo.contract_seq == seq) add(d.paid, mo.amount, "contract " + c.reference);
+    d.paid = paid_under[seq];
     add_edge(vertex(c.payer), vertex(c.payee), d, g);
   }
 

@@ -147,6 +147,7 @@ Facts load_facts(const Ledger& ledger, const AsOf& as_of) {
   };
 
   std::vector<Money> money;
+  money.reserve(std::min<uint64_t>(std::min(as_of.size, ledger.size()), 1u << 22));  // no regrowth copies
   std::set<uint64_t> reversed, ended;
   std::map<uint64_t, Line> lines;
   std::map<std::string, uint64_t> contract_by_ref;
@@ -246,6 +247,7 @@ Facts load_facts(const Ledger& ledger, const AsOf& as_of) {
     }
     return true;
   });
+  f.money.reserve(money.size());
   for (auto& m : money)
     if (!reversed.count(m.seq)) f.money.push_back(std::move(m));
   for (auto& [seq, l] : lines)
