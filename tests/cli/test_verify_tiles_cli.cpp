@@ -155,3 +155,54 @@ TEST_CASE("verify proof: proofs printed by fundtrail proof verify and a proof fo
   CHECK(r.code == 1);
   CHECK(contains(r.out, "the proof is for another leaf"));
 }
+
+TEST_CASE("verify --tiles over HTTP: every tampering of a served log fails and is named") {
+  REQUIRE(verifier_present());
+  Books b;
+  const fs::path pub = b.file("pub");
+  b.ok({"publish", "--tiles", pub.string(), "--size", "5"});
+  std::string first = read_file(pub / "checkpoint");
+  b.ok({"publish", "--tiles", pub.string()});
+  const std::string tile = "tile/0/000.p/" + std::to_string(kStartSize);
+  const std::string bundle = "tile/entries/000.p/" + std::to_string(kStartSize);
+  write_file(b.file("newest.cp"), read_file(pub / "checkpoint"));
+
+  Server server(pub.string());
+  auto check = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"--tiles", server.url(), "--log-key", b.log_key_text};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return verify(args);
+  };
+  RunResult clean = check({});
+  INFO(clean);
+  REQUIRE(clean.code == 0);
+
+  // Each file flipped in turn (and put back): a failed check naming its URL.
+  for (const std::string& name : {tile, bundle, std::string("checkpoint")}) {
+    CAPTURE(name);
+    fs::path p = pub / name;
+    std::string good = read_file(p);
+    std::string bad = good;
+    bad[name == "checkpoint" ? 2 : bad.size() / 2] ^= 0x01;
+    write_file(p, bad);
+    RunResult r = check({});
+    INFO(r);
+    CHECK(r.code == 1);
+    if (name != "checkpoint") CHECK(contains(r.out, server.url() + name));
+    else CHECK(contains(r.out, "checkpoint"));
+    write_file(p, good);
+  }
+
+  // A client holding the first checkpoint finds the served log extends it.
+  write_file(b.file("first.cp"), first);
+  RunResult extends = check({"--checkpoint", b.file("first.cp")});
+  INFO(extends);
+  CHECK(extends.code == 0);
+
+  // The first checkpoint served again to a client that saw the newest: rolled back.
+  write_file(pub / "checkpoint", first);
+  RunResult back = check({"--checkpoint", b.file("newest.cp")});
+  INFO(back);
+  CHECK(back.code == 1);
+  CHECK(contains(back.out, "rolled back"));
+}
