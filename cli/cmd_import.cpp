@@ -293,10 +293,24 @@ void add_import_command(CLI::App& app, Context& ctx) {
     Ledger ledger = ctx.open_ledger(o->dry_run);
     bool giving = o->format == "360giving";
     if (!giving && !o->admin_key.empty()) usage_error("--admin-key is for --format 360giving (recipients it registers)");
+    // The whole file is checked with the keys' public halves; passphrases are
+    // asked for only once it passes, and not at all for --dry-run.
+    auto public_half = [](const std::string& path) {
+      KeyFileInfo info = read_key_public(path);
+      KeyPair k;
+      k.name = info.name;
+      k.pk = info.pk;
+      return k;
+    };
+    auto unlock_in_place = [](KeyPair& k, const std::string& path) {
+      KeyPair full = unlock_key(path);
+      if (full.pk != k.pk) usage_error("key file " + path + " changed while the import was being checked");
+      k = full;  // in place: the job points at these objects
+    };
     std::vector<KeyPair> keys;
-    for (auto& k : o->keys) keys.push_back(unlock_key(k));
+    for (auto& k : o->keys) keys.push_back(public_half(k));
     std::optional<KeyPair> admin;
-    if (!o->admin_key.empty()) admin = unlock_key(o->admin_key);
+    if (!o->admin_key.empty()) admin = public_half(o->admin_key);
 
     GivingImport gi;
     ImportJob job;
@@ -311,6 +325,8 @@ void add_import_command(CLI::App& app, Context& ctx) {
     if (o->dry_run) {
       out = dry_run(ledger, job);
     } else {
+      for (size_t i = 0; i < keys.size(); ++i) unlock_in_place(keys[i], o->keys[i]);
+      if (admin) unlock_in_place(*admin, o->admin_key);
       sign_all(job);
       out = append_all(ledger, job);
     }

@@ -165,6 +165,27 @@ TEST_CASE("import: a bad row in the middle names its line and nothing is written
     CHECK(b.snapshot() == before);
   }
 
+  // The file is checked before any passphrase is asked for: with none to be
+  // had, a bad row is still named, and a dry run of a good file needs none.
+  RunOptions no_pass;
+  no_pass.unset = {"FUNDTRAIL_PASSPHRASE"};
+  write_file(b.file("bad.csv"), csv({good1, "payment,pool,ace,1.234,GBP,2025-04-06,block,,,,,,,,,", good3}));
+  RunResult early = b.ft(import_args(b, "bad.csv", {"pool"}), no_pass);
+  INFO(early);
+  CHECK(early.code == 2);
+  CHECK(contains(early.err, "line 3"));
+  CHECK(!contains(early.err, "passphrase"));
+  write_file(b.file("good.csv"), csv({good1, good3}));
+  std::vector<std::string> dry = import_args(b, "good.csv", {"pool"});
+  dry.push_back("--dry-run");
+  RunResult dry_run = b.ft(dry, no_pass);
+  INFO(dry_run);
+  CHECK(dry_run.code == 0);
+  RunResult needs_pass = b.ft(import_args(b, "good.csv", {"pool"}), no_pass);
+  CHECK(needs_pass.code == 2);
+  CHECK(contains(needs_pass.err, "passphrase"));
+  CHECK(b.size() == kStartSize);
+
   // A quoted cell over two lines: the bad row is named by the line it starts on.
   write_file(b.file("multiline.csv"),
              csv({"payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,\"memo over\ntwo lines\",",
