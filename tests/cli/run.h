@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -53,21 +54,27 @@ inline void drain(int fd, std::string& into, bool& open) {
 }
 }  // namespace detail
 
+// A child's environment: the parent's without any FUNDTRAIL_* variable (the
+// tests are hermetic) or any in `unset`, plus `env`.
+inline std::vector<std::string> child_environment(const std::map<std::string, std::string>& env,
+                                                  const std::vector<std::string>& unset = {}) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    std::string k = kv.substr(0, kv.find('='));
+    if (k.rfind("FUNDTRAIL_", 0) == 0 || env.count(k)) continue;
+    if (std::find(unset.begin(), unset.end(), k) == unset.end()) out.push_back(kv);
+  }
+  for (auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
 // Runs program with args (args[0] is not the program: it is added). stdin is
 // /dev/null, so nothing can prompt.
 inline RunResult run(const std::string& program, const std::vector<std::string>& args, const RunOptions& opt = {}) {
   std::vector<std::string> argv_s{program};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    std::string k = kv.substr(0, kv.find('='));
-    if (k.rfind("FUNDTRAIL_", 0) == 0 || opt.env.count(k)) continue;
-    bool drop = false;
-    for (auto& u : opt.unset) drop |= (u == k);
-    if (!drop) env_s.push_back(kv);
-  }
-  for (auto& [k, v] : opt.env) env_s.push_back(k + "=" + v);
+  std::vector<std::string> env_s = child_environment(opt.env, opt.unset);
   std::vector<char*> argv, envp;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);

@@ -31,14 +31,7 @@ inline Spawned spawn(const std::string& program, const std::vector<std::string>&
   if (!opt.env.count("FUNDTRAIL_PASSPHRASE")) opt.env["FUNDTRAIL_PASSPHRASE"] = kPass;
   std::vector<std::string> argv_s{program};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    std::string k = kv.substr(0, kv.find('='));
-    if (k.rfind("FUNDTRAIL_", 0) == 0 || opt.env.count(k)) continue;
-    env_s.push_back(kv);
-  }
-  for (auto& [k, v] : opt.env) env_s.push_back(k + "=" + v);
+  std::vector<std::string> env_s = child_environment(opt.env);
   std::vector<char*> argv, envp;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
