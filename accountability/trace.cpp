@@ -70,8 +70,9 @@ const ScheduleRow* row_for(const Facts& f, const Money& mo) {
 
 bool schedule_says_own(const Facts& f, const Money& mo) {
   const ScheduleRow* row = mo.funded_by == FundedBy::unspecified ? row_for(f, mo) : nullptr;
+  if (!row || row->financed_by_parent) return false;  // most payments: no party lookup
   const Party* payer = f.party(mo.from);
-  return row && !row->financed_by_parent && !(payer && (payer->kind == "pool" || is_origin_kind(payer->kind)));
+  return !(payer && (payer->kind == "pool" || is_origin_kind(payer->kind)));
 }
 
 std::string name_of(SourceType t) {
