@@ -1,5 +1,8 @@
 // Facts -> the Boost.Graph map: vertices, aggregated funding edges,
 // responsibility lines (recorded, then implicit), contract edges, gap marks.
+#include <algorithm>
+#include <string_view>
+
 #include "accountability/internal.h"
 #include "ledger/money.h"
 
@@ -52,6 +55,10 @@ EdgeData line_edge(const Line& l, const std::string& responsible) {
   return e;
 }
 
+// Funding edges are grouped by (payer vertex, payee vertex, mechanism) packed
+// into 24 + 24 + 16 bits.
+constexpr uint64_t kMaxPackedVertex = uint64_t(1) << 24, kMaxPackedMechanism = uint64_t(1) << 16;
+
 }  // namespace
 
 std::string name_of(EdgeType t) {
@@ -77,22 +84,58 @@ Map build_map(Facts facts) {
     return v;
   };
   for (auto& [id, p] : m.facts.parties) vertex(id);
+  const std::vector<Money>& money = m.facts.money;
 
-  // Funding: one edge per payer, payee and mechanism.
-  std::map<std::tuple<Vertex, Vertex, std::string>, Edge> funding;
-  std::map<uint64_t, int64_t> paid_under;  // contract seq -> paid under it
-  for (const Money& mo : m.facts.money) {
-    Vertex a = vertex(mo.from), b = vertex(mo.to);
-    auto key = std::make_tuple(a, b, mo.mechanism);
-    auto it = funding.find(key);
-    if (it == funding.end()) {
-      EdgeData d;
-      d.type = EdgeType::funding;
-      d.mechanism = mo.mechanism;
-      d.first_date = mo.value_date;
-      it = funding.emplace(key, add_edge(a, b, d, g).first).first;
+  // Funding: one edge per payer, payee and mechanism, made in the order of
+  // each one's first payment. Grouped by sorting packed integer keys: at a
+  // million payments a hash table of string keys cost a second of cache misses.
+  std::vector<Vertex> vertex_of(m.facts.ids.size(), Graph::null_vertex());
+  std::vector<std::string_view> mechanisms;  // a handful
+  std::vector<std::pair<uint64_t, uint32_t>> keyed;  // (payer, payee, mechanism) packed; payment index
+  keyed.reserve(money.size());
+  for (uint32_t i = 0; i < money.size(); ++i) {
+    const Money& mo = money[i];
+    Vertex ends[2];
+    for (int k = 0; k < 2; ++k) {
+      uint32_t ix = k ? mo.to_ix : mo.from_ix;
+      if (vertex_of[ix] == Graph::null_vertex()) vertex_of[ix] = vertex(m.facts.ids[ix]);
+      ends[k] = vertex_of[ix];
     }
-    EdgeData& d = g[it->second];
+    auto mech = std::find(mechanisms.begin(), mechanisms.end(), mo.mechanism) - mechanisms.begin();
+    if (size_t(mech) == mechanisms.size()) mechanisms.push_back(mo.mechanism);
+    if (ends[0] >= kMaxPackedVertex || ends[1] >= kMaxPackedVertex || size_t(mech) >= kMaxPackedMechanism)
+      unusable("the map holds at most " + std::to_string(kMaxPackedVertex) + " parties");
+    keyed.push_back({(uint64_t(ends[0]) << 40) | (uint64_t(ends[1]) << 16) | uint64_t(mech), i});
+  }
+  std::sort(keyed.begin(), keyed.end());  // by edge, then by payment order
+  struct Group {
+    uint32_t first;       // index of its first payment
+    size_t begin, end;    // its run in `keyed`
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0, j; i < keyed.size(); i = j) {
+    for (j = i + 1; j < keyed.size() && keyed[j].first == keyed[i].first;) ++j;
+    groups.push_back({keyed[i].second, i, j});
+  }
+  std::sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) { return a.first < b.first; });
+  std::vector<Edge> edge_of_group(groups.size());
+  std::vector<uint32_t> group_of(money.size());
+  for (uint32_t gi = 0; gi < groups.size(); ++gi) {
+    const Money& mo = money[groups[gi].first];
+    EdgeData d;
+    d.type = EdgeType::funding;
+    d.mechanism = mo.mechanism;
+    d.first_date = mo.value_date;
+    edge_of_group[gi] = add_edge(vertex_of[mo.from_ix], vertex_of[mo.to_ix], d, g).first;
+    for (size_t k = groups[gi].begin; k < groups[gi].end; ++k) group_of[keyed[k].second] = gi;
+  }
+  std::vector<std::pair<uint64_t, uint32_t>>().swap(keyed);
+
+  std::map<uint64_t, int64_t> paid_under;  // contract seq -> paid under it
+  for (uint32_t i = 0; i < money.size(); ++i) {
+    const Money& mo = money[i];
+    Vertex a = vertex_of[mo.from_ix], b = vertex_of[mo.to_ix];
+    EdgeData& d = g[edge_of_group[group_of[i]]];
     add(d.amount, mo.amount, [&] { return "money from " + mo.from + " to " + mo.to; });
     ++d.count;
     d.first_date = std::min(d.first_date, mo.value_date);

@@ -37,8 +37,8 @@ std::set<std::string> largest(const Facts& f, const Mix& mix, const std::string&
 
 std::vector<Line> implicit_lines(const Map& m) {
   const Graph& g = m.graph;
-  std::optional<Trace> t;
-  std::vector<Line> out;
+  std::vector<Vertex> unrecorded;  // receive money, answer to no one on record
+  std::set<std::string> ids;
   for (Vertex v = 0; v < num_vertices(g); ++v) {
     const VertexData& d = g[v];
     if (d.received == 0 || !answers_implicitly(d.kind)) continue;
@@ -46,9 +46,16 @@ std::vector<Line> implicit_lines(const Map& m) {
     for (auto [e, end] = in_edges(v, g); e != end && !recorded; ++e)
       recorded = g[*e].type == EdgeType::responsibility && g[*e].recorded;
     if (recorded) continue;
-    if (!t) t = trace(m.facts, {});
-    auto it = t->received.find(d.id);
-    Mix mix = it == t->received.end() ? Mix{} : it->second;
+    unrecorded.push_back(v);
+    ids.insert(d.id);
+  }
+  std::vector<Line> out;
+  if (unrecorded.empty()) return out;
+  const Trace t = trace(m.facts, {}, &ids);
+  for (Vertex v : unrecorded) {
+    const VertexData& d = g[v];
+    auto it = t.received.find(d.id);
+    Mix mix = it == t.received.end() ? Mix{} : it->second;
     std::set<std::string> found = largest(m.facts, mix, "commissioner");
     if (found.empty()) found = largest(m.facts, mix, "funder");
     if (found.empty())  // money from no commissioner or funder: its direct payers

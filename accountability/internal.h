@@ -87,7 +87,9 @@ struct Trace {
 // Origins: commissioners, funders and `extra` pay out of their own budgets;
 // every other party pays out of what it received (by funded-by, else pro rata),
 // and beyond that out of its own money.
-Trace trace(const Facts& f, const std::set<std::string>& extra);
+// `received_by` (for the implicit lines, built with every map): fill only
+// `received`, and only for those parties; the rest of Trace stays empty.
+Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<std::string>* received_by = nullptr);
 
 // True when `mo` carries no funded-by and its contract's schedule row says the
 // payer finances it: an intermediary's own money (a pool has none but what it

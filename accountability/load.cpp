@@ -1,6 +1,11 @@
 // Records -> Facts: parties, unreversed money, active lines, contracts and
 // statuses as of a seq or a date (docs/map.md, "As of").
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "accountability/internal.h"
 #include "ledger/balances.h"
@@ -11,6 +16,17 @@ namespace fundtrail::map {
 namespace {
 
 using schema::Entry;
+
+// The payment table is the map's one large allocation, filled once in order.
+// Where a page fault is dear (on a VM ~20 us per 4 KiB page, a quarter of the
+// build at a million payments) the kernel's transparent huge pages, when it
+// offers them on request ("madvise" mode), take 512 faults down to one.
+// Only a hint: nothing changes where the kernel declines.
+void advise_huge_pages(const void* data, size_t bytes) {
+  const uintptr_t page = 4096, begin = (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(page - 1);
+  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
 
 std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
@@ -96,6 +112,36 @@ Money money_of(uint64_t seq, Entry::Body::Reader body) {
   return m;
 }
 
+// Facts::ids and each payment's from_ix/to_ix: the graph and the trace then
+// work on integers, hashing each payment's ids once here instead of once per
+// use. Sorted, so index order is id order (ties in rounding fall by id).
+void index_party_ids(Facts& f) {
+  std::unordered_map<std::string_view, uint32_t> first_seen;
+  std::vector<std::string_view> seen;
+  auto intern = [&](const std::string& id) {
+    auto [it, added] = first_seen.try_emplace(id, static_cast<uint32_t>(seen.size()));
+    if (added) seen.push_back(id);
+    return it->second;
+  };
+  for (auto& [id, p] : f.parties) intern(id);
+  for (auto& mo : f.money) {
+    mo.from_ix = intern(mo.from);
+    mo.to_ix = intern(mo.to);
+  }
+  std::vector<uint32_t> order(seen.size()), rank(seen.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return seen[a] < seen[b]; });
+  f.ids.reserve(seen.size());
+  for (uint32_t r = 0; r < order.size(); ++r) {
+    rank[order[r]] = r;
+    f.ids.emplace_back(seen[order[r]]);
+  }
+  for (auto& mo : f.money) {
+    mo.from_ix = rank[mo.from_ix];
+    mo.to_ix = rank[mo.to_ix];
+  }
+}
+
 }  // namespace
 
 const Status* Party::failure() const {
@@ -146,8 +192,9 @@ Facts load_facts(const Ledger& ledger, const AsOf& as_of) {
     return (own_date ? own_date : utc_day(recorded_at)) <= date;
   };
 
-  std::vector<Money> money;
+  std::vector<Money>& money = f.money;
   money.reserve(std::min<uint64_t>(std::min(as_of.size, ledger.size()), 1u << 22));  // no regrowth copies
+  advise_huge_pages(money.data(), money.capacity() * sizeof(Money));
   std::set<uint64_t> reversed, ended;
   std::map<uint64_t, Line> lines;
   std::map<std::string, uint64_t> contract_by_ref;
@@ -247,9 +294,10 @@ Facts load_facts(const Ledger& ledger, const AsOf& as_of) {
     }
     return true;
   });
-  f.money.reserve(money.size());
-  for (auto& m : money)
-    if (!reversed.count(m.seq)) f.money.push_back(std::move(m));
+  // In place: a second table of a million payments would double the memory
+  // touched (the capacity reserved and never used is never touched either).
+  if (!reversed.empty()) std::erase_if(money, [&](const Money& m) { return reversed.count(m.seq) > 0; });
+  index_party_ids(f);
   for (auto& [seq, l] : lines)
     if (!ended.count(seq)) f.lines.push_back(std::move(l));
   return f;

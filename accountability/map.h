@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -46,6 +47,7 @@ struct Money {  // one unreversed contribution or payment
   uint64_t seq = 0;
   bool contribution = false;
   std::string from, to, mechanism;  // mechanism as in the command shapes, or "contribution"
+  uint32_t from_ix = 0, to_ix = 0;  // `from` and `to` as indices into Facts::ids
   int64_t amount = 0;
   uint32_t value_date = 0;
   std::string milestone, group;
@@ -109,6 +111,7 @@ struct Facts {
   AsOf as_of;
   std::map<std::string, Party> parties;
   std::vector<Money> money;                // seq order, reversals applied
+  std::vector<std::string> ids;            // every party id a party record or a payment names, sorted
   std::vector<Line> lines;                 // recorded, active, seq order
   std::map<uint64_t, Contract> contracts;  // by seq of contractAgreed
   const Party* party(const std::string& id) const;
@@ -131,6 +134,39 @@ struct VertexData {
   int64_t received = 0, paid = 0;
 };
 
+// A string that takes one pointer while empty: for the EdgeData fields only
+// responsibility and contract edges fill, which the (up to a million) funding
+// edges would otherwise each carry as 24 unused bytes apiece.
+class SparseText {
+ public:
+  SparseText() = default;
+  SparseText(std::string s) { *this = std::move(s); }
+  SparseText(const char* s) : SparseText(std::string(s)) {}
+  SparseText(const SparseText& o) { *this = o.str(); }
+  SparseText(SparseText&&) noexcept = default;
+  SparseText& operator=(const SparseText& o) { return *this = o.str(); }
+  SparseText& operator=(SparseText&&) noexcept = default;
+  SparseText& operator=(std::string s) {
+    text_ = s.empty() ? nullptr : std::make_unique<std::string>(std::move(s));
+    return *this;
+  }
+  const std::string& str() const;  // "" when empty
+  operator const std::string&() const { return str(); }
+  bool empty() const { return !text_; }
+  friend bool operator==(const SparseText& a, const SparseText& b) { return a.str() == b.str(); }
+  friend bool operator==(const SparseText& a, const std::string& b) { return a.str() == b; }
+  friend bool operator==(const SparseText& a, const char* b) { return a.str() == b; }
+  friend std::ostream& operator<<(std::ostream& o, const SparseText& t) { return o << t.str(); }
+  friend std::string operator+(const std::string& a, const SparseText& b) { return a + b.str(); }
+  friend std::string operator+(const char* a, const SparseText& b) { return a + b.str(); }
+  friend std::string operator+(const SparseText& a, const std::string& b) { return a.str() + b; }
+  friend std::string operator+(const SparseText& a, const char* b) { return a.str() + b; }
+  friend void to_json(nlohmann::json& j, const SparseText& t) { j = t.str(); }
+
+ private:
+  std::unique_ptr<std::string> text_;
+};
+
 struct EdgeData {
   EdgeType type = EdgeType::funding;
   // funding
@@ -139,12 +175,12 @@ struct EdgeData {
   uint32_t first_date = 0, last_date = 0;
   int64_t tagged = 0, own = 0, loan = 0, untagged = 0;  // split by funded-by
   // responsibility
-  std::string kind, subject, joint_with;  // joint_with: the other responsible parties, ';'-separated
+  SparseText kind, subject, joint_with;  // joint_with: the other responsible parties, ';'-separated
   bool recorded = true, joint = false;
   uint32_t start = 0, end = 0;
   uint64_t seq = 0;
   // contract
-  std::string reference, model, ended;
+  SparseText reference, model, ended;
   int64_t cap = 0, paid = 0;
   bool gap = false;  // money without a line, a line without money, a payment after a failure
 };

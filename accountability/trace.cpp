@@ -5,6 +5,8 @@
 // pro-rata parts by largest remainder. docs/map.md explains each step.
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "accountability/internal.h"
 #include "ledger/money.h"
@@ -12,50 +14,79 @@
 namespace fundtrail::map::detail {
 namespace {
 
-int64_t total_of(const Mix& mix) {
+// The trace runs once per payment over up to a million payments, so it works
+// on party indices (in id order, so that index order is id order and ties in
+// rounding fall as they would by id) and on mixes kept as sorted vectors:
+// integer merges instead of string-keyed tree inserts (docs/performance.md).
+struct Part {
+  uint32_t key;  // party index * 3 + SourceType
+  int64_t amount;
+};
+using Flat = std::vector<Part>;  // sorted by key; no zero amounts
+
+uint32_t key_of(uint32_t party, SourceType type) { return party * 3 + static_cast<uint32_t>(type); }
+
+int64_t total_of(const Flat& mix) {
   int64_t t = 0;
-  for (auto& [k, v] : mix) t += v;
+  for (auto& p : mix) t += p.amount;
   return t;
 }
 
-// `mix` scaled to `amount` (largest remainder over its keys in order).
-Mix scaled(const Mix& mix, int64_t amount) {
-  std::vector<int64_t> w;
-  for (auto& [k, v] : mix) w.push_back(v);
-  auto parts = largest_remainder(amount, w);
-  Mix out;
-  size_t i = 0;
-  for (auto& [k, v] : mix) {
-    if (parts[i]) out[k] = parts[i];
-    ++i;
+// `into` += `add`, as a sorted merge through `scratch`.
+void add_flat(Flat& into, const Flat& add, Flat& scratch) {
+  if (add.empty()) return;
+  if (into.empty()) {
+    into = add;
+    return;
   }
+  scratch.clear();
+  size_t i = 0, j = 0;
+  while (i < into.size() || j < add.size()) {
+    if (j == add.size() || (i < into.size() && into[i].key < add[j].key)) {
+      scratch.push_back(into[i++]);
+    } else if (i == into.size() || add[j].key < into[i].key) {
+      scratch.push_back(add[j++]);
+    } else {
+      scratch.push_back({into[i].key, into[i].amount + add[j].amount});
+      ++i, ++j;
+    }
+  }
+  into.swap(scratch);
+}
+
+// `mix` scaled to `amount` (largest remainder over its keys in order).
+Flat scaled(const Flat& mix, int64_t amount, std::vector<int64_t>& weights) {
+  weights.clear();
+  for (auto& p : mix) weights.push_back(p.amount);
+  auto parts = largest_remainder(amount, weights);
+  Flat out;
+  for (size_t i = 0; i < mix.size(); ++i)
+    if (parts[i]) out.push_back({mix[i].key, parts[i]});
   return out;
 }
 
-void add_mix(Mix& into, const Mix& mix) {
-  for (auto& [k, v] : mix) into[k] += v;
-}
-
-// Takes up to `want[k]` of each source from `pot`; returns what it got.
-Mix take_wanted(Mix& pot, const Mix& want) {
-  Mix got;
-  for (auto& [k, v] : want) {
-    auto it = pot.find(k);
-    if (it == pot.end()) continue;
-    int64_t t = std::min(v, it->second);
+// Takes up to `want` of each source from `pot`; returns what it got.
+Flat take_wanted(Flat& pot, const Flat& want) {
+  Flat got;
+  size_t i = 0;
+  for (auto& w : want) {
+    while (i < pot.size() && pot[i].key < w.key) ++i;
+    if (i == pot.size()) break;
+    if (pot[i].key != w.key) continue;
+    int64_t t = std::min(w.amount, pot[i].amount);
     if (t <= 0) continue;
-    got[k] = t;
-    it->second -= t;
-    if (it->second == 0) pot.erase(it);
+    got.push_back({w.key, t});
+    pot[i].amount -= t;
   }
+  std::erase_if(pot, [](const Part& p) { return p.amount == 0; });
   return got;
 }
 
 // Takes up to `amount` from `pot` in proportion to what it holds of each source.
-Mix take_pro_rata(Mix& pot, int64_t amount) {
+Flat take_pro_rata(Flat& pot, int64_t amount, std::vector<int64_t>& weights) {
   int64_t have = total_of(pot);
-  Mix got = scaled(pot, std::min(amount, have));
-  return take_wanted(pot, got);
+  if (have <= 0 || amount <= 0) return {};
+  return take_wanted(pot, scaled(pot, std::min(amount, have), weights));
 }
 
 const ScheduleRow* row_for(const Facts& f, const Money& mo) {
@@ -66,88 +97,124 @@ const ScheduleRow* row_for(const Facts& f, const Money& mo) {
   return nullptr;
 }
 
+bool holds_no_own_money(const Party* payer) { return payer && (payer->kind == "pool" || is_origin_kind(payer->kind)); }
+
+Mix to_mix(const Flat& flat, const std::vector<std::string>& ids) {
+  Mix out;
+  for (auto& p : flat) out.emplace_hint(out.end(), SourceKey{ids[p.key / 3], SourceType(p.key % 3)}, p.amount);
+  return out;
+}
+
 }  // namespace
 
 bool schedule_says_own(const Facts& f, const Money& mo) {
   const ScheduleRow* row = mo.funded_by == FundedBy::unspecified ? row_for(f, mo) : nullptr;
   if (!row || row->financed_by_parent) return false;  // most payments: no party lookup
-  const Party* payer = f.party(mo.from);
-  return !(payer && (payer->kind == "pool" || is_origin_kind(payer->kind)));
+  return !holds_no_own_money(f.party(mo.from));
 }
 
 std::string name_of(SourceType t) {
   return t == SourceType::own ? "own" : t == SourceType::loan ? "loan" : "funds";
 }
 
-Trace trace(const Facts& f, const std::set<std::string>& extra) {
-  Trace t;
-  auto origin = [&](const std::string& id) {
-    const Party* p = f.party(id);
-    return extra.count(id) || (p && is_origin_kind(p->kind));
-  };
+Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<std::string>* received_by) {
+  const std::vector<std::string>& ids = f.ids;
+  const size_t n = ids.size();
+  std::vector<char> origin(n), no_own_money(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Party* p = f.party(ids[i]);
+    origin[i] = extra.count(ids[i]) || (p && is_origin_kind(p->kind));
+    no_own_money[i] = holds_no_own_money(p);
+  }
   // Attribution of the records money is traced back to: funded-by targets and,
   // for schedule rows financed by the parent contract, receipts under it.
-  std::set<uint64_t> wanted;
+  std::unordered_map<uint64_t, Flat> of_record;
   for (auto& mo : f.money)
-    if (mo.funded_by == FundedBy::entry) wanted.insert(mo.funded_seq);
+    if (mo.funded_by == FundedBy::entry) of_record.try_emplace(mo.funded_seq);
   std::map<std::string, uint64_t> contract_seq_of;
   for (auto& [seq, c] : f.contracts) contract_seq_of[c.reference] = seq;
-  std::map<uint64_t, Mix> of_record;
   // (payee, contract seq) -> what it received under that contract, attributed
-  std::map<std::pair<std::string, uint64_t>, Mix> under_contract;
+  std::map<std::pair<uint32_t, uint64_t>, Flat> under_contract;
 
+  std::vector<Flat> held(n), received(n);
+  std::vector<int64_t> paid_out(3 * n);
+  std::vector<uint32_t> first_own(n);
+  int64_t by_tag = 0, pro_rata = 0;
+  Flat mix, scratch;
+  std::vector<int64_t> weights;
   for (const Money& mo : f.money) {
-    Mix mix;
-    Mix& pot = t.held[mo.from];
+    const uint32_t from = mo.from_ix, to = mo.to_ix;
+    mix.clear();
+    Flat& pot = held[from];
     auto own = [&](int64_t amount, SourceType type) {
       if (amount <= 0) return;
-      SourceKey k{mo.from, type};
-      mix[k] += amount;
-      t.paid_out[k] += amount;
-      if (type != SourceType::funds) {
-        uint32_t& first = t.first_own_date[mo.from];
-        if (!first || mo.value_date < first) first = mo.value_date;
-      }
+      uint32_t k = key_of(from, type);
+      add_flat(mix, Flat{{k, amount}}, scratch);
+      paid_out[k] += amount;
+      if (type != SourceType::funds && (!first_own[from] || mo.value_date < first_own[from]))
+        first_own[from] = mo.value_date;
     };
-    auto from_pot = [&](const Mix* want) {
+    auto from_pot = [&](const Flat* want) {
       int64_t got = 0;
       if (want) {
-        Mix g = take_wanted(pot, scaled(*want, mo.amount));
+        Flat g = take_wanted(pot, scaled(*want, mo.amount, weights));
         got = total_of(g);
-        t.by_tag += got;
-        add_mix(mix, g);
+        by_tag += got;
+        add_flat(mix, g, scratch);
       }
-      Mix rest = take_pro_rata(pot, mo.amount - got);
-      t.pro_rata += total_of(rest);
-      got += total_of(rest);
-      add_mix(mix, rest);
+      Flat rest = take_pro_rata(pot, mo.amount - got, weights);
+      int64_t rest_total = total_of(rest);
+      pro_rata += rest_total;
+      got += rest_total;
+      add_flat(mix, rest, scratch);
       own(mo.amount - got, SourceType::own);
     };
     const ScheduleRow* row = mo.funded_by == FundedBy::unspecified ? row_for(f, mo) : nullptr;
-    bool payer_finances = schedule_says_own(f, mo);
-    if (origin(mo.from)) {
+    bool payer_finances = row && !row->financed_by_parent && !no_own_money[from];
+    const Flat* tagged = nullptr;
+    if (mo.funded_by == FundedBy::entry) {
+      auto it = of_record.find(mo.funded_seq);
+      if (it != of_record.end() && it->second.size()) tagged = &it->second;
+    }
+    if (origin[from]) {
       own(mo.amount, SourceType::funds);
     } else if (mo.funded_by == FundedBy::own || payer_finances) {
       own(mo.amount, SourceType::own);
     } else if (mo.funded_by == FundedBy::loan) {
       own(mo.amount, SourceType::loan);
-    } else if (mo.funded_by == FundedBy::entry && of_record.count(mo.funded_seq)) {
-      from_pot(&of_record[mo.funded_seq]);
+    } else if (tagged) {
+      from_pot(tagged);
     } else if (row && row->financed_by_parent) {
       const Contract& c = f.contracts.at(mo.contract_seq);
       auto p = contract_seq_of.find(c.parent);
-      auto it = p == contract_seq_of.end() ? under_contract.end() : under_contract.find({mo.from, p->second});
+      auto it = p == contract_seq_of.end() ? under_contract.end() : under_contract.find({from, p->second});
       from_pot(it == under_contract.end() || it->second.empty() ? nullptr : &it->second);
     } else {
       from_pot(nullptr);
     }
-    if (pot.empty()) t.held.erase(mo.from);
-    add_mix(t.held[mo.to], mix);
-    add_mix(t.received[mo.to], mix);
-    if (wanted.count(mo.seq)) of_record[mo.seq] = mix;
-    if (mo.contract_seq) add_mix(under_contract[{mo.to, mo.contract_seq}], mix);
+    add_flat(held[to], mix, scratch);
+    add_flat(received[to], mix, scratch);
+    if (auto it = of_record.find(mo.seq); it != of_record.end()) it->second = mix;
+    if (mo.contract_seq) add_flat(under_contract[{to, mo.contract_seq}], mix, scratch);
   }
-  for (auto it = t.held.begin(); it != t.held.end();) it = it->second.empty() ? t.held.erase(it) : std::next(it);
+
+  // Back to party ids (string-keyed maps) only for what the caller reads.
+  Trace t;
+  if (received_by) {
+    for (uint32_t i = 0; i < n; ++i)
+      if (!received[i].empty() && received_by->count(ids[i])) t.received.emplace(ids[i], to_mix(received[i], ids));
+    return t;
+  }
+  t.by_tag = by_tag;
+  t.pro_rata = pro_rata;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!held[i].empty()) t.held.emplace_hint(t.held.end(), ids[i], to_mix(held[i], ids));
+    if (!received[i].empty()) t.received.emplace_hint(t.received.end(), ids[i], to_mix(received[i], ids));
+    if (first_own[i]) t.first_own_date.emplace_hint(t.first_own_date.end(), ids[i], first_own[i]);
+    for (uint32_t type = 0; type < 3; ++type)
+      if (paid_out[3 * i + type])
+        t.paid_out.emplace_hint(t.paid_out.end(), SourceKey{ids[i], SourceType(type)}, paid_out[3 * i + type]);
+  }
   return t;
 }
 

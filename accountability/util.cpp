@@ -118,3 +118,10 @@ std::vector<std::pair<Vertex, Vertex>> money_pairs(const Map& m) {
 }
 
 }  // namespace fundtrail::map::detail
+
+namespace fundtrail::map {
+const std::string& SparseText::str() const {
+  static const std::string none;
+  return text_ ? *text_ : none;
+}
+}  // namespace fundtrail::map
