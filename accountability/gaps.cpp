@@ -70,8 +70,12 @@ std::vector<Gap> find_gaps(const Map& m) {
     out.push_back(gap);
   }
 
+  // Looked up by index: only parties with a status change can be paid after a failure.
+  std::vector<const Party*> changed(f.ids.size());
+  for (size_t i = 0; i < f.ids.size(); ++i)
+    if (const Party* p = f.party(f.ids[i]); p && !p->statuses.empty()) changed[i] = p;
   for (const Money& mo : f.money) {
-    const Party* p = f.party(mo.to);
+    const Party* p = changed[mo.to_ix];
     if (mo.contribution || !p) continue;
     const Status* s = status_on(*p, mo.value_date);
     if (!s) continue;

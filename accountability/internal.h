@@ -27,6 +27,10 @@ std::string join(const std::vector<std::string>& v, const std::string& sep);
 std::string lower(std::string s);
 std::string as_of_text(const Map& m);  // "as of seq 41" / "as of 2026-03-31" / "all 58 records"
 
+// load_facts with the records decoded by `threads` threads, each over its own
+// range of seqs (the public one picks the count; tests compare counts).
+Facts load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threads);
+
 // ---- party facts ----------------------------------------------------------
 
 bool is_origin_kind(const std::string& kind);    // commissioner, funder

@@ -32,11 +32,31 @@ int64_t total_of(const Flat& mix) {
   return t;
 }
 
-// `into` += `add`, as a sorted merge through `scratch`.
+// `into` += `add`: in place when `into` already holds every key of `add` (the
+// usual case once a party has been paid a few times: a few binary searches,
+// no copy), else as a sorted merge through `scratch`.
 void add_flat(Flat& into, const Flat& add, Flat& scratch) {
   if (add.empty()) return;
   if (into.empty()) {
     into = add;
+    return;
+  }
+  auto by_key = [](const Part& p, uint32_t key) { return p.key < key; };
+  bool all_present = true;
+  auto from = into.begin();
+  for (auto& a : add) {
+    from = std::lower_bound(from, into.end(), a.key, by_key);
+    if (from == into.end() || from->key != a.key) {
+      all_present = false;
+      break;
+    }
+  }
+  if (all_present) {
+    auto at = into.begin();
+    for (auto& a : add) {
+      at = std::lower_bound(at, into.end(), a.key, by_key);
+      at->amount += a.amount;
+    }
     return;
   }
   scratch.clear();
@@ -137,6 +157,9 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
   std::map<std::pair<uint32_t, uint64_t>, Flat> under_contract;
 
   std::vector<Flat> held(n), received(n);
+  std::vector<char> keep_received(n, received_by == nullptr);
+  if (received_by)
+    for (size_t i = 0; i < n; ++i) keep_received[i] = received_by->count(ids[i]) > 0;
   std::vector<int64_t> paid_out(3 * n);
   std::vector<uint32_t> first_own(n);
   int64_t by_tag = 0, pro_rata = 0;
@@ -193,7 +216,7 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
       from_pot(nullptr);
     }
     add_flat(held[to], mix, scratch);
-    add_flat(received[to], mix, scratch);
+    if (keep_received[to]) add_flat(received[to], mix, scratch);
     if (auto it = of_record.find(mo.seq); it != of_record.end()) it->second = mix;
     if (mo.contract_seq) add_flat(under_contract[{to, mo.contract_seq}], mix, scratch);
   }
@@ -202,7 +225,7 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
   Trace t;
   if (received_by) {
     for (uint32_t i = 0; i < n; ++i)
-      if (!received[i].empty() && received_by->count(ids[i])) t.received.emplace(ids[i], to_mix(received[i], ids));
+      if (!received[i].empty()) t.received.emplace(ids[i], to_mix(received[i], ids));
     return t;
   }
   t.by_tag = by_tag;

@@ -1,10 +1,12 @@
 #include "ledger/record.h"
 
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
 #include <sodium.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "ledger/error.h"
 
@@ -16,26 +18,53 @@ Bytes to_bytes(const kj::Array<capnp::word>& words) {
   return Bytes(bytes.begin(), bytes.end());
 }
 
-// Holds word-aligned copy of canonical bytes and a reader over them.
+// A reader over canonical bytes: over a word-aligned copy, or with `borrow`
+// over the bytes themselves when they are word-aligned already (a record's
+// entry inside the record's own copy: one copy per record read, not two).
 struct Canonical {
   kj::Array<capnp::word> words;
   kj::ArrayPtr<const capnp::word> segments[1];
   std::unique_ptr<capnp::SegmentArrayMessageReader> reader;
 
-  Canonical(std::span<const uint8_t> bytes, const char* what) {
+  Canonical(std::span<const uint8_t> bytes, const char* what, capnp::StructSchema root, bool borrow = false) {
     if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
       refuse(std::string(what) + " is not canonical: its length is not a positive multiple of 8 bytes");
-    words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-    std::memcpy(words.begin(), bytes.data(), bytes.size());
-    segments[0] = words.asPtr();
+    if (borrow && reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+      segments[0] = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / sizeof(capnp::word));
+    } else {
+      words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+      std::memcpy(words.begin(), bytes.data(), bytes.size());
+      segments[0] = words.asPtr();
+    }
     reader = std::make_unique<capnp::SegmentArrayMessageReader>(kj::arrayPtr(segments, 1));
     bool canonical = false;
     try {
       canonical = reader->isCanonical();
+      // Canonical form says nothing of types: a text field may point at a
+      // struct. Reading every field once here, as the schema types it, makes
+      // such bytes a refusal now instead of an exception from a getter later.
+      if (canonical) read_every_field(reader->getRoot<capnp::DynamicStruct>(root));
     } catch (const kj::Exception& e) {
       refuse(std::string(what) + " cannot be decoded: " + e.getDescription().cStr());
     }
     if (!canonical) refuse(std::string(what) + " is not in Cap'n Proto canonical form");
+  }
+
+  static void read_every_field(capnp::DynamicStruct::Reader s) {
+    for (auto field : s.getSchema().getNonUnionFields())
+      if (s.has(field)) read_value(s.get(field));
+    KJ_IF_MAYBE (field, s.which()) {
+      if (s.has(*field)) read_value(s.get(*field));
+    }
+  }
+  static void read_value(capnp::DynamicValue::Reader v) {
+    switch (v.getType()) {
+      case capnp::DynamicValue::STRUCT: read_every_field(v.as<capnp::DynamicStruct>()); break;
+      case capnp::DynamicValue::LIST:
+        for (auto item : v.as<capnp::DynamicList>()) read_value(item);
+        break;
+      default: break;  // scalars, text and data were checked by get()
+    }
   }
 };
 
@@ -78,10 +107,11 @@ Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const Sign
 
 struct Record::Impl {
   Canonical leaf;
-  std::unique_ptr<Canonical> entry;
-  explicit Impl(std::span<const uint8_t> bytes) : leaf(bytes, "record") {
+  std::optional<Canonical> entry;  // borrows from `leaf`'s words
+  explicit Impl(std::span<const uint8_t> bytes) : leaf(bytes, "record", capnp::Schema::from<schema::SignedEntry>()) {
     auto data = leaf.reader->getRoot<schema::SignedEntry>().getEntry();
-    entry = std::make_unique<Canonical>(std::span<const uint8_t>(data.begin(), data.size()), "record's entry");
+    entry.emplace(std::span<const uint8_t>(data.begin(), data.size()), "record's entry",
+                  capnp::Schema::from<schema::Entry>(), true);
   }
 };
 
@@ -93,7 +123,7 @@ schema::Entry::Reader Record::entry() const { return impl_->entry->reader->getRo
 
 struct EntryView::Impl {
   Canonical entry;
-  explicit Impl(std::span<const uint8_t> bytes) : entry(bytes, "entry") {}
+  explicit Impl(std::span<const uint8_t> bytes) : entry(bytes, "entry", capnp::Schema::from<schema::Entry>()) {}
 };
 EntryView::EntryView(std::span<const uint8_t> bytes) : impl_(std::make_unique<Impl>(bytes)) {}
 EntryView::~EntryView() = default;

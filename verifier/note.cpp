@@ -61,6 +61,16 @@ std::string base64Encode(std::span<const uint8_t> bytes) {
 
 std::optional<std::vector<uint8_t>> base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
+  if (text.empty()) return std::vector<uint8_t>{};  // libsodium must not be handed a null buffer
+  // Only the standard alphabet, '=' only as the last one or two characters:
+  // libsodium alone lets some other bytes through (found by fuzz_verify_note).
+  size_t body = text.size();
+  while (body > text.size() - 2 && text[body - 1] == '=') --body;
+  for (size_t i = 0; i < body; ++i) {
+    const char c = text[i];
+    const bool alphabet = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' || c == '/';
+    if (!alphabet) return std::nullopt;
+  }
   std::vector<uint8_t> out(text.size() / 4 * 3);
   size_t len = 0;
   const char* end = nullptr;
@@ -69,6 +79,7 @@ std::optional<std::vector<uint8_t>> base64Decode(std::string_view text) {
       end != text.data() + text.size())
     return std::nullopt;
   out.resize(len);
+  if (base64Encode(out) != text) return std::nullopt;  // one spelling per value
   return out;
 }
 

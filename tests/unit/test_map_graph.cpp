@@ -1,5 +1,6 @@
 // The map's graph: aggregation, reversals, ended lines, as-of by seq and by
 // date, and the export filters.
+#include "accountability/internal.h"
 #include "test_map_support.h"
 
 using namespace map_test;
@@ -116,4 +117,53 @@ TEST_CASE("map graph: export filters by kind, pool and depth") {
   CHECK_THROWS_AS(map::parse_filter("money", "", -1, m), Error);
   CHECK_THROWS_AS(map::parse_filter("all", "prime", -1, m), Error);
   CHECK_THROWS_AS(map::parse_filter("all", "nobody", -1, m), Error);
+}
+
+TEST_CASE("map load: records decoded by several threads give the same facts as one") {
+  Books b;
+  b.party("council", PartyKind::COMMISSIONER);
+  b.pool("pool", "council", {});
+  b.party("prime", PartyKind::INTEGRATOR);
+  b.party("hope", PartyKind::PROVIDER);
+  b.contribute("council", "pool", 90000);
+  b.contract("HEAD", "pool", "prime", "jobs", "", schema::IntegratorModel::BLENDED, {{"start", 100}});
+  std::vector<uint64_t> paid;
+  for (int i = 0; i < 40; ++i) {  // payments spread over every thread's range
+    paid.push_back(b.pay("pool", "prime", 100 + i, {Mechanism::BLOCK, 20250401}));
+    if (i % 3 == 0) b.pay("prime", "hope", 10 + i, {Mechanism::BLOCK, uint32_t(20250401 + i % 28)});
+    if (i == 7) b.assign("prime", {"hope"}, "delivery", ResponsibilityKind::DELIVERY);
+    if (i == 20) b.reverse(paid[5], "pool");  // a reversal decoded by another thread than its target
+    if (i == 30) b.status("hope", schema::PartyStatus::SERVICE_FAILURE, 20250601);
+  }
+  b.end_contract("HEAD", "pool");
+
+  for (const std::string& as_of : std::vector<std::string>{"", "2025-04-10", std::to_string(b.ledger().size() / 2)}) {
+    CAPTURE(as_of);
+    const map::AsOf a = map::parse_as_of(as_of, b.ledger());
+    const map::Facts one = map::detail::load_facts(b.ledger(), a, 1);
+    REQUIRE(one.money.size() > 10);
+    for (unsigned threads : {2u, 3u, 7u, 200u}) {  // 200 threads: more than records; ranges may be empty
+      CAPTURE(threads);
+      const map::Facts many = map::detail::load_facts(b.ledger(), a, threads);
+      CHECK(many.records == one.records);
+      CHECK(many.ids == one.ids);
+      REQUIRE(many.money.size() == one.money.size());
+      for (size_t i = 0; i < one.money.size(); ++i) {
+        CHECK(many.money[i].seq == one.money[i].seq);
+        CHECK(many.money[i].amount == one.money[i].amount);
+        CHECK(many.money[i].from_ix == one.money[i].from_ix);
+        CHECK(many.money[i].to_ix == one.money[i].to_ix);
+        CHECK(one.ids[one.money[i].from_ix] == one.money[i].from);
+      }
+      REQUIRE(many.lines.size() == one.lines.size());
+      for (size_t i = 0; i < one.lines.size(); ++i) CHECK(many.lines[i].seq == one.lines[i].seq);
+      REQUIRE(many.contracts.size() == one.contracts.size());
+      for (auto& [seq, c] : one.contracts) CHECK(many.contracts.at(seq).ended == c.ended);
+      CHECK(many.parties.at("hope").statuses.size() == one.parties.at("hope").statuses.size());
+    }
+  }
+  // The reversed payment is gone whichever thread read the reversal.
+  const map::Facts all = map::detail::load_facts(b.ledger(), {}, 4);
+  CHECK(std::none_of(all.money.begin(), all.money.end(), [&](const map::Money& m) { return m.seq == paid[5]; }));
+  CHECK(all.parties.at("hope").statuses.size() == 1);
 }
