@@ -1,6 +1,7 @@
 // Facts -> the Boost.Graph map: vertices, aggregated funding edges,
 // responsibility lines (recorded, then implicit), contract edges, gap marks.
 #include <algorithm>
+#include <future>
 #include <string_view>
 
 #include "accountability/internal.h"
@@ -85,6 +86,12 @@ Map build_map(Facts facts) {
   };
   for (auto& [id, p] : m.facts.parties) vertex(id);
   const std::vector<Money>& money = m.facts.money;
+  // The trace behind the implicit lines reads only the facts, which nothing
+  // below changes: it runs on another core while the graph is built.
+  const std::set<std::string> unrecorded = detail::receivers_without_line(m.facts);
+  std::future<detail::Trace> traced = std::async(std::launch::async, [&] {
+    return unrecorded.empty() ? detail::Trace{} : detail::trace(m.facts, {}, &unrecorded);
+  });
 
   // Funding: one edge per payer, payee and mechanism, made in the order of
   // each one's first payment. Grouped by sorting packed integer keys: at a
@@ -170,7 +177,7 @@ Map build_map(Facts facts) {
     add_edge(vertex(c.payer), vertex(c.payee), d, g);
   }
 
-  m.implicit = implicit_lines(m);
+  m.implicit = implicit_lines(m, traced.get());
   for (const Line& l : m.implicit)
     for (auto& r : l.responsible) add_edge(vertex(l.accountable), vertex(r), line_edge(l, r), g);
   mark_gaps(m);

@@ -35,10 +35,23 @@ std::set<std::string> largest(const Facts& f, const Mix& mix, const std::string&
 
 }  // namespace
 
-std::vector<Line> implicit_lines(const Map& m) {
+std::set<std::string> detail::receivers_without_line(const Facts& f) {
+  std::set<std::string> out, answering;
+  for (const Line& l : f.lines)
+    for (auto& r : l.responsible) answering.insert(r);
+  std::vector<char> seen(f.ids.size());
+  for (const Money& mo : f.money) {
+    if (seen[mo.to_ix]) continue;
+    seen[mo.to_ix] = 1;
+    const Party* p = f.party(mo.to);
+    if (p && answers_implicitly(p->kind) && !answering.count(mo.to)) out.insert(mo.to);
+  }
+  return out;
+}
+
+std::vector<Line> implicit_lines(const Map& m, const Trace& t) {
   const Graph& g = m.graph;
-  std::vector<Vertex> unrecorded;  // receive money, answer to no one on record
-  std::set<std::string> ids;
+  std::vector<Line> out;
   for (Vertex v = 0; v < num_vertices(g); ++v) {
     const VertexData& d = g[v];
     if (d.received == 0 || !answers_implicitly(d.kind)) continue;
@@ -46,14 +59,6 @@ std::vector<Line> implicit_lines(const Map& m) {
     for (auto [e, end] = in_edges(v, g); e != end && !recorded; ++e)
       recorded = g[*e].type == EdgeType::responsibility && g[*e].recorded;
     if (recorded) continue;
-    unrecorded.push_back(v);
-    ids.insert(d.id);
-  }
-  std::vector<Line> out;
-  if (unrecorded.empty()) return out;
-  const Trace t = trace(m.facts, {}, &ids);
-  for (Vertex v : unrecorded) {
-    const VertexData& d = g[v];
     auto it = t.received.find(d.id);
     Mix mix = it == t.received.end() ? Mix{} : it->second;
     std::set<std::string> found = largest(m.facts, mix, "commissioner");

@@ -95,6 +95,11 @@ struct Trace {
 // `received`, and only for those parties; the rest of Trace stays empty.
 Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<std::string>* received_by = nullptr);
 
+// Parties that receive money, answer to someone (not commissioners, funders,
+// offices, boards, regulators, auditors) and are responsible on no recorded
+// line: those the implicit lines are for.
+std::set<std::string> receivers_without_line(const Facts& f);
+
 // True when `mo` carries no funded-by and its contract's schedule row says the
 // payer finances it: an intermediary's own money (a pool has none but what it
 // holds; a commissioner's or funder's money is its budget, not pre-financing).
@@ -108,7 +113,9 @@ int64_t recovered(const Facts& f, const std::string& party, uint32_t since, int6
 
 namespace fundtrail::map {
 // Steps of build_map and of the analyses, each in its own file.
-std::vector<Line> implicit_lines(const Map& m);        // implicit.cpp
+// `t`: trace(m.facts, {}, &receivers_without_line(m.facts)), which needs only
+// the facts, so build_map runs it beside the graph's construction.
+std::vector<Line> implicit_lines(const Map& m, const detail::Trace& t);  // implicit.cpp
 void mark_gaps(Map& m);                                // gaps.cpp
 Dominators dominators(const Map& m);                   // dominators.cpp
 void layers_and_cycles(const Map& m, Patterns& out);  // structure.cpp

@@ -26,7 +26,7 @@ struct Canonical {
   kj::ArrayPtr<const capnp::word> segments[1];
   std::unique_ptr<capnp::SegmentArrayMessageReader> reader;
 
-  Canonical(std::span<const uint8_t> bytes, const char* what, capnp::StructSchema root, bool borrow = false) {
+  Canonical(std::span<const uint8_t> bytes, const char* what, std::optional<capnp::StructSchema> typed, bool borrow = false) {
     if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
       refuse(std::string(what) + " is not canonical: its length is not a positive multiple of 8 bytes");
     if (borrow && reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
@@ -43,7 +43,7 @@ struct Canonical {
       // Canonical form says nothing of types: a text field may point at a
       // struct. Reading every field once here, as the schema types it, makes
       // such bytes a refusal now instead of an exception from a getter later.
-      if (canonical) read_every_field(reader->getRoot<capnp::DynamicStruct>(root));
+      if (canonical && typed) read_every_field(reader->getRoot<capnp::DynamicStruct>(*typed));
     } catch (const kj::Exception& e) {
       refuse(std::string(what) + " cannot be decoded: " + e.getDescription().cStr());
     }
@@ -108,14 +108,20 @@ Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const Sign
 struct Record::Impl {
   Canonical leaf;
   std::optional<Canonical> entry;  // borrows from `leaf`'s words
-  explicit Impl(std::span<const uint8_t> bytes) : leaf(bytes, "record", capnp::Schema::from<schema::SignedEntry>()) {
-    auto data = leaf.reader->getRoot<schema::SignedEntry>().getEntry();
+  Impl(std::span<const uint8_t> bytes, bool typed)
+      : leaf(bytes, "record", typed ? std::optional(capnp::Schema::from<schema::SignedEntry>()) : std::nullopt) {
+    capnp::Data::Reader data;
+    try {
+      data = leaf.reader->getRoot<schema::SignedEntry>().getEntry();
+    } catch (const kj::Exception& e) {
+      refuse(std::string("record cannot be decoded: ") + e.getDescription().cStr());
+    }
     entry.emplace(std::span<const uint8_t>(data.begin(), data.size()), "record's entry",
-                  capnp::Schema::from<schema::Entry>(), true);
+                  typed ? std::optional(capnp::Schema::from<schema::Entry>()) : std::nullopt, true);
   }
 };
 
-Record::Record(std::span<const uint8_t> bytes) : impl_(std::make_unique<Impl>(bytes)) {}
+Record::Record(std::span<const uint8_t> bytes, bool typed) : impl_(std::make_unique<Impl>(bytes, typed)) {}
 Record::~Record() = default;
 Record::Record(Record&&) noexcept = default;
 schema::SignedEntry::Reader Record::leaf() const { return impl_->leaf.reader->getRoot<schema::SignedEntry>(); }

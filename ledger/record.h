@@ -38,10 +38,14 @@ struct SignedRequest {
 // The leaf: signatures sorted by public key, canonical form.
 Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const SignedRequest& request);
 
-// A decoded record. Refuses (Error kind refused) bytes that are not canonical.
+// A decoded record. Refuses (Error kind refused) bytes that are not canonical
+// and, unless `typed` is false, bytes whose fields do not have their schema
+// types (read once, field by field). typed = false is for bulk reads of the
+// ledger's own records, checked when appended: there a getter may throw
+// kj::Exception on damaged bytes, which the caller must turn into an Error.
 class Record {
  public:
-  explicit Record(std::span<const uint8_t> leaf_bytes);
+  explicit Record(std::span<const uint8_t> leaf_bytes, bool typed = true);
   ~Record();
   Record(Record&&) noexcept;
   schema::SignedEntry::Reader leaf() const;
