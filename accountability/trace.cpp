@@ -5,7 +5,6 @@
 // pro-rata parts by largest remainder. docs/map.md explains each step.
 #include <algorithm>
 #include <set>
-#include <string_view>
 #include <unordered_map>
 
 #include "accountability/internal.h"
@@ -140,6 +139,7 @@ std::string name_of(SourceType t) {
 Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<std::string>* received_by) {
   const std::vector<std::string>& ids = f.ids;
   const size_t n = ids.size();
+  if (n > UINT32_MAX / 3) unusable("too many parties to trace money between");  // keys are 32-bit
   std::vector<char> origin(n), no_own_money(n);
   for (size_t i = 0; i < n; ++i) {
     const Party* p = f.party(ids[i]);

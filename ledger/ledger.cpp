@@ -82,9 +82,9 @@ Hash write_leaf(Txn& txn, Head& head, std::span<const uint8_t> leaf) {
 
 // A request's Entry must be canonical (docs/rules.md "Records and limits");
 // like every refusal, this one names its rule.
-EntryView request_view(const SignedRequest& req) {
+EntryView request_view(const SignedRequest& req, bool typed = true) {
   try {
-    return EntryView(req.entry);
+    return EntryView(req.entry, typed);
   } catch (const Error& e) {
     if (e.kind != ErrorKind::refused) throw;
     refuse(std::string("rule 2: ") + e.what());
@@ -107,7 +107,9 @@ struct Ledger::Impl {
   // Validates and writes one request inside `txn`. `verified`: signatures
   // already checked on a worker thread.
   Appended append_in(Txn& txn, Head& head, const SignedRequest& req, bool verified) {
-    EntryView view = request_view(req);
+    // A batch checked each request typed on every core before taking the
+    // write lock (append_batch); doing it again here would serialise it.
+    EntryView view = request_view(req, !verified);
     auto entry = view.entry();
     if (text_of(entry.getOrigin()) != facts.origin)
       refuse("rule 8: the entry was signed for ledger '" + text_of(entry.getOrigin()) + "', not '" + facts.origin + "'");
@@ -127,7 +129,7 @@ struct Ledger::Impl {
     Bytes leaf = build_leaf(head.size, head.hash, recorded_at, req);
     if (leaf.size() > kMaxLeafBytes)
       refuse("rule 2: the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
-    Record rec(leaf);
+    Record rec(leaf, false);  // built just now from the entry checked above
     if (!verified) check_signatures(req.entry, rec.leaf().getSignatures());
     check_and_apply(txn, facts, head.size, entry, rec.leaf().getSignatures());
     Appended out{head.size, {}, false};
@@ -272,7 +274,7 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
       try {
         request_view(requests[i]);
         Bytes leaf = build_leaf(0, Hash{}, 0, requests[i]);
-        Record rec(leaf);
+        Record rec(leaf, false);  // built from the entry request_view just checked
         check_signatures(requests[i].entry, rec.leaf().getSignatures());
       } catch (const Error& e) {
         errors[i] = e.what();

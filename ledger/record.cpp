@@ -129,9 +129,10 @@ schema::Entry::Reader Record::entry() const { return impl_->entry->reader->getRo
 
 struct EntryView::Impl {
   Canonical entry;
-  explicit Impl(std::span<const uint8_t> bytes) : entry(bytes, "entry", capnp::Schema::from<schema::Entry>()) {}
+  Impl(std::span<const uint8_t> bytes, bool typed)
+      : entry(bytes, "entry", typed ? std::optional(capnp::Schema::from<schema::Entry>()) : std::nullopt) {}
 };
-EntryView::EntryView(std::span<const uint8_t> bytes) : impl_(std::make_unique<Impl>(bytes)) {}
+EntryView::EntryView(std::span<const uint8_t> bytes, bool typed) : impl_(std::make_unique<Impl>(bytes, typed)) {}
 EntryView::~EntryView() = default;
 EntryView::EntryView(EntryView&&) noexcept = default;
 schema::Entry::Reader EntryView::entry() const { return impl_->entry.reader->getRoot<schema::Entry>(); }

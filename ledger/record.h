@@ -56,10 +56,11 @@ class Record {
   std::unique_ptr<Impl> impl_;
 };
 
-// Decodes and canonical-checks bare Entry bytes (a request not yet appended).
+// Decodes and canonical-checks bare Entry bytes (a request not yet appended);
+// `typed` as for Record (false only where the same bytes were checked typed).
 class EntryView {
  public:
-  explicit EntryView(std::span<const uint8_t> entry_bytes);
+  explicit EntryView(std::span<const uint8_t> entry_bytes, bool typed = true);
   ~EntryView();
   EntryView(EntryView&&) noexcept;
   schema::Entry::Reader entry() const;
