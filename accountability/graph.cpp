@@ -60,6 +60,49 @@ EdgeData line_edge(const Line& l, const std::string& responsible) {
 // into 24 + 24 + 16 bits.
 constexpr uint64_t kMaxPackedVertex = uint64_t(1) << 24, kMaxPackedMechanism = uint64_t(1) << 16;
 
+// Payments grouped by funding edge: `of[i]` is payment i's group, and groups
+// are numbered in the order of their first payments (`first`). Grouped by
+// sorting packed integer keys: at a million payments a hash table keyed by
+// strings cost a second of cache misses.
+struct FundingGroups {
+  std::vector<uint32_t> first;  // index of each group's first payment
+  std::vector<uint32_t> of;     // per payment
+};
+
+FundingGroups group_funding(const std::vector<Money>& money, const std::vector<Vertex>& vertex_of) {
+  std::vector<std::string_view> mechanisms;          // a handful
+  std::vector<std::pair<uint64_t, uint32_t>> keyed;  // (payer, payee, mechanism) packed; payment index
+  keyed.reserve(money.size());
+  for (uint32_t i = 0; i < money.size(); ++i) {
+    const Money& mo = money[i];
+    const Vertex a = vertex_of[mo.from_ix], b = vertex_of[mo.to_ix];
+    auto mech = size_t(std::find(mechanisms.begin(), mechanisms.end(), mo.mechanism) - mechanisms.begin());
+    if (mech == mechanisms.size()) mechanisms.push_back(mo.mechanism);
+    if (a >= kMaxPackedVertex || b >= kMaxPackedVertex || mech >= kMaxPackedMechanism)
+      unusable("the map holds at most " + std::to_string(kMaxPackedVertex) + " parties");
+    keyed.push_back({(uint64_t(a) << 40) | (uint64_t(b) << 16) | uint64_t(mech), i});
+  }
+  std::sort(keyed.begin(), keyed.end());  // by edge, then by payment order
+  struct Run {
+    uint32_t first;
+    size_t begin, end;  // in `keyed`
+  };
+  std::vector<Run> runs;
+  for (size_t i = 0, j; i < keyed.size(); i = j) {
+    for (j = i + 1; j < keyed.size() && keyed[j].first == keyed[i].first;) ++j;
+    runs.push_back({keyed[i].second, i, j});
+  }
+  std::sort(runs.begin(), runs.end(), [](const Run& x, const Run& y) { return x.first < y.first; });
+  FundingGroups out;
+  out.first.reserve(runs.size());
+  out.of.resize(money.size());
+  for (uint32_t gi = 0; gi < runs.size(); ++gi) {
+    out.first.push_back(runs[gi].first);
+    for (size_t k = runs[gi].begin; k < runs[gi].end; ++k) out.of[keyed[k].second] = gi;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string name_of(EdgeType t) {
@@ -94,55 +137,28 @@ Map build_map(Facts facts) {
   });
 
   // Funding: one edge per payer, payee and mechanism, made in the order of
-  // each one's first payment. Grouped by sorting packed integer keys: at a
-  // million payments a hash table of string keys cost a second of cache misses.
+  // each one's first payment. Vertices are made in payment order too.
+  if (money.size() > UINT32_MAX) unusable("the map holds at most " + std::to_string(UINT32_MAX) + " payments");
   std::vector<Vertex> vertex_of(m.facts.ids.size(), Graph::null_vertex());
-  std::vector<std::string_view> mechanisms;  // a handful
-  std::vector<std::pair<uint64_t, uint32_t>> keyed;  // (payer, payee, mechanism) packed; payment index
-  keyed.reserve(money.size());
-  for (uint32_t i = 0; i < money.size(); ++i) {
-    const Money& mo = money[i];
-    Vertex ends[2];
-    for (int k = 0; k < 2; ++k) {
-      uint32_t ix = k ? mo.to_ix : mo.from_ix;
+  for (const Money& mo : money)
+    for (uint32_t ix : {mo.from_ix, mo.to_ix})
       if (vertex_of[ix] == Graph::null_vertex()) vertex_of[ix] = vertex(m.facts.ids[ix]);
-      ends[k] = vertex_of[ix];
-    }
-    auto mech = std::find(mechanisms.begin(), mechanisms.end(), mo.mechanism) - mechanisms.begin();
-    if (size_t(mech) == mechanisms.size()) mechanisms.push_back(mo.mechanism);
-    if (ends[0] >= kMaxPackedVertex || ends[1] >= kMaxPackedVertex || size_t(mech) >= kMaxPackedMechanism)
-      unusable("the map holds at most " + std::to_string(kMaxPackedVertex) + " parties");
-    keyed.push_back({(uint64_t(ends[0]) << 40) | (uint64_t(ends[1]) << 16) | uint64_t(mech), i});
-  }
-  std::sort(keyed.begin(), keyed.end());  // by edge, then by payment order
-  struct Group {
-    uint32_t first;       // index of its first payment
-    size_t begin, end;    // its run in `keyed`
-  };
-  std::vector<Group> groups;
-  for (size_t i = 0, j; i < keyed.size(); i = j) {
-    for (j = i + 1; j < keyed.size() && keyed[j].first == keyed[i].first;) ++j;
-    groups.push_back({keyed[i].second, i, j});
-  }
-  std::sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) { return a.first < b.first; });
-  std::vector<Edge> edge_of_group(groups.size());
-  std::vector<uint32_t> group_of(money.size());
-  for (uint32_t gi = 0; gi < groups.size(); ++gi) {
-    const Money& mo = money[groups[gi].first];
+  const FundingGroups groups = group_funding(money, vertex_of);
+  std::vector<Edge> edge_of_group(groups.first.size());
+  for (size_t gi = 0; gi < groups.first.size(); ++gi) {
+    const Money& mo = money[groups.first[gi]];
     EdgeData d;
     d.type = EdgeType::funding;
     d.mechanism = mo.mechanism;
     d.first_date = mo.value_date;
     edge_of_group[gi] = add_edge(vertex_of[mo.from_ix], vertex_of[mo.to_ix], d, g).first;
-    for (size_t k = groups[gi].begin; k < groups[gi].end; ++k) group_of[keyed[k].second] = gi;
   }
-  std::vector<std::pair<uint64_t, uint32_t>>().swap(keyed);
 
   std::map<uint64_t, int64_t> paid_under;  // contract seq -> paid under it
   for (uint32_t i = 0; i < money.size(); ++i) {
     const Money& mo = money[i];
     Vertex a = vertex_of[mo.from_ix], b = vertex_of[mo.to_ix];
-    EdgeData& d = g[edge_of_group[group_of[i]]];
+    EdgeData& d = g[edge_of_group[groups.of[i]]];
     add(d.amount, mo.amount, [&] { return "money from " + mo.from + " to " + mo.to; });
     ++d.count;
     d.first_date = std::min(d.first_date, mo.value_date);
