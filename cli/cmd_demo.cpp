@@ -41,17 +41,7 @@ class Demo {
     KeyPair& admin = key("admin");
     KeyPair log = generate_key(kOrigin);
     save_key_file(log_key_path(dir_), log, pass_, Kdf::interactive);
-    SignedRequest req;
-    req.entry = build_entry(kOrigin, now_ms(), "genesis", [&](schema::Entry::Body::Builder b) {
-      auto g = b.initGenesis();
-      g.setFormatVersion(kFormatVersion);
-      g.setOrigin(kOrigin);
-      g.setLogPublicKey(capnp::Data::Reader(log.pk.data(), 32));
-      g.initAdminKeys(1).set(0, capnp::Data::Reader(admin.pk.data(), 32));
-      g.setCurrency("GBP");
-      g.setDualControlThreshold(100000 * 100);  // £100,000.00
-    });
-    req.signatures.push_back(sign_entry(req.entry, admin));
+    SignedRequest req = genesis_request({kOrigin, "GBP", 100000 * 100, log.pk}, {&admin}, now_ms());  // £100,000.00
     ledger_.emplace(Ledger::create(dir_, req));
   }
 

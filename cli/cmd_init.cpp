@@ -48,18 +48,9 @@ void add_init_command(CLI::App& app, Context& ctx) {
     Kdf kdf = o->kdf == "interactive" ? Kdf::interactive : o->kdf == "sensitive" ? Kdf::sensitive : Kdf::moderate;
     save_key_file(log_key_path(dir), log, passphrase("the ledger's new log key"), kdf);
 
-    SignedRequest req;
-    req.entry = build_entry(o->origin, now_ms(), "genesis", [&](schema::Entry::Body::Builder b) {
-      auto g = b.initGenesis();
-      g.setFormatVersion(kFormatVersion);
-      g.setOrigin(o->origin);
-      g.setLogPublicKey(capnp::Data::Reader(log.pk.data(), 32));
-      auto list = g.initAdminKeys(admins.size());
-      for (size_t i = 0; i < admins.size(); ++i) list.set(i, capnp::Data::Reader(admins[i].pk.data(), 32));
-      g.setCurrency(o->currency);
-      g.setDualControlThreshold(threshold);
-    });
-    for (auto& k : admins) req.signatures.push_back(sign_entry(req.entry, k));
+    std::vector<const KeyPair*> signers;
+    for (auto& k : admins) signers.push_back(&k);
+    SignedRequest req = genesis_request({o->origin, o->currency, threshold, log.pk}, signers, now_ms());
     try {
       Ledger ledger = Ledger::create(dir, req);
     } catch (...) {

@@ -57,6 +57,15 @@ struct Appended {
   bool retried = false;  // the idempotency key was already recorded with this body
 };
 
+// What a new ledger's record 0 (genesis) names.
+struct GenesisSpec {
+  std::string origin, currency;     // currency: ISO 4217
+  int64_t dual_control_threshold = 0;  // minor units; payments at or above need two keys
+  PublicKey log_key{};              // signs checkpoints
+};
+// The genesis request, listing and signed by every administrator in `admins`.
+SignedRequest genesis_request(const GenesisSpec& g, const std::vector<const KeyPair*>& admins, int64_t created_at_ms);
+
 class Ledger {
  public:
   // Creates DIR (empty or absent) with the signed genesis as record 0.

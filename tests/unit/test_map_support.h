@@ -54,17 +54,8 @@ class Books {
     buf.push_back('\0');
     REQUIRE(::mkdtemp(buf.data()) != nullptr);
     dir_ = buf.data();
-    SignedRequest g;
-    g.entry = build_entry(origin_, now(), "genesis", [&](schema::Entry::Body::Builder b) {
-      auto gen = b.initGenesis();
-      gen.setFormatVersion(kFormatVersion);
-      gen.setOrigin(origin_);
-      gen.setLogPublicKey(capnp::Data::Reader(log_.pk.data(), 32));
-      gen.initAdminKeys(1).set(0, capnp::Data::Reader(admin_.pk.data(), 32));
-      gen.setCurrency("GBP");
-      gen.setDualControlThreshold(gbp(1000000000));  // out of the way: these tests are about maps
-    });
-    g.signatures.push_back(sign_entry(g.entry, admin_));
+    // A threshold out of the way: these tests are about maps.
+    SignedRequest g = genesis_request({origin_, "GBP", gbp(1000000000), log_.pk}, {&admin_}, now());
     ledger_.emplace(Ledger::create(dir_ + "/ledger", g));
   }
   ~Books() {
