@@ -10,11 +10,15 @@
 #include "cli/giving_plan.h"
 #include "cli/giving_write.h"
 #include "ledger/error.h"
+#include "test_giving_support.h"
 
 using namespace fundtrail;
 using namespace fundtrail::cli;
 
 namespace {
+
+using giving_test::error_of;
+using giving_test::has;
 
 GivingGrant grant(const std::string& id, const std::string& funder, const std::string& recipient,
                   const std::string& regrant = "", int64_t amount = 100) {
@@ -41,17 +45,6 @@ const std::vector<KnownParty> kKnown = {
     {"gb-coh-07962245", schema::PartyKind::OTHER, {}},  // a slug already taken by a party without that org id
 };
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    CHECK(e.kind == ErrorKind::unusable);
-    return e.what();
-  }
-  return "";
-}
-
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 }  // namespace
 

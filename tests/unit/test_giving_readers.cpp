@@ -8,11 +8,15 @@
 #include "cli/giving_grant.h"
 #include "cli/giving_json.h"
 #include "ledger/error.h"
+#include "test_giving_support.h"
 
 using namespace fundtrail;
 using namespace fundtrail::cli;
 
 namespace {
+
+using giving_test::error_of;
+using giving_test::has;
 
 const std::string kHeader =
     "Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,Recipient Org:Name,"
@@ -23,19 +27,6 @@ std::string row(const std::string& id, const std::string& amount, const std::str
   return id + ",Title,Description," + currency + "," + amount + "," + date + ",GB-CHC-1,Charity,GB-LAE-TRF,Trafford\n";
 }
 
-// The message of the usage error `fn` throws ("" when it throws none).
-template <class F>
-std::string error_of(F fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    CHECK(e.kind == ErrorKind::unusable);
-    return e.what();
-  }
-  return "";
-}
-
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 std::string json_grant(const std::string& id, const std::string& amount_token, const std::string& extra = "") {
   return "{\"id\": \"" + id + "\", \"title\": \"T\", \"description\": \"D\", \"currency\": \"GBP\", \"amountAwarded\": " +
