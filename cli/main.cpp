@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "cli/context.h"
+#include "cli/commands.h"
 
 using namespace fundtrail;
 
@@ -14,35 +14,9 @@ int main(int argc, char** argv) {
     std::cerr << "fundtrail: libsodium failed to initialise\n";
     return 2;
   }
-  CLI::App app{
-      "fundtrail: an append-only, signed, hash-chained ledger of public money.\n"
-      "Records contributions, payments and responsibility lines; issues checkpoints and proofs.\n\n"
-      "Start:   fundtrail key generate admin.key && fundtrail init books --origin example.gov.uk/fundtrail/riverside "
-      "--currency GBP --dual-control 10000.00 --key admin.key\n"
-      "Try:     fundtrail demo demo-ledger\n"
-      "Exit codes: 0 done; 1 refused by a ledger rule; 2 usage error or unusable input."};
-  app.set_version_flag("--version", std::string("fundtrail ") + FUNDTRAIL_VERSION);
-  // At most one; "none" is reported after parsing so that an unknown option
-  // is named rather than hidden behind "a subcommand is required".
-  app.require_subcommand(0, 1);
-  app.fallthrough();
+  CLI::App app;
   cli::Context ctx;
-  app.add_option("--ledger", ctx.ledger_dir, "ledger directory (default: $FUNDTRAIL_LEDGER)");
-
-  cli::add_key_commands(app, ctx);
-  cli::add_init_command(app, ctx);
-  cli::add_party_commands(app, ctx);
-  cli::add_contract_commands(app, ctx);
-  cli::add_money_commands(app, ctx);
-  cli::add_responsibility_commands(app, ctx);
-  cli::add_read_commands(app, ctx);
-  cli::add_transparency_commands(app, ctx);
-  cli::add_import_command(app, ctx);
-  cli::add_publish_command(app, ctx);
-  cli::add_demo_command(app, ctx);
-  cli::add_map_commands(app, ctx);
-  cli::add_export_command(app, ctx);
-  cli::add_witness_commands(app, ctx);
+  cli::build_app(app, ctx, cli::invoked_command(argc, argv));
 
   try {
     app.parse(argc, argv);
