@@ -3,7 +3,6 @@
 // primitives measured in the same run (DESIGN.md "Benchmark output").
 #include <sodium.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "bench/primitives.h"
+#include "bench/process.h"
 #include "bench/synthetic.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
@@ -34,71 +34,6 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
-}
-
-struct ProcessResult {
-  int status = -1;
-  double seconds = 0;
-  double peak_anon_mib = 0;   // the process's own allocations
-  double peak_total_mib = 0;  // VmHWM: mapped file pages included
-};
-
-double status_kib(pid_t pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field, 0) == 0) return std::stod(line.substr(std::strlen(field)));
-  return 0;
-}
-
-// Runs argv with output discarded, polling its memory every 5 ms.
-ProcessResult run(const std::vector<std::string>& argv) {
-  auto start = Clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  ProcessResult r;
-  for (;;) {
-    int status;
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      break;
-    }
-    r.peak_anon_mib = std::max(r.peak_anon_mib, status_kib(pid, "RssAnon:") / 1024);
-    r.peak_total_mib = std::max(r.peak_total_mib, status_kib(pid, "VmHWM:") / 1024);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  r.seconds = since(start);
-  return r;
-}
-
-// Runs argv with output discarded and `env` added, waiting without polling;
-// the wall time in seconds, or -1 when it did not exit 0.
-double run_timed(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  auto start = Clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    for (auto& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  double seconds = since(start);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? seconds : -1;
 }
 
 #ifdef FUNDTRAIL_HAVE_MAP
@@ -196,7 +131,7 @@ int main(int argc, char** argv) {
 #endif
 
   std::cerr << "fundtrail-verify over " << stats.records << " records...\n";
-  ProcessResult v = run({verify_bin, dir});
+  bench::ProcessResult v = bench::run_sampled({verify_bin, dir});
   out["verify_exit"] = v.status;
   out["verify_records_per_s"] = double(stats.records) / v.seconds;
   out["verify_vs_ed25519_2core"] = out["verify_records_per_s"].get<double>() / out["ed25519_verify_per_s_2core"].get<double>();
@@ -210,7 +145,7 @@ int main(int argc, char** argv) {
   const std::string timing = work + "/timing.txt";
   for (uint64_t i = 0; i < pays; ++i) {
     std::filesystem::remove(timing);
-    double seconds = run_timed({fundtrail_bin, "--ledger", dir, "pay", "--from", stats.payer_party, "--to", stats.payee_party,
+    double seconds = bench::run_timed({fundtrail_bin, "--ledger", dir, "pay", "--from", stats.payer_party, "--to", stats.payee_party,
                                 "--amount", "1.00", "--mechanism", "grant", "--date", "2025-05-01", "--key",
                                 stats.payer_key_file, "--idempotency-key", "bench-pay-" + std::to_string(i)},
                                {"FUNDTRAIL_TIMING_FILE=" + timing});
