@@ -3,7 +3,7 @@
 # skipping what is already there. Uses sudo only when not root.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev libcapnp-dev capnproto
-      libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev libcsv-dev libcurl4-openssl-dev
+      libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev libcsv-dev libcurl4-openssl-dev libssl-dev
       libcpp-httplib-dev python3 lmdb-utils graphviz ccache)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,35 +1,28 @@
 #include "merkle.h"
 
-#include <sodium.h>
+#include "sha256.h"
 
 #include <cassert>
 
 namespace fv {
 
 Hash leafHash(std::span<const uint8_t> leaf) {
+  static constexpr uint8_t kLeafPrefix = 0x00;
   Hash h;
-  crypto_hash_sha256_state st;
-  const uint8_t prefix = 0x00;
-  crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, &prefix, 1);
-  crypto_hash_sha256_update(&st, leaf.data(), leaf.size());
-  crypto_hash_sha256_final(&st, h.data());
+  sha256({{&kLeafPrefix, 1}, leaf}, h.data());
   return h;
 }
 
 Hash nodeHash(const Hash& left, const Hash& right) {
-  uint8_t buf[65];
-  buf[0] = 0x01;
-  std::copy(left.begin(), left.end(), buf + 1);
-  std::copy(right.begin(), right.end(), buf + 33);
+  static constexpr uint8_t kNodePrefix = 0x01;
   Hash h;
-  crypto_hash_sha256(h.data(), buf, sizeof buf);
+  sha256({{&kNodePrefix, 1}, left, right}, h.data());
   return h;
 }
 
 Hash emptyRoot() {
   Hash h;
-  crypto_hash_sha256(h.data(), nullptr, 0);
+  sha256({}, h.data());
   return h;
 }
 
