@@ -14,9 +14,7 @@ struct ProcessResult {
 
 // Runs argv with output discarded and samples the memory of its whole
 // process tree every few milliseconds. fundtrail-verify does its reading in a
-// forked child, so the parent alone would show almost nothing; sampling starts
-// only once exec has succeeded, so the bench's own pages (shared with the
-// child between fork and exec) are never counted.
+// forked child, so the parent alone would show almost nothing.
 ProcessResult run_sampled(const std::vector<std::string>& argv);
 
 // Runs argv with output discarded and `env` added, waiting without polling;

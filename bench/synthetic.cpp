@@ -142,7 +142,9 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   }
   const schema::Mechanism mechs[] = {schema::Mechanism::BLOCK, schema::Mechanism::GRANT, schema::Mechanism::MILESTONE,
                                      schema::Mechanism::UPFRONT, schema::Mechanism::FEE};
-  for (uint64_t i = 0; i < payments + assignments; ++i) {
+  // Fixed before the loop: it counts the assignments down as it makes them.
+  const uint64_t payments_and_assignments = payments + assignments;
+  for (uint64_t i = 0; i < payments_and_assignments; ++i) {
     if (i % 34 == 33 && assignments) {
       --assignments;
       uint64_t in = rng() % integrators, pr = rng() % providers;
