@@ -58,9 +58,10 @@ nlohmann::json time_map(const Ledger& ledger) {
 int main(int argc, char** argv) {
   if (sodium_init() < 0) return 2;
   CLI::App app{"fundtrail-bench: figures for fundtrail beside the raw rates of their primitives"};
-  uint64_t records = 1000000, parties = 10000, pays = 15;
+  uint64_t records = 1000000, min_payments = 0, parties = 10000, pays = 15;
   std::string work = "/tmp/fundtrail-bench", fundtrail_bin, verify_bin;
   app.add_option("--records", records, "ledger size to measure at (default 1,000,000)");
+  app.add_option("--min-payments", min_payments, "grow the ledger past --records until it holds this many payments");
   app.add_option("--parties", parties, "parties in the synthetic network (default 10,000)");
   app.add_option("--pays", pays, "how many `fundtrail pay` processes to time (default 15)");
   app.add_option("--work", work, "scratch directory (removed and recreated)");
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
 
   std::string dir = work + "/ledger";
   std::cerr << "building a synthetic ledger of " << records << " records...\n";
-  auto stats = bench::build_synthetic(dir, records, parties, "bench");
+  auto stats = bench::build_synthetic(dir, records, min_payments, parties, "bench");
   out["records"] = stats.records;
   out["payments"] = stats.payments;
   out["parties"] = parties;

@@ -62,7 +62,8 @@ struct Builder {
 
 }  // namespace
 
-SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_t parties, const std::string& passphrase) {
+SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_t min_payments, uint64_t parties,
+                               const std::string& passphrase) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::mt19937_64 rng(42);
@@ -126,9 +127,17 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   SyntheticStats stats;
   b.timing = true;
   uint64_t setup = ledger.size();
-  uint64_t money = records > setup ? records - setup : 0;
-  uint64_t contributions = std::max<uint64_t>(pools, money / 50), assignments = money / 33;
-  uint64_t payments = money > contributions + assignments ? money - contributions - assignments : 0;
+  // The mix of the money phase: a contribution in 50, an assignment in 33.
+  auto mix = [&](uint64_t money, uint64_t& contributions, uint64_t& assignments) {
+    contributions = std::max<uint64_t>(pools, money / 50);
+    assignments = money / 33;
+    return money > contributions + assignments ? money - contributions - assignments : 0;  // payments
+  };
+  uint64_t money = records > setup ? records - setup : 0, contributions, assignments;
+  // Grow the ledger until it holds min_payments payments (the map's target
+  // is stated in payments, the verifier's in records).
+  while (mix(money, contributions, assignments) < min_payments) money += 1 + (min_payments - mix(money, contributions, assignments));
+  uint64_t payments = mix(money, contributions, assignments);
   for (uint64_t i = 0; i < contributions; ++i) {
     uint64_t f = i % funders, p = i % pools;
     b.add({&officer[f]}, [&](schema::Entry::Body::Builder body) {

@@ -17,7 +17,9 @@ struct SyntheticStats {
   std::string payer_key_file;
 };
 
-// Builds `records` records among `parties` parties in DIR (created anew).
-SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_t parties, const std::string& passphrase);
+// Builds `records` records among `parties` parties in DIR (created anew), or
+// more where that is needed to hold at least `min_payments` payments.
+SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_t min_payments, uint64_t parties,
+                               const std::string& passphrase);
 
 }  // namespace fundtrail::bench
