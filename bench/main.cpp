@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
     return verify_samples.back();
   };
   out["ed25519_verify_per_s_1core"] = bench::ed25519_verify_per_s(1, 1.0);
+  out["ed25519_verify_per_s_1core_one_signature"] = bench::ed25519_verify_per_s(1, 1.0, 1);
   double before_import = sample_verify();
   out["ed25519_sign_per_s_2core"] = bench::ed25519_sign_per_s(2);
   out["sha256_leaf_hashes_per_s"] = bench::sha256_leaf_hashes_per_s();
