@@ -1,18 +1,9 @@
-// CSV edge list for spreadsheets (RFC 4180 quoting), one row per edge.
+// CSV edge list for spreadsheets, one row per edge (cells: csv_cell.h).
+#include "accountability/csv_cell.h"
 #include "accountability/internal.h"
 #include "ledger/money.h"
 
 namespace fundtrail::map {
-namespace {
-
-std::string cell(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-}  // namespace
 
 void write_csv(const Map& m, std::ostream& out) {
   using detail::date_text;
@@ -47,7 +38,7 @@ void write_csv(const Map& m, std::ostream& out) {
         c ? format_money(d.paid, exp) : "",
         d.gap ? "true" : "false",
     };
-    for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << cell(row[i]);
+    for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << csv_cell(row[i]);
     out << "\r\n";
   }
 }

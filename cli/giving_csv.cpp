@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "accountability/csv_cell.h"
 #include "cli/context.h"
 #include "cli/csv_rows.h"
 #include "ledger/limits.h"
@@ -78,7 +79,7 @@ GivingFile read_giving_csv(std::string_view bytes) {
     r.where = "line " + std::to_string(row.line);
     for (size_t k = 0; k < std::min(row.fields.size(), column.size()); ++k) {
       if (!column[k]) continue;
-      std::string v = trim(row.fields[k]);
+      std::string v(csv_unguard(trim(row.fields[k])));  // our own export guards formula-like text
       if (!v.empty()) r.fields[*column[k]] = GivingValue{GivingValue::Type::text, std::move(v)};
     }
     file.records.push_back(std::move(r));

@@ -2,22 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "accountability/csv_cell.h"
+
 namespace fundtrail::cli {
-namespace {
-
-std::string csv_field(const std::string& s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string::npos ||
-               (!s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t'));
-  if (!quote) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string write_giving_json(const std::vector<ExportGrant>& grants) {
   std::string out = "{\"grants\": [";
@@ -58,7 +45,7 @@ std::string write_giving_csv(const std::vector<ExportGrant>& grants) {
                                   g.individual ? &g.recipient_id : &empty, g.individual ? &g.recipient_name : &empty,
                                   &g.funder_id, &g.funder_name, &g.programme_code, &g.programme_title, &g.regrant_type,
                                   &g.date_modified};
-    for (size_t i = 0; i < std::size(cells); ++i) out += (i ? "," : "") + csv_field(*cells[i]);
+    for (size_t i = 0; i < std::size(cells); ++i) out += (i ? "," : "") + csv_cell(*cells[i]);
     out += "\r\n";
   }
   return out;

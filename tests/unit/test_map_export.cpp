@@ -237,3 +237,18 @@ TEST_CASE("map export: SVG through Graphviz when it is installed") {
   CHECK(contains(svg.str(), "<svg"));
   CHECK(contains(svg.str(), "The council"));
 }
+
+TEST_CASE("map export: a subject a spreadsheet would run as a formula is guarded in CSV and kept as is elsewhere") {
+  Books b;
+  build(b);
+  const std::string subject = "=HYPERLINK(\"http://evil.example\",\"care\")";
+  b.assign("council", {"hope"}, subject, ResponsibilityKind::OVERSIGHT);
+  map::Map m = b.map();
+  std::ostringstream csv, graphml;
+  map::write_csv(m, csv);
+  map::write_graphml(m, graphml);
+  CHECK(contains(csv.str(), ",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"care\"\")\","));
+  CHECK(!contains(csv.str(), ",\"=HYPERLINK("));
+  CHECK(contains(graphml.str(), "=HYPERLINK(&quot;http://evil.example&quot;,&quot;care&quot;)"));
+  CHECK(!contains(graphml.str(), "'=HYPERLINK"));
+}
