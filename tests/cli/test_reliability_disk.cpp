@@ -24,7 +24,9 @@ TEST_CASE("full disk: a map capped by FUNDTRAIL_MAX_MAP_BYTES refuses an import 
   write_file(b.file("big.csv"), payments_csv("council", "ace", "1.00", 3000, "m"));
   const std::string before = b.ok({"log", "--json"}).out;
   const auto cap = std::to_string(fs::file_size(b.ledger / "data.mdb") + 64 * 1024);
-  RunResult r = b.ft({"import", b.file("big.csv"), "--key", b.key("council")}, RunOptions{{{"FUNDTRAIL_MAX_MAP_BYTES", cap}}});
+  RunOptions capped;
+  capped.env["FUNDTRAIL_MAX_MAP_BYTES"] = cap;
+  RunResult r = b.ft({"import", b.file("big.csv"), "--key", b.key("council")}, capped);
   INFO(r);
   CHECK(r.code == 2);
   CHECK(contains(r.err, "is full"));
@@ -34,7 +36,7 @@ TEST_CASE("full disk: a map capped by FUNDTRAIL_MAX_MAP_BYTES refuses an import 
   expect_intact(b, before);
   // Small writes that fit still work under the cap, and with room the import completes.
   b.ok({"pay", "--from", "council", "--to", "hope", "--amount", "1.00", "--mechanism", "grant", "--key", b.key("council")},
-       RunOptions{{{"FUNDTRAIL_MAX_MAP_BYTES", cap}}});
+       capped);
   RunResult again = b.ok({"import", b.file("big.csv"), "--key", b.key("council")});
   CHECK(again.out == "3000 13 3012\n");
   verify_if_present({b.ledger.string()});
