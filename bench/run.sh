@@ -6,9 +6,14 @@
 # The last line printed is one JSON object of figures (DESIGN.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh >&2
 records=1000000; payments=1000000; pays=15
-if [ "${1:-}" = "--quick" ]; then records=20000; payments=0; pays=7; fi
+case "${1:-}" in
+  "") ;;
+  --quick) records=20000; payments=0; pays=7 ;;
+  -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "bench/run.sh: unknown argument '$1' (use --quick, or nothing for the full run)" >&2; exit 2 ;;
+esac
+bash scripts/build.sh >&2
 work=$(mktemp -d /tmp/fundtrail-bench.XXXXXX)
 trap 'rm -rf "$work" "$work-lmdb"' EXIT
 ./build/bench/fundtrail-bench --records "$records" --min-payments "$payments" --parties 10000 --pays "$pays" --work "$work" \
