@@ -193,7 +193,7 @@ Map build_map(Facts facts) {
     add_edge(vertex(c.payer), vertex(c.payee), d, g);
   }
 
-  m.implicit = implicit_lines(m, traced.get());
+  m.implicit = implicit_lines(m, traced.get(), unrecorded);
   for (const Line& l : m.implicit)
     for (auto& r : l.responsible) add_edge(vertex(l.accountable), vertex(r), line_edge(l, r), g);
   mark_gaps(m);

@@ -49,16 +49,12 @@ std::set<std::string> detail::receivers_without_line(const Facts& f) {
   return out;
 }
 
-std::vector<Line> implicit_lines(const Map& m, const Trace& t) {
+std::vector<Line> implicit_lines(const Map& m, const Trace& t, const std::set<std::string>& unrecorded) {
   const Graph& g = m.graph;
   std::vector<Line> out;
   for (Vertex v = 0; v < num_vertices(g); ++v) {
     const VertexData& d = g[v];
-    if (d.received == 0 || !answers_implicitly(d.kind)) continue;
-    bool recorded = false;
-    for (auto [e, end] = in_edges(v, g); e != end && !recorded; ++e)
-      recorded = g[*e].type == EdgeType::responsibility && g[*e].recorded;
-    if (recorded) continue;
+    if (!unrecorded.count(d.id)) continue;
     auto it = t.received.find(d.id);
     Mix mix = it == t.received.end() ? Mix{} : it->second;
     std::set<std::string> found = largest(m.facts, mix, "commissioner");

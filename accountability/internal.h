@@ -113,9 +113,11 @@ int64_t recovered(const Facts& f, const std::string& party, uint32_t since, int6
 
 namespace fundtrail::map {
 // Steps of build_map and of the analyses, each in its own file.
-// `t`: trace(m.facts, {}, &receivers_without_line(m.facts)), which needs only
-// the facts, so build_map runs it beside the graph's construction.
-std::vector<Line> implicit_lines(const Map& m, const detail::Trace& t);  // implicit.cpp
+// An implicit line for each party of `unrecorded` (receivers_without_line),
+// in vertex order. `t`: trace(m.facts, {}, &unrecorded), which needs only the
+// facts, so build_map runs it beside the graph's construction.
+std::vector<Line> implicit_lines(const Map& m, const detail::Trace& t,
+                                 const std::set<std::string>& unrecorded);  // implicit.cpp
 void mark_gaps(Map& m);                                // gaps.cpp
 Dominators dominators(const Map& m);                   // dominators.cpp
 void layers_and_cycles(const Map& m, Patterns& out);  // structure.cpp
