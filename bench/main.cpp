@@ -160,10 +160,11 @@ int main(int argc, char** argv) {
   const std::string timing = work + "/timing.txt";
   for (uint64_t i = 0; i < pays; ++i) {
     std::filesystem::remove(timing);
-    double seconds = bench::run_timed({fundtrail_bin, "--ledger", dir, "pay", "--from", stats.payer_party, "--to", stats.payee_party,
-                                "--amount", "1.00", "--mechanism", "grant", "--date", "2025-05-01", "--key",
-                                stats.payer_key_file, "--idempotency-key", "bench-pay-" + std::to_string(i)},
-                               {"FUNDTRAIL_TIMING_FILE=" + timing});
+    double seconds = bench::run_timed(
+        {fundtrail_bin, "--ledger", dir, "pay", "--from", stats.payer_party, "--to", stats.payee_party, "--amount", "1.00",
+         "--mechanism", "grant", "--date", "2025-05-01", "--key", stats.payer_key_file, "--idempotency-key",
+         "bench-pay-" + std::to_string(i)},
+        {"FUNDTRAIL_TIMING_FILE=" + timing});
     if (seconds < 0) {
       std::cerr << "fundtrail pay failed\n";
       return 1;
