@@ -7,7 +7,7 @@ namespace fundtrail::bench {
 
 struct ProcessResult {
   int status = -1;        // exit code, or -1 when it did not exit normally
-  double seconds = 0;     // wall time from fork to exit
+  double seconds = 0;     // wall time from spawn to exit
   double peak_anon_mib = 0;   // the largest sum of RssAnon over the process and its descendants
   double peak_total_mib = 0;  // the same for VmRSS: mapped file pages included
 };

@@ -136,8 +136,8 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   uint64_t money = records > setup ? records - setup : 0, contributions, assignments;
   // Grow the ledger until it holds min_payments payments (the map's target
   // is stated in payments, the verifier's in records).
-  while (mix(money, contributions, assignments) < min_payments) money += 1 + (min_payments - mix(money, contributions, assignments));
-  uint64_t payments = mix(money, contributions, assignments);
+  uint64_t payments;
+  while ((payments = mix(money, contributions, assignments)) < min_payments) money += min_payments - payments;
   for (uint64_t i = 0; i < contributions; ++i) {
     uint64_t f = i % funders, p = i % pools;
     b.add({&officer[f]}, [&](schema::Entry::Body::Builder body) {

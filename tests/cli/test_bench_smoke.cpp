@@ -2,7 +2,9 @@
 // kept in the suite so that the figures dashboards read cannot silently go
 // missing. It checks that every key of DESIGN.md "Benchmark output" is there
 // and consistent, never how fast anything was.
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "fixture.h"
 
