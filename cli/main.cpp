@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // CLI11 uses its own codes (105+); ours are 0/1/2
   } catch (const Error& e) {
+    // DESIGN.md "Refusals": with --json a refusal is also one JSON object on stdout.
+    if (ctx.json) std::cout << refusal_json(e, true) << std::endl;
     std::cerr << "fundtrail: " << (e.kind == ErrorKind::refused ? "refused: " : "error: ") << e.what() << "\n";
-    return static_cast<int>(e.kind);
+    return exit_code(e);
   } catch (const kj::Exception& e) {
     std::cerr << "fundtrail: error: cannot decode a record: " << e.getDescription().cStr() << "\n";
     return 2;

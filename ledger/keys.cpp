@@ -154,8 +154,8 @@ void save_key_file(const std::string& path, const KeyPair& key, const std::strin
   init_sodium();
   if (key.name.empty() || key.name.find_first_of(" +\n") != std::string::npos)
     unusable("key name '" + key.name + "' must be non-empty without spaces, '+' or newlines (signed-note rule)");
-  unsigned long long ops;
-  size_t mem;
+  unsigned long long ops = 0;
+  size_t mem = 0;
   kdf_limits(kdf, ops, mem);
   uint8_t salt[crypto_pwhash_SALTBYTES], nonce[crypto_secretbox_NONCEBYTES];
   randombytes_buf(salt, sizeof salt);

@@ -7,11 +7,13 @@
 #include <cstring>
 #include <thread>
 
+#include "ledger/assert.h"
 #include "ledger/limits.h"
 #include "ledger/merkle.h"
 #include "ledger/money.h"
 #include "ledger/rules.h"
 #include "ledger/store.h"
+#include "ledger/validate.h"
 
 namespace fundtrail {
 namespace {
@@ -70,28 +72,41 @@ SubtreeReader reader_for(const Txn& txn, std::atomic<uint64_t>* counter) {
 
 // Writes `leaf` as record head.size and advances the head; the caller has validated it.
 Hash write_leaf(Txn& txn, Head& head, std::span<const uint8_t> leaf) {
+  FT_REQUIRE(!leaf.empty() && leaf.size() <= kMaxLeafBytes, "a leaf is 1 to 65535 bytes");
   txn.put(txn.dbs().entries, be64(head.size), as_view(leaf), MDB_APPEND);
   Hash lh = leaf_hash(leaf);
   add_leaf(reader_for(txn, nullptr), head.size, lh, [&](unsigned level, uint64_t index, const Hash& h) {
     txn.put(txn.dbs().tree, tree_key(level, index), std::string_view(reinterpret_cast<const char*>(h.data()), 32));
   });
   head.size += 1;
+  FT_ASSERT(head.size != 0, "the ledger's size overflowed");
   head.hash = lh;
   return lh;
 }
 
-// A request's Entry must be canonical (docs/rules.md "Records and limits");
-// like every refusal, this one names its rule.
-EntryView request_view(const SignedRequest& req, bool typed = true) {
-  try {
-    return EntryView(req.entry, typed);
-  } catch (const Error& e) {
-    if (e.kind != ErrorKind::refused) throw;
-    refuse(std::string("rule 2: ") + e.what());
-  }
+// A request's Entry must be canonical (check `canonical`) and its fields of
+// their schema types (check `format`): EntryView refuses both.
+EntryView request_view(const SignedRequest& req, bool typed = true) { return EntryView(req.entry, typed); }
+
+// Stateless checks of a request, safe on worker threads: every field of the
+// Entry (ledger/validate.h), the signature list's size and, unless the caller
+// checks them later, the signatures themselves.
+void check_request(const SignedRequest& req, schema::Entry::Reader entry, bool at_genesis) {
+  validate_entry(entry, at_genesis);
+  if (req.signatures.size() > kMaxSignatures)
+    refuse("limits", "signatures", std::nullopt,
+           "the request carries " + std::to_string(req.signatures.size()) + " signatures; the limit is " +
+               std::to_string(kMaxSignatures));
 }
 
 std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+// The same refusal, saying which request of a batch it is about.
+Error in_request(size_t index, const Error& e) {
+  std::string where = "request " + std::to_string(index + 1) + ": ";
+  if (e.check.empty()) return Error(e.kind, where + e.what());
+  return Error(e.check, e.field, e.seq, where + e.message);
+}
 
 std::string idem_value(uint64_t seq, const Hash& body) {
   return be64(seq) + std::string(reinterpret_cast<const char*>(body.data()), body.size());
@@ -111,25 +126,31 @@ struct Ledger::Impl {
     // write lock (append_batch); doing it again here would serialise it.
     EntryView view = request_view(req, !verified);
     auto entry = view.entry();
+    if (!verified) check_request(req, entry, false);
     if (text_of(entry.getOrigin()) != facts.origin)
-      refuse("rule 8: the entry was signed for ledger '" + text_of(entry.getOrigin()) + "', not '" + facts.origin + "'");
+      refuse("rule 8", "origin", std::nullopt,
+             "the entry was signed for ledger '" + text_of(entry.getOrigin()) + "', not '" + facts.origin + "'");
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
-    check_text(entry.getIdempotencyKey(), kIdempotencyLimit, "idempotency key", false);
     Hash body = request_body_hash(entry);
     if (auto prior = txn.get(txn.dbs().idem, key)) {
       uint64_t seq = read_be64(prior->substr(0, 8));
       if (to_hash(prior->substr(8)) != body)
-        refuse("rule 6: idempotency key '" + key + "' already holds a different request, seq " + std::to_string(seq));
+        refuse("rule 6", "idempotencyKey", seq,
+               "idempotency key '" + key + "' already holds a different request, seq " + std::to_string(seq));
       auto stored = txn.get(txn.dbs().entries, be64(seq));
       return {seq, fundtrail::leaf_hash(as_span(*stored)), true};
     }
     int64_t recorded_at = std::max(now_ms(), head.recorded_at);
     if (entry.getCreatedAt() > recorded_at + 300000)
-      refuse("rule 8: the entry's createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
+      refuse("rule 8", "createdAt", std::nullopt,
+             "the entry's createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
     Bytes leaf = build_leaf(head.size, head.hash, recorded_at, req);
     if (leaf.size() > kMaxLeafBytes)
-      refuse("rule 2: the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
+      refuse("limits", "", std::nullopt,
+             "the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
     Record rec(leaf, false);  // built just now from the entry checked above
+    FT_ASSERT(rec.leaf().getSeq() == head.size && recorded_at >= head.recorded_at,
+              "the leaf built for the head's seq carries another seq or an earlier clock");
     if (!verified) check_signatures(req.entry, rec.leaf().getSignatures());
     check_and_apply(txn, facts, head.size, entry, rec.leaf().getSignatures());
     Appended out{head.size, {}, false};
@@ -190,6 +211,7 @@ Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
     impl->env = std::make_unique<Env>(dir, false, true);
     impl->with_write([&](Txn& txn) {
       EntryView view = request_view(genesis);
+      check_request(genesis, view.entry(), true);
       int64_t recorded_at = now_ms();  // the ledger's clock, not the signer's
       if (view.entry().getCreatedAt() > recorded_at + 300000)
         refuse("rule 8: the genesis createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
@@ -197,7 +219,6 @@ Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
       Record rec(leaf);
       check_signatures(genesis.entry, rec.leaf().getSignatures());
       impl->facts = apply_genesis(txn, view.entry(), rec.leaf().getSignatures());
-      check_text(view.entry().getIdempotencyKey(), kIdempotencyLimit, "idempotency key", false);
       std::string key = text_of(view.entry().getIdempotencyKey());
       txn.put(txn.dbs().idem, key, idem_value(0, request_body_hash(view.entry())));
       txn.put(txn.dbs().meta, "format", std::to_string(kFormatVersion));
@@ -282,18 +303,19 @@ Appended Ledger::append(const SignedRequest& request) {
 
 std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& requests) {
   // Signatures need no ledger state: check them on every core before the write lock.
-  std::vector<std::string> errors(requests.size());
+  std::vector<std::optional<Error>> errors(requests.size());
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i; (i = next++) < requests.size();) {
       try {
-        request_view(requests[i]);
+        EntryView view = request_view(requests[i]);
+        check_request(requests[i], view.entry(), false);
         Bytes leaf = build_leaf(0, Hash{}, 0, requests[i]);
         Record rec(leaf, false);  // built from the entry request_view just checked
         check_signatures(requests[i].entry, rec.leaf().getSignatures());
       } catch (const Error& e) {
-        errors[i] = e.what();
+        errors[i] = e;
       }
     }
   };
@@ -302,7 +324,7 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
   worker();
   for (auto& t : pool) t.join();
   for (size_t i = 0; i < requests.size(); ++i)
-    if (!errors[i].empty()) refuse("request " + std::to_string(i + 1) + ": " + errors[i]);
+    if (errors[i]) throw in_request(i, *errors[i]);
 
   return impl_->with_write([&](Txn& txn) {
     Head head = read_head(txn);
@@ -312,7 +334,7 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
       try {
         out.push_back(impl_->append_in(txn, head, requests[i], true));
       } catch (const Error& e) {
-        throw Error(e.kind, "request " + std::to_string(i + 1) + ": " + e.what());
+        throw in_request(i, e);
       }
     }
     return out;
@@ -339,16 +361,13 @@ Hash Ledger::leaf_hash(uint64_t seq) const {
 
 void Ledger::for_each(uint64_t from, uint64_t to, const std::function<bool(uint64_t, std::span<const uint8_t>)>& fn) const {
   Txn txn(*impl_->env, false);
-  MDB_cursor* cur;
-  if (int rc = mdb_cursor_open(txn.raw(), txn.dbs().entries, &cur)) lmdb_fail(rc, "reading records", dir());
-  std::string start = be64(from);
-  MDB_val k{start.size(), start.data()}, v;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    uint64_t seq = read_be64(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size));
+  Cursor cur(txn, txn.dbs().entries);
+  for (bool more = cur.seek(be64(from)); more; more = cur.next()) {
+    if (cur.key().size() != 8) refuse("index", "", std::nullopt, "a key of 'entries' is not 8 bytes; run fundtrail-verify");
+    uint64_t seq = read_be64(cur.key());
     if (seq >= to) break;
-    if (!fn(seq, std::span<const uint8_t>(static_cast<const uint8_t*>(v.mv_data), v.mv_size))) break;
+    if (!fn(seq, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cur.value().data()), cur.value().size()))) break;
   }
-  mdb_cursor_close(cur);
 }
 
 namespace {
@@ -395,13 +414,8 @@ std::optional<PartyState> Ledger::party(const std::string& id) const {
 namespace {
 template <class Fn>
 void scan(const Txn& txn, MDB_dbi dbi, Fn&& fn) {
-  MDB_cursor* cur;
-  if (int rc = mdb_cursor_open(txn.raw(), dbi, &cur)) lmdb_fail(rc, "reading an index", "");
-  MDB_val k, v;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    fn(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size),
-       std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
-  mdb_cursor_close(cur);
+  Cursor cur(txn, dbi);
+  for (bool more = cur.first(); more; more = cur.next()) fn(cur.key(), cur.value());
 }
 }  // namespace
 

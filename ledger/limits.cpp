@@ -1,5 +1,7 @@
 #include "ledger/limits.h"
 
+#include <cstdio>
+
 #include "ledger/error.h"
 
 namespace fundtrail {
@@ -29,36 +31,55 @@ std::string ascii_lower(std::string s) {
   return s;
 }
 
-void check_text(capnp::Text::Reader text, size_t limit, const char* what, bool may_be_empty) {
+void check_text(capnp::Text::Reader text, size_t limit, const char* field, bool may_be_empty, TextKind kind) {
   std::string_view s(text.cStr(), text.size());
-  if (s.empty() && !may_be_empty) refuse(std::string("rule 2: ") + what + " must not be empty");
+  if (s.empty() && !may_be_empty) refuse("format", field, std::nullopt, std::string(field) + " must not be empty");
   if (s.size() > limit)
-    refuse(std::string("rule 2: ") + what + " is " + std::to_string(s.size()) + " bytes; the limit is " +
-           std::to_string(limit) + " bytes of UTF-8");
-  if (!valid_utf8(s)) refuse(std::string("rule 2: ") + what + " is not valid UTF-8");
+    refuse("limits", field, std::nullopt,
+           std::string(field) + " is " + std::to_string(s.size()) + " bytes; the limit is " + std::to_string(limit) +
+               " bytes of UTF-8");
+  if (!valid_utf8(s)) refuse("format", field, std::nullopt, std::string(field) + " is not valid UTF-8");
+  for (unsigned char c : s) {
+    bool allowed = c >= 0x20 && c != 0x7f;
+    if (kind == TextKind::free && (c == '\t' || c == '\n')) allowed = true;
+    if (!allowed) {
+      char code[8];
+      std::snprintf(code, sizeof code, "0x%02X", c);
+      refuse("format", field, std::nullopt,
+             std::string(field) + " holds the control character " + code +
+                 (kind == TextKind::free ? " (only tab and newline are allowed here)" : " (no control characters here)"));
+    }
+  }
 }
 
-void check_slug(const std::string& id, const char* what) {
+void check_slug(const std::string& id, const char* field) {
+  if (id.size() > kIdLimit)
+    refuse("limits", field, std::nullopt,
+           std::string(field) + " is " + std::to_string(id.size()) + " bytes; the limit is " + std::to_string(kIdLimit));
   auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  bool ok = !id.empty() && id.size() <= kIdLimit && ok_first(id[0]);
+  bool ok = !id.empty() && ok_first(id[0]);
   for (char c : id) ok = ok && (ok_first(c) || c == '.' || c == '_' || c == '-');
   if (!ok)
-    refuse(std::string("rule 2: ") + what + " '" + id +
-           "' must be a slug of at most 64 bytes: lower-case letters and digits, then also '.', '_' or '-'");
+    refuse("format", field, std::nullopt,
+           std::string(field) + " '" + id +
+               "' must be a slug of at most 64 bytes: lower-case letters and digits, then also '.', '_' or '-'");
 }
 
 bool valid_date(uint32_t d) {
   uint32_t y = d / 10000, m = d / 100 % 100, day = d % 100;
-  if (y < 1900 || y > 2999 || m < 1 || m > 12 || day < 1) return false;
+  if (y < kFirstYear || y > kLastYear || m < 1 || m > 12 || day < 1) return false;
   static const uint32_t days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   return day <= days[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
-void check_date(uint32_t d, const char* what, bool required) {
+void check_date(uint32_t d, const char* field, bool required) {
   if (d == 0 && !required) return;
-  if (d == 0) refuse(std::string("rule 2: ") + what + " is required");
-  if (!valid_date(d)) refuse(std::string("rule 2: ") + what + " " + std::to_string(d) + " is not a calendar day");
+  if (d == 0) refuse("format", field, std::nullopt, std::string(field) + " is required");
+  if (!valid_date(d))
+    refuse("format", field, std::nullopt,
+           std::string(field) + " " + std::to_string(d) + " is not a calendar day in the years " +
+               std::to_string(kFirstYear) + "-" + std::to_string(kLastYear));
 }
 
 uint32_t parse_date(std::string_view t) {

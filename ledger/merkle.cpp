@@ -6,9 +6,10 @@
 // log2(e - b) stored perfect subtrees, so nothing here ever touches O(n).
 #include "ledger/merkle.h"
 
+#include "ledger/assert.h"
+
 #include <algorithm>
 #include <bit>
-#include <cassert>
 #include <stdexcept>
 
 namespace fundtrail {
@@ -17,14 +18,14 @@ namespace {
 
 // Largest power of two strictly below n (n >= 2): RFC 9162's split point k.
 uint64_t split_point(uint64_t n) {
-  assert(n >= 2);
+  FT_ASSERT(n >= 2, "the split point of a tree of fewer than two leaves");
   return std::bit_floor(n - 1);
 }
 
 bool is_perfect_at(uint64_t begin, uint64_t n) { return std::has_single_bit(n) && begin % n == 0; }
 
 unsigned log2_exact(uint64_t n) {
-  assert(std::has_single_bit(n));
+  FT_ASSERT(std::has_single_bit(n), "log2 of a size that is not a power of two");
   return static_cast<unsigned>(std::countr_zero(n));
 }
 
@@ -241,6 +242,7 @@ void add_leaf(const SubtreeReader& read, uint64_t index, const Hash& leaf,
   unsigned level = 0;
   uint64_t i = index;
   while ((i & 1) == 1) {
+    FT_ASSERT(level < 64, "a subtree above level 63 cannot exist");
     h = node_hash(read(level, i - 1), h);
     ++level;
     i >>= 1;

@@ -28,7 +28,7 @@ struct Canonical {
 
   Canonical(std::span<const uint8_t> bytes, const char* what, std::optional<capnp::StructSchema> typed, bool borrow = false) {
     if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
-      refuse(std::string(what) + " is not canonical: its length is not a positive multiple of 8 bytes");
+      refuse("canonical", "", std::nullopt, std::string(what) + " is not canonical: its length is not a positive multiple of 8 bytes");
     if (borrow && reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
       segments[0] = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / sizeof(capnp::word));
     } else {
@@ -45,9 +45,9 @@ struct Canonical {
       // such bytes a refusal now instead of an exception from a getter later.
       if (canonical && typed) read_every_field(reader->getRoot<capnp::DynamicStruct>(*typed));
     } catch (const kj::Exception& e) {
-      refuse(std::string(what) + " cannot be decoded: " + e.getDescription().cStr());
+      refuse("format", "", std::nullopt, std::string(what) + " cannot be decoded: " + e.getDescription().cStr());
     }
-    if (!canonical) refuse(std::string(what) + " is not in Cap'n Proto canonical form");
+    if (!canonical) refuse("canonical", "", std::nullopt, std::string(what) + " is not in Cap'n Proto canonical form");
   }
 
   static void read_every_field(capnp::DynamicStruct::Reader s) {
@@ -114,7 +114,7 @@ struct Record::Impl {
     try {
       data = leaf.reader->getRoot<schema::SignedEntry>().getEntry();
     } catch (const kj::Exception& e) {
-      refuse(std::string("record cannot be decoded: ") + e.getDescription().cStr());
+      refuse("format", "", std::nullopt, std::string("record cannot be decoded: ") + e.getDescription().cStr());
     }
     entry.emplace(std::span<const uint8_t>(data.begin(), data.size()), "record's entry",
                   typed ? std::optional(capnp::Schema::from<schema::Entry>()) : std::nullopt, true);

@@ -11,7 +11,7 @@ using schema::Entry;
 std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
-[[noreturn]] void fail(int rule, const std::string& why) { refuse("rule " + std::to_string(rule) + ": " + why); }
+[[noreturn]] void fail(int rule, const std::string& why) { refuse("rule " + std::to_string(rule), "", std::nullopt, why); }
 
 PublicKey key_of(capnp::Data::Reader d) {
   PublicKey k{};

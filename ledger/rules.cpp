@@ -23,8 +23,6 @@ void party_registered(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList 
   signers_are_admins(txn, sigs, false);
   auto p = body.getPartyRegistered();
   std::string id = str(p.getId());
-  check_slug(id, "party id");
-  check_text(p.getName(), kNameLimit, "name", false);
   if (id == "ledger" || find_party(txn, id)) fail(2, "party id " + quoted(id) + " is already registered");
   auto optional_party = [&](capnp::Text::Reader t, const char* what) {
     if (t.size()) need_party(txn, str(t), what);
@@ -44,8 +42,6 @@ void party_registered(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList 
                    (terms.getLegalBasis().size() || terms.getHost().size() || terms.getShares().size() || terms.getPlaceCode().size());
   if (has_terms && !pool) fail(2, "only a pool has pool terms (legal basis, host, shares, place)");
   if (has_terms) {
-    check_text(terms.getLegalBasis(), kSubjectLimit, "legal basis", true);
-    check_text(terms.getPlaceCode(), kIdLimit, "place code", true);
     optional_party(terms.getHost(), "host");
     uint32_t total = 0;
     std::set<std::string> sharers;
@@ -59,7 +55,6 @@ void party_registered(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList 
   }
   std::set<std::string> seen;
   for (auto o : p.getOrgIds()) {
-    check_text(o, kIdLimit, "org id", false);
     std::string lower = ascii_lower(str(o));
     if (!seen.insert(lower).second) fail(2, "org id " + quoted(str(o)) + " given twice");
     if (auto owner = txn.get(txn.dbs().orgids, lower))
@@ -94,18 +89,14 @@ void key_granted(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs)
 }
 
 size_t active_admins(const Txn& txn) {
-  MDB_cursor* cur;
-  mdb_cursor_open(txn.raw(), txn.dbs().grants, &cur);
+  Cursor cur(txn, txn.dbs().grants);
   std::string prefix = std::string("ledger") + '\0';
-  MDB_val k{prefix.size(), prefix.data()}, v;
   size_t count = 0;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
-    if (key.substr(0, prefix.size()) != prefix) break;
-    Grant g = decode_grant(key, std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+  for (bool more = cur.seek(prefix); more; more = cur.next()) {
+    if (cur.key().substr(0, prefix.size()) != prefix) break;
+    Grant g = decode_grant(cur.key(), cur.value());
     count += !g.revoked && g.role == schema::Role::ADMINISTRATOR;
   }
-  mdb_cursor_close(cur);
   return count;
 }
 
@@ -125,11 +116,9 @@ void key_revoked(Txn& txn, Entry::Body::Reader body, SigList sigs) {
   txn.put(txn.dbs().grants, k, v);
 }
 
-void contribution(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+void contribution(Txn& txn, const LedgerFacts& facts, Entry::Body::Reader body, SigList sigs) {
   auto c = body.getContribution();
   std::string from = str(c.getFrom()), to = str(c.getTo());
-  check_text(c.getReference(), kSubjectLimit, "reference", true);
-  check_date(c.getValueDate(), "value date", true);
   PartyState payer = need_party(txn, from, "contributing");
   PartyState pool = need_party(txn, to, "receiving");
   if (pool.kind != schema::PartyKind::POOL) fail(2, "contributions go into pools; " + quoted(to) + " is not a pool");
@@ -144,11 +133,6 @@ void contribution(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body:
 void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
   auto p = body.getPayment();
   std::string from = str(p.getFrom()), to = str(p.getTo());
-  check_text(p.getMilestone(), kMilestoneLimit, "milestone", true);
-  check_text(p.getGroup(), kMilestoneLimit, "group", true);
-  check_text(p.getMemo(), kMemoLimit, "memo", true);
-  for (auto c : p.getClaimIds()) check_text(c, kIdLimit, "claim id", false);
-  check_date(p.getValueDate(), "value date", true);
   need_party(txn, from, "paying");
   PartyState payee = need_party(txn, to, "receiving");
   if (from == to) fail(2, "a party cannot pay itself");
@@ -181,17 +165,12 @@ void responsibility_assigned(Txn& txn, Entry::Body::Reader body, SigList sigs) {
     need_party(txn, str(t), "responsible");
     if (!seen.insert(str(t)).second) fail(2, "responsible party " + quoted(str(t)) + " named twice");
   }
-  check_text(r.getSubject(), kSubjectLimit, "subject", false);
-  check_text(r.getContractRef(), kSubjectLimit, "contract reference", true);
-  check_date(r.getStartDate(), "start date", false);
-  check_date(r.getEndDate(), "end date", false);
   if (r.getStartDate() && r.getEndDate() && r.getStartDate() > r.getEndDate()) fail(2, "the assignment ends before it starts");
   signers_act_for_or_admin(txn, accountable, sigs);
 }
 
 void responsibility_ended(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
   auto e = body.getResponsibilityEnded();
-  check_text(e.getReason(), kMemoLimit, "reason", true);
   uint64_t target = e.getAssignmentSeq();
   auto rec = target < seq ? read_record(txn, target) : std::nullopt;
   if (!rec || rec->entry().getBody().which() != Entry::Body::RESPONSIBILITY_ASSIGNED)
@@ -203,7 +182,6 @@ void responsibility_ended(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigL
 
 void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
   auto r = body.getReversal();
-  check_text(r.getReason(), kMemoLimit, "reason", false);
   uint64_t target = r.getTargetSeq();
   auto rec = target < seq ? read_record(txn, target) : std::nullopt;
   if (!rec) fail(7, "seq " + std::to_string(target) + " does not exist");
@@ -289,7 +267,6 @@ LedgerFacts apply_genesis(Txn& txn, Entry::Reader entry, SigList sigs) {
   facts.exponent = currency_exponent(facts.currency);
   facts.dual_control_threshold = g.getDualControlThreshold();
   if (facts.origin.empty() || facts.origin != str(entry.getOrigin())) fail(8, "genesis origin must be set and match the entry's origin");
-  check_text(g.getOrigin(), kSubjectLimit, "origin", false);
   if (facts.origin.find_first_of(" +\n") != std::string::npos) fail(2, "the origin names a signed-note key: no spaces, '+' or newlines");
   if (facts.exponent < 0) fail(3, "unknown ISO 4217 currency " + quoted(facts.currency));
   if (facts.dual_control_threshold <= 0) fail(5, "the dual-control threshold must be positive");
@@ -323,7 +300,7 @@ void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Re
     case Entry::Body::PARTY_REGISTERED: return party_registered(txn, seq, body, sigs);
     case Entry::Body::KEY_GRANTED: return key_granted(txn, seq, body, sigs);
     case Entry::Body::KEY_REVOKED: return key_revoked(txn, body, sigs);
-    case Entry::Body::CONTRIBUTION: return contribution(txn, facts, seq, body, sigs);
+    case Entry::Body::CONTRIBUTION: return contribution(txn, facts, body, sigs);
     case Entry::Body::PAYMENT: return payment(txn, facts, seq, body, sigs);
     case Entry::Body::RESPONSIBILITY_ASSIGNED: return responsibility_assigned(txn, body, sigs);
     case Entry::Body::RESPONSIBILITY_ENDED: return responsibility_ended(txn, seq, body, sigs);

@@ -78,27 +78,31 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
     if (::stat(data.c_str(), &st) != 0) unusable("'" + dir + "' is not a fundtrail ledger (it has no data.mdb)");
   }
   size_t cap = map_cap();  // before mdb_env_create: a bad value throws with nothing to close
-  int rc = mdb_env_create(&env_);
-  if (rc) lmdb_fail(rc, "creating the environment", dir);
-  mdb_env_set_maxdbs(env_, 16);
   size_t map = kInitialMap;
   size_t file_size = 0;
   if (::stat((dir + "/data.mdb").c_str(), &st) == 0) file_size = size_t(st.st_size);
   if (file_size * 2 > map) map = file_size * 2;
   if (cap && map > cap) map = std::max(cap, file_size);  // never less than the file: LMDB maps it whole
-  mdb_env_set_mapsize(env_, map);
+  // A new handle, every setting checked; LMDB needs a fresh handle after a
+  // failed mdb_env_open.
+  auto make_handle = [&] {
+    int r = mdb_env_create(&env_);
+    if (r) lmdb_fail(r, "creating the environment", dir);
+    if ((r = mdb_env_set_maxdbs(env_, 16)) || (r = mdb_env_set_mapsize(env_, map))) {
+      mdb_env_close(env_);
+      env_ = nullptr;
+      lmdb_fail(r, "configuring the environment", dir);
+    }
+  };
+  make_handle();
   // MDB_NOTLS: read transactions may be used from worker threads.
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0);
-  rc = mdb_env_open(env_, dir.c_str(), flags, 0644);
+  int rc = mdb_env_open(env_, dir.c_str(), flags, 0644);
   if (rc == EACCES && read_only) {
-    // A read-only directory (no writable lock file): read without the lock
-    // file. LMDB requires a fresh handle after a failed mdb_env_open.
+    // A read-only directory (no writable lock file): read without the lock file.
     mdb_env_close(env_);
     env_ = nullptr;
-    rc = mdb_env_create(&env_);
-    if (rc) lmdb_fail(rc, "creating the environment", dir);
-    mdb_env_set_maxdbs(env_, 16);
-    mdb_env_set_mapsize(env_, map);
+    make_handle();
     rc = mdb_env_open(env_, dir.c_str(), flags | MDB_NOLOCK, 0644);
   }
   if (rc) {
@@ -113,7 +117,13 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
   }
   // A process killed inside a read transaction leaves its reader slot behind;
   // until cleared, that slot pins old pages and the file only grows.
-  if (!read_only) mdb_reader_check(env_, nullptr);
+  if (!read_only) {
+    if (int r = mdb_reader_check(env_, nullptr)) {
+      mdb_env_close(env_);
+      env_ = nullptr;
+      lmdb_fail(r, "clearing stale readers", dir);
+    }
+  }
   MDB_txn* txn;
   rc = mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &txn);
   if (rc) {
@@ -158,7 +168,7 @@ Env::~Env() {
 
 void Env::grow() {
   MDB_envinfo info;
-  mdb_env_info(env_, &info);
+  if (int rc = mdb_env_info(env_, &info)) lmdb_fail(rc, "reading the map size", dir_);
   size_t next = info.me_mapsize * 2;
   size_t cap = map_cap();
   if (cap && next > cap) next = cap;
@@ -173,7 +183,7 @@ Txn::Txn(const Env& env, bool write) : env_(env) {
   for (int attempt = 0;; ++attempt) {
     int rc = mdb_txn_begin(env.get(), nullptr, write ? 0 : MDB_RDONLY, &txn_);
     if (rc == MDB_MAP_RESIZED && attempt < 3) {  // another process grew the map
-      mdb_env_set_mapsize(env.get(), 0);
+      if (int r = mdb_env_set_mapsize(env.get(), 0)) lmdb_fail(r, "adopting the grown map", env.dir());
       continue;
     }
     if (rc) lmdb_fail(rc, write ? "starting a write transaction" : "starting a read transaction", env.dir());
@@ -212,5 +222,27 @@ void Txn::commit() {
   if (rc == MDB_MAP_FULL) throw MapFull{};
   if (rc) lmdb_fail(rc, "committing", env_.dir());
 }
+
+Cursor::Cursor(const Txn& txn, MDB_dbi dbi) : dir_(txn.dir()) {
+  if (int rc = mdb_cursor_open(txn.raw(), dbi, &cur_)) lmdb_fail(rc, "opening a cursor", dir_);
+}
+
+Cursor::~Cursor() {
+  if (cur_) mdb_cursor_close(cur_);
+}
+
+bool Cursor::step(MDB_cursor_op op, std::string_view key) {
+  if (op == MDB_SET_RANGE) k_ = MDB_val{key.size(), const_cast<char*>(key.data())};
+  int rc = mdb_cursor_get(cur_, &k_, &v_, op);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc) lmdb_fail(rc, "reading with a cursor", dir_);
+  return true;
+}
+
+bool Cursor::first() { return step(MDB_FIRST); }
+bool Cursor::seek(std::string_view key) { return step(MDB_SET_RANGE, key); }
+bool Cursor::next() { return step(MDB_NEXT); }
+std::string_view Cursor::key() const { return {static_cast<const char*>(k_.mv_data), k_.mv_size}; }
+std::string_view Cursor::value() const { return {static_cast<const char*>(v_.mv_data), v_.mv_size}; }
 
 }  // namespace fundtrail

@@ -61,10 +61,33 @@ class Txn {
   void commit();
   MDB_txn* raw() const { return txn_; }
   const Dbs& dbs() const { return env_.dbs(); }
+  const std::string& dir() const { return env_.dir(); }
 
  private:
   const Env& env_;
   MDB_txn* txn_ = nullptr;
+};
+
+// A cursor over one database of `txn`, every LMDB return code checked: the
+// walk ends at the end of the database, never at an error (which throws).
+// Views it returns live until the cursor moves or the transaction ends.
+class Cursor {
+ public:
+  Cursor(const Txn& txn, MDB_dbi dbi);
+  ~Cursor();
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  bool first();                        // false: the database is empty
+  bool seek(std::string_view key);     // first key >= `key`; false: none
+  bool next();                         // false: no further key
+  std::string_view key() const;
+  std::string_view value() const;
+
+ private:
+  bool step(MDB_cursor_op op, std::string_view key = {});
+  MDB_cursor* cur_ = nullptr;
+  MDB_val k_{}, v_{};
+  std::string dir_;
 };
 
 // Thrown by Txn::put when the map is full; the caller aborts, grows, retries.
