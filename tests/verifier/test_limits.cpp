@@ -64,6 +64,13 @@ uint64_t register_(Standard& s, const std::function<void(schema::PartyRegistered
   }, {&s.L.admin});
 }
 
+uint64_t pool(Standard& s, const std::string& id, const std::function<void(schema::PoolTerms::Builder)>& terms) {
+  return register_(s, [&](auto p) {
+    p.setId(id), p.setKind(K::POOL);
+    terms(p.initPoolTerms());
+  });
+}
+
 std::vector<Case> cases() {
   using P = Ledger::Payment;
   std::vector<Case> c;
@@ -78,11 +85,7 @@ std::vector<Case> cases() {
                                       .outcomeCount = 1, .claims = {fill("claim", n)}}, {&s.council});
                }});
   c.push_back({"partyRegistered.poolTerms.placeCode", 64, [](Standard& s, size_t n) {
-                 return register_(s, [&](auto p) {
-                   p.setId("place-pool");
-                   p.setKind(K::POOL);
-                   p.initPoolTerms().setPlaceCode(fill("E", n));
-                 });
+                 return pool(s, "place-pool", [&](auto t) { t.setPlaceCode(fill("E", n)); });
                }});
   c.push_back({"partyRegistered.orgIds[0]", 200, [](Standard& s, size_t n) {
                  return s.L.registerParty("org-party", K::PROVIDER, false, {fill("360G-fund-", n)});
@@ -91,11 +94,7 @@ std::vector<Case> cases() {
                  return register_(s, [&](auto p) { p.setId("named"), p.setName(fill("Name ", n)); });
                }});
   c.push_back({"partyRegistered.poolTerms.legalBasis", 200, [](Standard& s, size_t n) {
-                 return register_(s, [&](auto p) {
-                   p.setId("basis-pool");
-                   p.setKind(K::POOL);
-                   p.initPoolTerms().setLegalBasis(fill("section 75 ", n));
-                 });
+                 return pool(s, "basis-pool", [&](auto t) { t.setLegalBasis(fill("section 75 ", n)); });
                }});
   c.push_back({"contractAgreed.subject", 200, [](Standard& s, size_t n) {
                  return s.L.agree({.reference = "C-SUBJ", .payer = "council", .payee = "prime-co", .subject = fill("S", n)},
@@ -194,9 +193,8 @@ std::vector<Case> cases() {
                  });
                }});
   c.push_back({"partyRegistered.poolTerms.shares", 256, [](Standard& s, size_t n) {
-                 return register_(s, [&](auto p) {
-                   p.setId("shared-pool"), p.setKind(K::POOL);
-                   auto sh = p.initPoolTerms().initShares(unsigned(n));
+                 return pool(s, "shared-pool", [&](auto t) {
+                   auto sh = t.initShares(unsigned(n));
                    for (unsigned i = 0; i < n; ++i) sh[i].setParty("m" + std::to_string(i)), sh[i].setBasisPoints(1);
                  });
                }});
