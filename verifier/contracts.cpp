@@ -11,6 +11,7 @@
 
 #include "money.h"
 #include "rules.h"
+#include "validate.h"
 
 namespace fv {
 
@@ -39,8 +40,6 @@ const char* endReasonName(schema::EndReason r) {
   static const char* names[] = {"completed", "terminated", "transferred"};
   return uint16_t(r) <= 2 ? names[uint16_t(r)] : "unknown";
 }
-
-std::string_view view(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
 
 std::string groupText(std::string_view group) {
   return group.empty() ? " without a group" : " and group '" + std::string(group) + "'";
@@ -140,11 +139,8 @@ std::vector<ScheduleRow> Ledger::scheduleRows(capnp::List<schema::ScheduleRow>::
   std::set<std::pair<std::string, std::string>> seen;
   for (unsigned i = 0; i < rows.size(); ++i) {
     auto r = rows[i];
-    std::string m(text(r.getMilestone(), "schedule milestone", 100)), g(text(r.getGroup(), "schedule group", 100));
+    std::string m(view(r.getMilestone())), g(view(r.getGroup()));  // an empty milestone: format (validate.cpp)
     std::string which = "schedule row " + std::to_string(i + 1) + " ('" + m + "'" + (g.empty() ? "" : ", group '" + g + "'") + ")";
-    if (uint16_t(r.getFinancedBy()) > uint16_t(schema::FinancedBy::PARENT))
-      fail(Check::Format, which + ": unknown financedBy " + std::to_string(uint16_t(r.getFinancedBy())));
-    if (m.empty()) fail(Check::Rule2, which + " has no milestone");
     if (r.getUnitPrice() <= 0) fail(Check::Rule2, which + " has unit price " + money(r.getUnitPrice()) + ", not above zero");
     if (!seen.insert({m, g}).second) fail(Check::Rule2, which + ": milestone '" + m + "'" + groupText(g) + " appears twice");
     if (r.getFinancedBy() == schema::FinancedBy::PARENT && !hasParent)
@@ -165,30 +161,22 @@ Contract* Ledger::contractNamed(std::string_view ref) {
 
 void Ledger::partyStatusChanged(schema::PartyStatusChanged::Reader r) {
   actsAsAdmin(true);  // rule 1: administrators of 'ledger'
-  std::string_view id = partyRef(r.getParty(), "party");
-  text(r.getNote(), "note", 1000);
-  bool ok = true;
-  if (uint16_t(r.getStatus()) > uint16_t(schema::PartyStatus::EXITED))
-    fail(Check::Format, "unknown party status " + std::to_string(uint16_t(r.getStatus()))), ok = false;
+  std::string_view id = view(r.getParty());
+  bool ok = realDate(r.getFrom());  // a missing or unreal date: format (validate.cpp)
   auto p = party(id);
   if (!p) fail(Check::Rule2, "party '" + std::string(id) + "' is not registered"), ok = false;
   else if (id == "ledger") fail(Check::Rule2, "'ledger' has no status"), ok = false;
-  if (!date(r.getFrom(), "status date (from)", true, Check::Rule2)) ok = false;
   if (ok) contracts_->statuses.add(*p, r.getFrom(), r.getStatus());
 }
 
 void Ledger::contractAgreed(schema::ContractAgreed::Reader r) {
   Contracts& book = *contracts_;
-  std::string ref(text(r.getReference(), "contract reference", 200));
-  std::string parentRef(text(r.getParent(), "parent contract reference", 200));
-  std::string_view payerId = partyRef(r.getPayer(), "payer"), payeeId = partyRef(r.getPayee(), "payee");
-  text(r.getSubject(), "subject", 200);
-  if (uint16_t(r.getModel()) > uint16_t(schema::IntegratorModel::BLENDED))
-    fail(Check::Format, "unknown integrator model " + std::to_string(uint16_t(r.getModel())));
+  std::string ref(view(r.getReference())), parentRef(view(r.getParent()));
+  std::string_view payerId = view(r.getPayer()), payeeId = view(r.getPayee());
   auto rule2 = [&](std::string why) { fail(Check::Rule2, std::move(why)); };
   bool registrable = true;  // enough is known to keep the contract, so later records are checked against it
 
-  if (ref.empty()) rule2("the contract reference is empty"), registrable = false;
+  if (ref.empty()) registrable = false;  // format (validate.cpp)
   else if (auto it = book.byReference.find(ref); it != book.byReference.end())
     rule2("contract reference '" + ref + "' is already used by the contract agreed at seq " +
           std::to_string(book.all[it->second].seq)),
@@ -203,9 +191,8 @@ void Ledger::contractAgreed(schema::ContractAgreed::Reader r) {
     if (parties_[*payee].kind == PartyKind::POOL)
       rule2("payee '" + std::string(payeeId) + "' is a pool (money goes into pools by contribution)");
   }
-  if (r.getSubject().size() == 0) rule2("the subject is empty");
-  bool startOk = date(r.getStartDate(), "start date", true, Check::Rule2);
-  bool endOk = date(r.getEndDate(), "end date", false, Check::Rule2);
+  // An empty subject, a missing or unreal date: format (validate.cpp).
+  bool startOk = realDate(r.getStartDate()), endOk = r.getEndDate() == 0 || realDate(r.getEndDate());
   if (startOk && endOk && r.getEndDate() != 0 && r.getEndDate() < r.getStartDate())
     rule2("end date " + dateText(r.getEndDate()) + " is before start date " + dateText(r.getStartDate()));
   if (r.getCap() < 0) rule2("cap " + money(r.getCap()) + " is negative (0 means no cap)");
@@ -219,6 +206,15 @@ void Ledger::contractAgreed(schema::ContractAgreed::Reader r) {
             "' (a subcontract sits under a head contract its payer receives)");
     else parent = it->second;
   }
+  // limits: at most 32 contracts in a chain (a head contract is depth 1). A
+  // deeper one is still kept, so payments under it are checked as usual and a
+  // subcontract under it fails this same check rather than "no such parent".
+  if (parent && book.all[*parent].depth + 2 > limit::kContractDepth)
+    fail(Check::Limits,
+         "contract '" + ref + "' would be " + std::to_string(book.all[*parent].depth + 2) +
+             " contracts deep under '" + parentRef + "', over the limit of " + std::to_string(limit::kContractDepth) +
+             " (a head contract is depth 1)",
+         "contractAgreed.parent");
   if (r.getHasFeeCap() && r.getFeeCapBasisPoints() > 10000)
     rule2("fee cap of " + std::to_string(r.getFeeCapBasisPoints()) + " basis points is over 10000");
   std::vector<ScheduleRow> rows = scheduleRows(r.getSchedule(), !parentRef.empty());
@@ -242,21 +238,19 @@ void Ledger::contractAgreed(schema::ContractAgreed::Reader r) {
 }
 
 void Ledger::contractVaried(schema::ContractVaried::Reader r) {
-  std::string_view ref = text(r.getReference(), "contract reference", 200);
-  text(r.getReason(), "reason", 1000);
+  std::string_view ref = view(r.getReference());
   Contract* c = contractNamed(ref);
   if (!c) return;
   actsFor(c->payer, true);  // rule 1: the contract's payer
   if (c->endedAt)
     return fail(Check::Rule2, "contract '" + c->reference + "' ended at seq " + std::to_string(*c->endedAt) +
                                   " and cannot be varied");
-  if (r.getReason().size() == 0) fail(Check::Rule2, "the reason is empty");
   int64_t newCap = r.getNewCap();
   if (newCap != 0 && newCap < c->paid)
     fail(Check::Rule2, "the new cap " + money(newCap) + " is below the " + money128(c->paid) +
                            " already paid under contract '" + c->reference + "'");
   uint32_t newEnd = r.getNewEndDate();
-  bool endOk = date(newEnd, "new end date", false, Check::Rule2);
+  bool endOk = newEnd == 0 || realDate(newEnd);  // else format (validate.cpp)
   if (endOk && newEnd != 0 && newEnd < c->start)
     fail(Check::Rule2, "the new end date " + dateText(newEnd) + " is before the contract's start " + dateText(c->start));
   std::vector<ScheduleRow> rows;
@@ -268,17 +262,14 @@ void Ledger::contractVaried(schema::ContractVaried::Reader r) {
 }
 
 void Ledger::contractEnded(schema::ContractEnded::Reader r) {
-  std::string_view ref = text(r.getReference(), "contract reference", 200);
-  std::string_view successor = partyRef(r.getSuccessor(), "successor");
+  std::string_view ref = view(r.getReference()), successor = view(r.getSuccessor());
   Contract* c = contractNamed(ref);
   if (!c) return;
   actsFor(c->payer, true);  // rule 1: the contract's payer
   if (c->endedAt)
     return fail(Check::Rule2, "contract '" + c->reference + "' already ended at seq " + std::to_string(*c->endedAt));
-  auto reason = r.getReason();
-  if (uint16_t(reason) > uint16_t(schema::EndReason::TRANSFERRED))
-    fail(Check::Format, "unknown end reason " + std::to_string(uint16_t(reason)));
-  else if (reason == schema::EndReason::TRANSFERRED) {
+  auto reason = r.getReason();  // known: an unknown reason is a newer format (Ledger::apply)
+  if (reason == schema::EndReason::TRANSFERRED) {
     if (successor.empty()) fail(Check::Rule2, "contract '" + c->reference + "' is transferred but names no successor");
     else if (!party(successor))
       fail(Check::Rule2, "successor '" + std::string(successor) + "' is not a registered party");
@@ -286,7 +277,6 @@ void Ledger::contractEnded(schema::ContractEnded::Reader r) {
     fail(Check::Rule2, std::string("only a transferred contract names a successor, and this one is ") +
                            endReasonName(reason) + " (successor '" + std::string(successor) + "')");
   }
-  date(r.getDate(), "end date", false, Check::Rule2);
   c->endedAt = pos_;
 }
 

@@ -30,7 +30,7 @@ struct Contract {
   uint64_t seq = 0;                // its contractAgreed
   uint32_t payer = 0, payee = 0;   // party indexes
   std::optional<uint32_t> parent;  // index of the head contract
-  uint32_t depth = 0;              // parents above it
+  uint32_t depth = 0;              // parents above it (rules.md counts a head contract as depth 1: this + 1)
   uint32_t start = 0, end = 0;     // end as last varied; 0 = open
   int64_t cap = 0;                 // as last varied; 0 = no cap
   __int128 paid = 0;               // under it, reversals taken off (cannot overflow)

@@ -51,7 +51,9 @@ What it does not prove:
     or that the copy you were given is the newest;
   - it does not judge whether a payment was wise, lawful or good value, only
     that the ledger's own rules were kept.
-Exit codes: 0 all checks pass; 1 a check failed; 2 unusable input or bad usage.)";
+Exit codes: 0 all checks pass; 1 a check failed; 2 unusable input or bad usage, or
+records of a newer format than this verifier reads (an unknown body kind or enum
+value) while every check it could make passed.)";
 
 void printReport(const Report& r, bool json, FILE* out) {
   std::string s = json ? r.json() : r.text();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fundtrail.capnp.h"
@@ -44,6 +45,9 @@ struct Examined {
 
 // `words` holds the record's bytes (size bytes, 8-byte aligned storage).
 void examine(const capnp::word* words, size_t size, Examined& out);
+
+// A text field's bytes (embedded NULs included).
+inline std::string_view view(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
 
 // The entry bytes inside a readable SignedEntry, as aligned words.
 inline const capnp::word* entryWords(capnp::Data::Reader entry) {

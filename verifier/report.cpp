@@ -7,7 +7,7 @@
 namespace fv {
 
 const char* checkName(Check c) {
-  static const char* names[] = {"canonical", "format",  "rule 1",  "rule 2",  "rule 3",      "rule 4",
+  static const char* names[] = {"canonical", "format",  "limits",  "rule 1",  "rule 2",  "rule 3",      "rule 4",
                                 "rule 5",    "rule 6",  "rule 7",  "rule 8",  "rule 9",      "rule 10",
                                 "rule 11",   "log key", "checkpoints", "consistency", "witnesses", "statement",
                                 "tiles"};
@@ -17,8 +17,10 @@ const char* checkName(Check c) {
 
 const char* checkTitle(Check c) {
   static const char* titles[] = {
-      "every SignedEntry and Entry is in Cap'n Proto canonical form and at most 65,535 bytes",
-      "record 0 is the only genesis, formatVersion 1; text, ids, dates and enums within docs/rules.md limits",
+      "every SignedEntry and Entry is in Cap'n Proto canonical form",
+      "record 0 is the only genesis, formatVersion 1; text UTF-8 without control characters, required fields "
+      "present, party ids slugs, keys 32 bytes, dates real days in 1900-2999",
+      "text, lists and records within docs/rules.md limits (a SignedEntry 65,535 bytes, contract chains 32 deep)",
       "signatures verify over the entry bytes; every signer holds a key of the acting party, not revoked",
       "referenced parties exist and fit (contributions into pools, ...); contract and party-status records are well founded",
       "amounts are positive and in the ledger's currency",
@@ -76,10 +78,31 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-void Report::fail(std::optional<uint64_t> seq, Check check, std::string reason) {
+void Report::fail(std::optional<uint64_t> seq, Check check, std::string reason, std::string field) {
   ++failureCount;
   ++failuresPerCheck[check];
-  if (failures.size() < maxFailures) failures.push_back({seq, check, printable(reason)});
+  if (failures.size() < maxFailures) failures.push_back({seq, check, printable(reason), printable(field)});
+}
+
+void Report::newer(uint64_t seq, const std::string& what) {
+  if (newerFormatCount++ == 0) newerFormatFirst = printable(what);
+  if (newerFormat.size() < maxFailures) newerFormat.push_back(seq);
+}
+
+std::string Report::newerFormatText() const {
+  if (!newerFormatCount) return {};
+  std::string s = "seq " + std::to_string(newerFormat.front()) + " (" + newerFormatFirst + ")";
+  if (newerFormatCount > 1) {
+    s += " and " + std::to_string(newerFormatCount - 1) + " more record" + (newerFormatCount > 2 ? "s" : "") + " (seq";
+    for (size_t i = 1; i < newerFormat.size(); ++i) s += (i > 1 ? ", " : " ") + std::to_string(newerFormat[i]);
+    if (newerFormat.size() < newerFormatCount) s += ", ...";
+    s += ")";
+  }
+  bool many = newerFormatCount > 1;
+  std::string its = many ? "their" : "its";
+  return s + (many ? " are" : " is") + " of a newer format than this verifier reads (an unknown body kind or enum " +
+         "value): " + its + " chain, signatures and signers' keys were checked, " + its +
+         " effects were not; a newer fundtrail-verify can check " + (many ? "them" : "it");
 }
 
 namespace {
@@ -170,10 +193,15 @@ std::string Report::text() const {
     for (const auto& f : failures) line("  " + f.text());
     line("");
   }
+  if (newerFormatCount) {
+    line("newer format");
+    line("  " + newerFormatText());
+    line("");
+  }
   line("what this run proves");
   for (const auto& t : trust) line("  " + t);
   line("");
-  line(failureCount ? "result: FAIL (exit 1)" : "result: PASS (exit 0)");
+  line(failureCount ? "result: FAIL (exit 1)" : newerFormatCount ? "result: NEWER FORMAT (exit 2)" : "result: PASS (exit 0)");
   return o;
 }
 
@@ -181,7 +209,7 @@ std::string Report::json() const {
   using json = nlohmann::ordered_json;  // fields in the documented order
   json j;
   j["input"] = {{"path", input}, {"kind", inputKind}};
-  j["result"] = unusable ? "unusable" : failureCount ? "fail" : "pass";
+  j["result"] = unusable ? "unusable" : failureCount ? "fail" : newerFormatCount ? "newer-format" : "pass";
   j["exit_code"] = exitCode();
   j["unusable_reason"] = unusable ? json(*unusable) : json(nullptr);
   j["origin"] = origin;
@@ -215,9 +243,12 @@ std::string Report::json() const {
   json fs = json::array();
   for (const auto& f : failures)
     fs.push_back({{"seq", f.seq ? json(*f.seq) : json(nullptr)}, {"check", checkName(f.check)},
-                  {"reason", f.reason}, {"text", f.text()}});
+                  {"field", f.field.empty() ? json(nullptr) : json(f.field)}, {"reason", f.reason}, {"text", f.text()}});
   j["failures"] = fs;
   j["failure_count"] = failureCount;
+  j["newer_format"] = {{"count", newerFormatCount}, {"seqs", newerFormat},
+                       {"first", newerFormatCount ? json(newerFormatFirst) : json(nullptr)},
+                       {"text", newerFormatCount ? json(newerFormatText()) : json(nullptr)}};
   j["log_key"] = logKeyTrust;
   j["proves"] = trust;
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";

@@ -12,7 +12,7 @@ namespace fv {
 
 // The checks, in the order the report lists them.
 enum class Check {
-  Canonical, Format, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8, Rule9, Rule10, Rule11,
+  Canonical, Format, Limits, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8, Rule9, Rule10, Rule11,
   LogKey, Checkpoints, Consistency, Witnesses, Statement,
   Tiles,  // listed only in a --tiles run (Report::tilesRun)
   Count
@@ -27,6 +27,7 @@ struct Failure {
   std::optional<uint64_t> seq;  // the record's position, when the failure is about one record
   Check check;
   std::string reason;
+  std::string field;            // the Entry field it is about (format, limits), else empty
   std::string text() const;     // "seq 7: rule 4: pool 'riverside-pool' would go below zero by 0.01"
 };
 
@@ -57,13 +58,20 @@ struct Report {
   uint64_t failureCount = 0;
   std::map<Check, uint64_t> failuresPerCheck;
   std::map<Check, std::string> skipped;  // check -> why it did not run
+  // Records of a newer format (an unknown body kind or enum value): checked as
+  // far as this verifier can, their effects skipped. Exit 2 unless a check failed.
+  std::vector<uint64_t> newerFormat;     // the first maxFailures seqs
+  uint64_t newerFormatCount = 0;
+  std::string newerFormatFirst;          // what the first one holds: "body kind 40", "payment.mechanism 12"
   std::vector<PartyTotal> totals;        // sorted by id
   std::vector<CheckpointResult> checkpoints;
   std::string logKeyTrust;               // "trusted (--log-key)", "from genesis only", "none"
   std::vector<std::string> trust;        // plain sentences on what this run proves
 
-  void fail(std::optional<uint64_t> seq, Check check, std::string reason);
-  int exitCode() const { return unusable ? 2 : failureCount ? 1 : 0; }
+  void fail(std::optional<uint64_t> seq, Check check, std::string reason, std::string field = {});
+  void newer(uint64_t seq, const std::string& what);
+  int exitCode() const { return unusable ? 2 : failureCount ? 1 : newerFormatCount ? 2 : 0; }
+  std::string newerFormatText() const;  // "seq 7 (body kind 40) and 2 more records are of a newer format ..." 
   std::string text() const;
   std::string json() const;
 };

@@ -8,6 +8,7 @@
 #include "contracts.h"
 #include "money.h"
 #include "note.h"
+#include "validate.h"
 
 namespace fv {
 
@@ -17,37 +18,6 @@ using schema::PartyKind;
 // ---- small helpers ------------------------------------------------------
 
 namespace {
-
-bool validUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<uint8_t>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
-      cp = cp << 6 | (static_cast<uint8_t>(s[i + k]) & 0x3F);
-    }
-    static const uint32_t minFor[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < minFor[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n;
-  }
-  return true;
-}
-
-bool isSlug(std::string_view s) {  // [a-z0-9] then [a-z0-9._-]*
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (s.empty() || !alnum(s[0])) return false;
-  return std::all_of(s.begin() + 1, s.end(), [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
-}
-
-bool realDate(uint32_t d) {  // YYYYMMDD naming a real calendar day
-  uint32_t y = d / 10000, m = d / 100 % 100, day = d % 100;
-  if (y < 1 || m < 1 || m > 12 || day < 1) return false;
-  static const uint32_t len[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return day <= len[m - 1] + (m == 2 && leap ? 1 : 0);
-}
 
 Key32 toKey(capnp::Data::Reader d) {
   Key32 k{};
@@ -131,27 +101,6 @@ std::optional<uint32_t> Ledger::party(std::string_view id) {
   return it->second;
 }
 
-// A text field: valid UTF-8 within its byte limit (docs/rules.md, "Records and limits").
-std::string_view Ledger::text(capnp::Text::Reader t, const char* field, size_t limit, bool required) {
-  std::string_view s(t.cStr(), t.size());
-  if (!validUtf8(s)) fail(Check::Format, std::string(field) + " is not valid UTF-8");
-  else if (s.size() > limit)
-    fail(Check::Format, std::string(field) + " is " + std::to_string(s.size()) + " bytes, over its limit of " +
-                            std::to_string(limit));
-  else if (required && s.empty()) fail(Check::Format, std::string(field) + " is empty");
-  return s;
-}
-
-std::string_view Ledger::partyRef(capnp::Text::Reader t, const char* field) { return text(t, field, 64); }
-
-bool Ledger::date(uint32_t d, const char* field, bool required, Check check) {
-  if (d == 0 && required) fail(check, std::string(field) + " is missing");
-  else if (d != 0 && !realDate(d))
-    fail(check, std::string(field) + " " + std::to_string(d) + " is not a real YYYYMMDD date");
-  else return true;
-  return false;
-}
-
 // ---- rule 1: who may sign ------------------------------------------------
 
 const Ledger::Grant* Ledger::grant(uint32_t party, const Key32& key) const {
@@ -206,6 +155,9 @@ void Ledger::checkSignatures(schema::SignedEntry::Reader se, const Examined& ex)
   signers_.clear();
   auto sigs = se.getSignatures();
   if (sigs.size() == 0) fail(Check::Rule1, "the record carries no signature");
+  if (sigs.size() > limit::kSignatures)
+    fail(Check::Limits, "the record carries " + std::to_string(sigs.size()) + " signatures, over the limit of " +
+                            std::to_string(limit::kSignatures), "signatures");
   for (unsigned i = 0; i < sigs.size(); ++i) {
     auto pk = sigs[i].getPublicKey();
     auto sig = sigs[i].getEd25519();
@@ -254,7 +206,7 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
   } next{prevLeaf_, leaf};
 
   if (ex.tooBig) {
-    fail(Check::Canonical, "the record is " + std::to_string(size) + " bytes, over the limit of 65,535");
+    fail(Check::Limits, "the record is " + std::to_string(size) + " bytes, over the limit of 65,535");
     return;
   }
   if (!ex.readable) {
@@ -263,6 +215,7 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
   }
   if (!ex.signedEntryCanonical) fail(Check::Canonical, "the SignedEntry bytes are not in canonical form");
   if (!ex.entryCanonical) fail(Check::Canonical, "the Entry bytes are not in canonical form");
+  bool entryOpen = false;  // past this, a read error is a field not of its schema type (format)
   try {
     SegmentReader outer(words, size / 8);
     auto se = outer.root<schema::SignedEntry>();
@@ -271,20 +224,13 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
     auto entryBytes = se.getEntry();
     SegmentReader inner(entryWords(entryBytes), entryBytes.size() / 8);
     auto e = inner.root<Entry>();
+    entryOpen = true;
     auto body = e.getBody();
     auto kind = body.which();
 
-    if (uint16_t(kind) > uint16_t(Entry::Body::REVERSAL)) {
-      bool genuine = ex.signedEntryCanonical && ex.entryCanonical && !signers_.empty() &&
-                     signers_.size() == se.getSignatures().size();
-      if (genuine)
-        throw Unusable("seq " + std::to_string(pos) + ": body kind " + std::to_string(uint16_t(kind)) +
-                       " is unknown to this verifier (written by a newer fundtrail?)");
-      fail(Check::Format, "unknown body kind " + std::to_string(uint16_t(kind)));
-      return;
-    }
-    // rule 8: origin and the signer's clock
-    std::string_view origin = text(e.getOrigin(), "origin", SIZE_MAX);
+    // Every field on its own first (format, limits: validate.cpp), as the writer does.
+    Validation v = validateEntry(e);
+    for (auto& p : v.problems) fail(p.check, std::move(p.reason), std::move(p.field));
     if (kind == Entry::Body::GENESIS) {
       if (pos != 0) {
         fail(Check::Format, "only record 0 may be genesis");
@@ -294,14 +240,23 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
     } else if (pos == 0) {
       fail(Check::Format, "record 0 is not genesis");
     }
+    // rule 8: origin and the signer's clock
+    std::string_view origin = view(e.getOrigin());
     if (genesis_ && origin != genesis_->origin)
       fail(Check::Rule8, "origin '" + std::string(origin) + "' is not this ledger's origin '" + genesis_->origin +
                              "' (a record from another ledger?)");
     if (__int128(e.getCreatedAt()) > __int128(se.getRecordedAt()) + 300000)
       fail(Check::Rule8, "createdAt " + std::to_string(e.getCreatedAt()) + " is more than five minutes after recordedAt " +
                              std::to_string(se.getRecordedAt()));
-    idempotency(text(e.getIdempotencyKey(), "idempotencyKey", 128, true));
+    idempotency(view(e.getIdempotencyKey()));
 
+    // A body kind or enum value this verifier does not know: a newer writer's
+    // record. What could be checked was; its effects are skipped (docs/verifier.md).
+    if (!v.unknown.empty()) {
+      report_.newer(pos, v.unknown.front());
+      signersHoldSomeKey();
+      return;
+    }
     switch (kind) {
       case Entry::Body::GENESIS: break;
       case Entry::Body::PARTY_REGISTERED: partyRegistered(body.getPartyRegistered()); break;
@@ -318,7 +273,21 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
       case Entry::Body::CONTRACT_ENDED: contractEnded(body.getContractEnded()); break;
     }
   } catch (const kj::Exception& x) {
-    fail(Check::Canonical, std::string("the record cannot be read: ") + x.getDescription().cStr());
+    if (entryOpen)
+      fail(Check::Format, std::string("a field of the Entry is not of its schema type: ") + x.getDescription().cStr());
+    else fail(Check::Canonical, std::string("the record cannot be read: ") + x.getDescription().cStr());
+  }
+}
+
+// Rule 1 as far as a record of a newer format allows: its acting party is
+// unknown, so each signer must hold a key valid at this seq for some party.
+void Ledger::signersHoldSomeKey() {
+  for (const Key32& k : signers_) {
+    bool holds = std::any_of(grants_.begin(), grants_.end(),
+                             [&](const auto& g) { return g.first.second == k && g.second.active; });
+    if (!holds)
+      fail(Check::Rule1, "key " + keyText(k) + " holds no key valid at this seq for any party (the record is of a "
+                                               "newer format, so only that can be checked of who signed it)");
   }
 }
 
@@ -337,27 +306,22 @@ void Ledger::genesis(schema::Entry::Reader e, schema::Genesis::Reader g) {
   if (g.getFormatVersion() > 1)
     throw Unusable("genesis says formatVersion " + std::to_string(g.getFormatVersion()) +
                    ": this verifier reads version 1 only (a newer fundtrail wrote it)");
-  if (g.getFormatVersion() != 1) fail(Check::Format, "genesis formatVersion is 0, not 1");
+  // formatVersion 0, the keys' sizes and the texts: validate.cpp (format, limits).
   GenesisInfo info;
-  info.origin = std::string(text(g.getOrigin(), "genesis origin", SIZE_MAX, true));
-  if (std::string_view(e.getOrigin().cStr()) != info.origin)
-    fail(Check::Rule8, "the entry's origin differs from the origin genesis declares");
-  info.currency = std::string(text(g.getCurrency(), "currency", SIZE_MAX, true));
+  info.origin = std::string(view(g.getOrigin()));
+  if (view(e.getOrigin()) != info.origin) fail(Check::Rule8, "the entry's origin differs from the origin genesis declares");
+  info.currency = std::string(view(g.getCurrency()));
   if (!looksLikeCurrencyCode(info.currency))
-    fail(Check::Format, "currency '" + info.currency + "' is not a three-letter ISO 4217 code");
+    fail(Check::Rule3, "currency '" + info.currency + "' is not a three-letter ISO 4217 code");
   info.exponent = currencyExponent(info.currency);
   info.dualControl = g.getDualControlThreshold();
   if (g.getLogPublicKey().size() == 32) info.logKey = toKey(g.getLogPublicKey()), info.logKeyValid = true;
-  else fail(Check::Format, "the log public key is not 32 bytes");
   genesis_ = info;
 
   // rule 1: every signer is one of the genesis administrator keys
   std::set<Key32> admins;
-  for (auto k : g.getAdminKeys()) {
-    if (k.size() != 32) fail(Check::Rule2, "an administrator key is not 32 bytes");
-    else admins.insert(toKey(k));
-  }
-  if (admins.empty()) fail(Check::Rule2, "genesis names no administrator key");
+  for (auto k : g.getAdminKeys())
+    if (k.size() == 32) admins.insert(toKey(k));
   for (const Key32& k : signers_)
     if (!admins.count(k)) fail(Check::Rule1, "key " + keyText(k) + " is not one of the genesis administrator keys");
 
@@ -372,17 +336,13 @@ void Ledger::genesis(schema::Entry::Reader e, schema::Genesis::Reader g) {
 
 void Ledger::partyRegistered(schema::PartyRegistered::Reader r) {
   actsAsAdmin(true);
-  std::string id(text(r.getId(), "party id", 64));
-  bool ok = true;
+  std::string id(view(r.getId()));
+  // A malformed id (format, limits: validate.cpp) is never registered.
+  bool ok = isSlug(id) && id.size() <= limit::kPartyId;
   auto rule2 = [&](std::string why) { fail(Check::Rule2, std::move(why)), ok = false; };
-  if (!isSlug(id)) fail(Check::Format, "party id '" + id + "' is not a slug ([a-z0-9] then [a-z0-9._-]*)"), ok = false;
-  text(r.getName(), "name", 200);
-  if (r.getName().size() == 0) rule2("party '" + id + "' has an empty name");
-  if (uint16_t(r.getKind()) > uint16_t(PartyKind::OTHER)) fail(Check::Format, "unknown party kind"), ok = false;
-  if (uint16_t(r.getSector()) > uint16_t(schema::Sector::MUTUAL)) fail(Check::Format, "unknown sector");
   if (id == "ledger" || partyIndex_.count(id)) rule2("party id '" + id + "' is already taken");
   auto mustExist = [&](capnp::Text::Reader ref, const char* what) {
-    std::string_view s = partyRef(ref, what);
+    std::string_view s = view(ref);
     if (!s.empty() && !party(s)) rule2(std::string(what) + " '" + std::string(s) + "' is not a registered party");
   };
   mustExist(r.getControlledBy(), "controlledBy");
@@ -393,8 +353,6 @@ void Ledger::partyRegistered(schema::PartyRegistered::Reader r) {
   if (r.hasPoolTerms()) {
     auto t = r.getPoolTerms();
     bool given = t.getLegalBasis().size() || t.getHost().size() || t.getShares().size() || t.getPlaceCode().size();
-    text(t.getLegalBasis(), "legal basis", 200);
-    text(t.getPlaceCode(), "place code", 64);
     mustExist(t.getHost(), "pool host");
     if (given && r.getKind() != PartyKind::POOL)
       rule2(std::string("only a pool has pool terms, and '") + id + "' is a " + kindName(r.getKind()));
@@ -412,9 +370,9 @@ void Ledger::partyRegistered(schema::PartyRegistered::Reader r) {
   }
   std::set<std::string> mine;
   for (auto o : r.getOrgIds()) {
-    std::string_view s = text(o, "org id", 64);
+    std::string_view s = view(o);
     std::string key = lower(s);
-    if (s.empty()) rule2("an org id is empty");
+    if (s.empty()) ok = false;  // format (validate.cpp)
     else if (!mine.insert(key).second) rule2("org id '" + std::string(s) + "' appears twice");
     else if (orgIds_.count(key))
       rule2("org id '" + std::string(s) + "' already belongs to party '" + parties_[orgIds_[key]].id + "'");
@@ -428,12 +386,11 @@ void Ledger::partyRegistered(schema::PartyRegistered::Reader r) {
 
 void Ledger::keyGranted(schema::KeyGranted::Reader r) {
   actsAsAdmin(true);
-  std::string_view id = partyRef(r.getParty(), "party");
+  std::string_view id = view(r.getParty());
   auto p = party(id);
-  auto role = uint16_t(r.getRole());
-  if (role > Auditor) return fail(Check::Format, "unknown role " + std::to_string(role));
+  auto role = uint16_t(r.getRole());  // known: an unknown role is a newer format (apply)
   if (!p) return fail(Check::Rule2, "party '" + std::string(id) + "' is not registered");
-  if (r.getPublicKey().size() != 32) return fail(Check::Rule2, "the granted key is not 32 bytes");
+  if (r.getPublicKey().size() != 32) return;  // format (validate.cpp)
   Key32 k = toKey(r.getPublicKey());
   if (activeRole(*p, k)) return fail(Check::Rule2, "key " + keyText(k) + " is already granted to '" + std::string(id) + "'");
   bool isLedger = id == "ledger";
@@ -447,12 +404,13 @@ void Ledger::keyGranted(schema::KeyGranted::Reader r) {
 
 void Ledger::keyRevoked(schema::KeyRevoked::Reader r) {
   actsAsAdmin(true);
-  std::string_view id = partyRef(r.getParty(), "party");
+  std::string_view id = view(r.getParty());
   auto p = party(id);
   if (!p) return fail(Check::Rule2, "party '" + std::string(id) + "' is not registered");
+  if (r.getPublicKey().size() != 32) return;  // format (validate.cpp)
   Key32 k = toKey(r.getPublicKey());
   auto it = grants_.find({*p, k});
-  if (r.getPublicKey().size() != 32 || it == grants_.end() || !it->second.active)
+  if (it == grants_.end() || !it->second.active)
     return fail(Check::Rule2, "key " + keyText(k) + " is not an active key of '" + std::string(id) + "'");
   if (it->second.role == Administrator && activeAdmins_ == 1)
     return fail(Check::Rule2, "it would revoke the last administrator key of 'ledger'");
@@ -489,9 +447,7 @@ bool Ledger::move(uint32_t from, uint32_t to, int64_t amount, const std::string&
 }
 
 void Ledger::contribution(schema::Contribution::Reader r) {
-  std::string_view from = partyRef(r.getFrom(), "from"), to = partyRef(r.getTo(), "to");
-  text(r.getReference(), "reference", 200);
-  date(r.getValueDate(), "value date", true);
+  std::string_view from = view(r.getFrom()), to = view(r.getTo());
   auto f = party(from), t = party(to);
   bool ok = true;
   if (!f) fail(Check::Rule2, "contributor '" + std::string(from) + "' is not registered"), ok = false;
@@ -506,15 +462,8 @@ void Ledger::contribution(schema::Contribution::Reader r) {
 }
 
 void Ledger::payment(schema::Payment::Reader r) {
-  std::string_view from = partyRef(r.getFrom(), "from"), to = partyRef(r.getTo(), "to");
-  date(r.getValueDate(), "value date", true);
-  text(r.getMilestone(), "milestone", 100);
-  text(r.getGroup(), "group", 100);
-  text(r.getMemo(), "memo", 1000);
-  for (auto c : r.getClaimIds()) text(c, "claim id", 64);
-  if (uint16_t(r.getMechanism()) > uint16_t(schema::Mechanism::OTHER)) fail(Check::Format, "unknown payment mechanism");
+  std::string_view from = view(r.getFrom()), to = view(r.getTo());
   auto fb = r.getFundedBy();
-  if (uint16_t(fb.which()) > uint16_t(schema::Payment::FundedBy::LOAN)) fail(Check::Format, "unknown fundedBy kind");
   bool ok = true;
   auto f = party(from), t = party(to);
   if (!f) fail(Check::Rule2, "payer '" + std::string(from) + "' is not registered"), ok = false;
@@ -556,7 +505,6 @@ void Ledger::payment(schema::Payment::Reader r) {
 }
 
 void Ledger::reversal(schema::Reversal::Reader r) {
-  text(r.getReason(), "reason", 1000);
   uint64_t target = r.getTargetSeq();
   auto it = std::lower_bound(money_.begin(), money_.end(), target, [](const Money& m, uint64_t s) { return m.seq < s; });
   if (target >= pos_ || it == money_.end() || it->seq != target)
@@ -574,24 +522,19 @@ void Ledger::reversal(schema::Reversal::Reader r) {
 // ---- responsibility --------------------------------------------------------------
 
 void Ledger::responsibilityAssigned(schema::ResponsibilityAssigned::Reader r) {
-  std::string_view acc = partyRef(r.getAccountable(), "accountable");
-  text(r.getSubject(), "subject", 200);
-  text(r.getContractRef(), "contract reference", 200);
-  date(r.getStartDate(), "start date", false);
-  date(r.getEndDate(), "end date", false);
-  if (uint16_t(r.getKind()) > uint16_t(schema::ResponsibilityKind::INFORMAL)) fail(Check::Format, "unknown responsibility kind");
+  std::string_view acc = view(r.getAccountable());
   bool ok = true;
   auto a = party(acc);
   if (!a) fail(Check::Rule2, "accountable party '" + std::string(acc) + "' is not registered"), ok = false;
   if (r.getResponsible().size() == 0) fail(Check::Rule2, "no responsible party"), ok = false;
   std::set<std::string> seen;
   for (auto x : r.getResponsible()) {
-    std::string s(partyRef(x, "responsible"));
+    std::string s(view(x));
     if (!party(s)) fail(Check::Rule2, "responsible party '" + s + "' is not registered"), ok = false;
     if (!seen.insert(s).second) fail(Check::Rule2, "responsible party '" + s + "' appears twice"), ok = false;
   }
-  if (r.getSubject().size() == 0) fail(Check::Rule2, "the subject is empty"), ok = false;
-  if (r.getStartDate() && r.getEndDate() && r.getStartDate() > r.getEndDate())
+  if (r.getSubject().size() == 0) ok = false;  // format (validate.cpp)
+  if (realDate(r.getStartDate()) && realDate(r.getEndDate()) && r.getStartDate() > r.getEndDate())
     fail(Check::Rule2, "start date is after end date"), ok = false;
   if (a && !actsFor(*a, false) && !actsAsAdmin(false))
     fail(Check::Rule1, "signers are neither officers/approvers of '" + std::string(acc) +
@@ -600,7 +543,6 @@ void Ledger::responsibilityAssigned(schema::ResponsibilityAssigned::Reader r) {
 }
 
 void Ledger::responsibilityEnded(schema::ResponsibilityEnded::Reader r) {
-  text(r.getReason(), "reason", 1000);
   auto it = assignments_.find(r.getAssignmentSeq());
   if (it == assignments_.end() || r.getAssignmentSeq() >= pos_)
     return fail(Check::Rule2, "seq " + std::to_string(r.getAssignmentSeq()) + " is not an earlier responsibility assignment");

@@ -93,14 +93,14 @@ class Ledger {
   // the record being applied
   uint64_t pos_ = 0;
   std::vector<Key32> signers_;  // keys whose signature verified
-  void fail(Check c, std::string reason) { report_.fail(pos_, c, std::move(reason)); }
+  void fail(Check c, std::string reason, std::string field = {}) {
+    report_.fail(pos_, c, std::move(reason), std::move(field));
+  }
 
   void checkSignatures(schema::SignedEntry::Reader se, const Examined& ex);
   void checkChain(schema::SignedEntry::Reader se, const Examined& ex);
-  std::string_view text(capnp::Text::Reader t, const char* field, size_t limit, bool required = false);
-  std::string_view partyRef(capnp::Text::Reader t, const char* field);
-  // A date field: true when it is a real day, or 0 and not required; else reports under `check`.
-  bool date(uint32_t d, const char* field, bool required, Check check = Check::Format);
+  // A record of a newer format: every signer holds a key valid now for some party, in any role.
+  void signersHoldSomeKey();
   std::optional<uint32_t> party(std::string_view id);
   std::string describe(uint32_t p) const;
   std::string money(int64_t v) const;

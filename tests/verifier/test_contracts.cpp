@@ -138,7 +138,7 @@ TEST_CASE("contracts: a ledger with contracts, statuses, support, a transfer and
                        }()) + " --json");
   auto json = nlohmann::json::parse(j.out);
   CHECK(json["counts"]["contracts"] == 4);
-  CHECK(json["checks"].size() == 18);
+  CHECK(json["checks"].size() == 19);
 }
 
 TEST_CASE("rule 9: the total paid under a contract stays within its cap, as last varied") {
@@ -508,15 +508,15 @@ TEST_CASE("rule 2: contract and party-status records are well founded") {
            {dupRef, "rule 2", "contract reference 'WP-SUB-A' is already used by the contract agreed at seq " +
                std::to_string(w.subA)},
            {backwards, "rule 2", "end date 2025-12-31 is before start date 2026-01-01"},
-           {noStart, "rule 2", "start date is missing"},
+           {noStart, "format", "contractAgreed.startDate is missing"},
            {toPool, "rule 2", "payee 'fund' is a pool"},
            {self, "rule 2", "payer and payee are the same party 'prime'"},
            {negCap, "rule 2", "cap -0.01 is negative"},
-           {noSubject, "rule 2", "the subject is empty"},
-           {emptyRef, "rule 2", "the contract reference is empty"},
+           {noSubject, "format", "contractAgreed.subject is empty"},
+           {emptyRef, "format", "contractAgreed.reference is empty"},
            {parentRow, "rule 2", "schedule row 1 ('start') is financed by the parent contract, but the contract has no parent"},
            {parentRow, "rule 2", "schedule row 2 ('start'): milestone 'start' without a group appears twice"},
-           {parentRow, "rule 2", "schedule row 3 ('') has no milestone"},
+           {parentRow, "format", "contractAgreed.schedule[2].milestone is empty"},
            {parentRow, "rule 2", "schedule row 4 ('end') has unit price 0.00, not above zero"},
            {payeeSigned, "rule 1", "is not an officer or approver key of 'prime'"},
            {feeCap, "rule 2", "fee cap of 10001 basis points is over 10000"},
@@ -527,12 +527,12 @@ TEST_CASE("rule 2: contract and party-status records are well founded") {
            {completedSuccessor, "rule 2", "only a transferred contract names a successor"},
            {unknownSuccessor, "rule 2", "successor 'nobody' is not a registered party"},
            {varyUnknown, "rule 2", "there is no contract with reference 'NOPE'"},
-           {noReason, "rule 2", "the reason is empty"},
+           {noReason, "format", "contractVaried.reason is empty"},
            {endBeforeStart, "rule 2", "the new end date 2025-01-01 is before the contract's start 2026-01-01"},
            {ledgerStatus, "rule 2", "'ledger' has no status"},
            {unknownStatus, "rule 2", "party 'nobody' is not registered"},
-           {noDate, "rule 2", "status date (from) is missing"},
-           {badDate, "rule 2", "status date (from) 20250230 is not a real YYYYMMDD date"},
+           {noDate, "format", "partyStatusChanged.from is missing"},
+           {badDate, "format", "partyStatusChanged.from 20250230 is not a real YYYYMMDD day"},
            {notAdmin, "rule 1", "is not an administrator key"},
        })
     CHECK_MESSAGE(hasFailure(r.out, e.seq, e.check, e.reason), "missing: seq " << e.seq << ": " << e.check << ": ... " << e.reason);

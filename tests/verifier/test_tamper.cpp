@@ -82,7 +82,7 @@ TEST_CASE("verifier: --json gives the same report as one JSON object") {
   }
   CHECK(found);
   CHECK(j["failures"].empty());
-  CHECK(j["checks"].size() == 18);
+  CHECK(j["checks"].size() == 19);
 }
 
 TEST_CASE("verifier: a flipped byte inside a stored record is found (LMDB file and bundle)") {
@@ -257,10 +257,10 @@ TEST_CASE("verifier: the other rules: wrong kinds and currency and reversals and
               seqRule(wrongCurrency, "rule 3") + "currency 'EUR' is not the ledger's currency 'GBP'",
               seqRule(twice, "rule 7") + "seq 17 was already reversed",
               seqRule(dup, "rule 6") + "idempotency key 'req-1' was already used at seq 0",
-              seqRule(badDate, "format") + "value date 20250230 is not a real YYYYMMDD date",
+              seqRule(badDate, "format") + "payment.valueDate 20250230 is not a real YYYYMMDD day",
               seqRule(future, "rule 8") + "createdAt",
               seqRule(contract, "rule 2") + "payer '' is not registered",
-              seqRule(contract, "rule 2") + "start date is missing"},
+              seqRule(contract, "format") + "contractAgreed.startDate is missing"},
              "--max-failures 50");
 }
 
@@ -336,7 +336,7 @@ TEST_CASE("verifier: unusable input is exit 2: truncated bundle or garbage appen
   CHECK(runVerify(quote(dir + "/does-not-exist")).rc == 2);
 }
 
-TEST_CASE("verifier: unusable input is exit 2: a newer formatVersion or an unknown body kind") {
+TEST_CASE("verifier: exit 2: a newer formatVersion is unusable; an unknown body kind is a newer format") {
   Ledger L;
   L.records.clear();
   L.add([&](schema::Entry::Builder e) {
@@ -359,7 +359,8 @@ TEST_CASE("verifier: unusable input is exit 2: a newer formatVersion or an unkno
   }, "from-the-future");
   e[8 + 8] = 40, e[8 + 9] = 0;
   uint64_t seq = s.L.add(e, {&s.council});
-  expectBoth(s.L.leaves(), 2, {"seq " + std::to_string(seq) + ": body kind 40 is unknown"});
+  expectBoth(s.L.leaves(), 2,
+             {"seq " + std::to_string(seq) + " (body kind 40) is of a newer format", "result: NEWER FORMAT (exit 2)"});
 }
 
 TEST_CASE("verifier: bad usage is exit 2 and --help is exit 0 and says what a clean run proves") {

@@ -9,6 +9,7 @@ namespace {
 // failures and how many there were.
 std::string summary(const Report& r) {
   if (r.unusable) return *r.unusable;
+  if (!r.failureCount && r.newerFormatCount) return r.newerFormatText();
   std::string s = std::to_string(r.failureCount) + " check(s) failed";
   for (size_t i = 0; i < r.failures.size() && i < 3; ++i) s += "; " + r.failures[i].text();
   return s;
