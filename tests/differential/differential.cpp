@@ -80,7 +80,7 @@ struct TextField {
 
 std::vector<TextField> text_fields(Entry::Body::Builder b) {
   std::vector<TextField> f;
-  auto text = [](auto setter) { return [setter](const std::string& v) { setter(capnp::Text::Reader(v.c_str(), v.size())); }; };
+  auto text = [](auto setter) { return [setter](const std::string& v) mutable { setter(capnp::Text::Reader(v.c_str(), v.size())); }; };
   switch (b.which()) {
     case Entry::Body::PARTY_REGISTERED: {
       auto p = b.getPartyRegistered();
@@ -192,7 +192,7 @@ bool break_list(Entry::Body::Builder b) {
     }
     case Entry::Body::RESPONSIBILITY_ASSIGNED: {
       auto r = b.getResponsibilityAssigned();
-      std::string first = str(r.getResponsible()[0]);
+      std::string first = str(r.asReader().getResponsible()[0]);
       auto list = r.initResponsible(kMaxResponsible + 1);
       for (uint32_t i = 0; i < list.size(); ++i) list.set(i, i ? "r" + std::to_string(i) : first);
       return true;

@@ -45,12 +45,15 @@ TEST_CASE("differential: generated requests, every refusal named alike by the wr
     total.newer_format += sum.newer_format;
     for (auto& [check, n] : sum.refused_by_check) total.refused_by_check[check] += n;
   }
-  MESSAGE("accepted " << total.accepted << ", refused " << total.refused << " (newer format " << total.newer_format << ")");
+  std::string by_check;
+  for (auto& [check, n] : total.refused_by_check) by_check += " " + check + "=" + std::to_string(n);
+  MESSAGE("accepted " << total.accepted << ", refused " << total.refused << " (newer format " << total.newer_format
+                      << "); refused by check:" << by_check);
   // The generator must reach both sides of every kind of check, or this test
   // could pass by generating nothing interesting.
   CHECK(total.accepted > 200);
   CHECK(total.newer_format > 0);
-  for (const char* check : {"format", "limits", "rule 1", "rule 2", "rule 3", "rule 4", "rule 5", "rule 6", "rule 7", "rule 8"}) {
+  for (const char* check : {"format", "limits", "rule 1", "rule 2", "rule 3", "rule 4", "rule 5", "rule 6", "rule 7", "rule 8", "rule 9"}) {
     INFO("check " << check);
     CHECK(total.refused_by_check[check] > 0);
   }
