@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;  // CLI11 uses its own codes (105+); ours are 0/1/2
   } catch (const Error& e) {
     // DESIGN.md "Refusals": with --json a refusal is also one JSON object on stdout.
-    if (ctx.json) std::cout << refusal_json(e, true) << std::endl;
+    if (ctx.json && !e.check.empty()) std::cout << refusal_json(e, true) << std::endl;
     std::cerr << "fundtrail: " << (e.kind == ErrorKind::refused ? "refused: " : "error: ") << e.what() << "\n";
     return exit_code(e);
   } catch (const kj::Exception& e) {

@@ -34,13 +34,15 @@ std::string json_string(const std::string& s) {
 
 }  // namespace
 
-Error::Error(std::string check_id, std::string field_name, std::optional<uint64_t> conflicting_seq, const std::string& msg)
-    : std::runtime_error(check_id + ": " + msg),
+Error::Error(std::string check_id, std::string field_name, std::optional<uint64_t> conflicting_seq, const std::string& msg,
+             const std::string& where)
+    : std::runtime_error(where + check_id + ": " + msg),
       kind(kind_of_check(check_id)),
       check(std::move(check_id)),
       field(std::move(field_name)),
       seq(conflicting_seq),
-      message(msg) {}
+      message(msg),
+      context(where) {}
 
 bool is_known_check(const std::string& check) {
   return is_rule(check) || check == "format" || check == "limits" || check == "canonical" || check == "index" ||
@@ -60,7 +62,7 @@ int http_status(const Error& e) {
 }
 
 std::string refusal_json(const Error& e, bool with_exit) {
-  std::string out = "{\"error\": " + json_string(e.message);
+  std::string out = "{\"error\": " + json_string(e.context + e.message);
   if (!e.check.empty()) out += ", \"check\": " + json_string(e.check);
   if (!e.field.empty()) out += ", \"field\": " + json_string(e.field);
   if (e.seq) out += ", \"seq\": " + std::to_string(*e.seq);

@@ -19,11 +19,14 @@ struct Error : std::runtime_error {
   std::string field;            // the Entry field it is about, when one is
   std::optional<uint64_t> seq;  // the record it conflicts with, when one does
   std::string message;          // without the "check: " prefix what() carries
+  std::string context;          // where, in a batch: "request 3: " (before the check in what())
 
   // An error that is not a refusal of a request by a check (usage, environment).
   Error(ErrorKind k, const std::string& what) : std::runtime_error(what), kind(k), message(what) {}
   // A refusal by `check`; what() is "check: message", its kind follows from the check.
-  Error(std::string check_id, std::string field_name, std::optional<uint64_t> conflicting_seq, const std::string& msg);
+  // `context` ("request 3: ") is put before the check in what(), not in message.
+  Error(std::string check_id, std::string field_name, std::optional<uint64_t> conflicting_seq, const std::string& msg,
+        const std::string& context = "");
 };
 
 // The exit kind of a check id: rules refuse (exit 1); format, limits,

@@ -105,7 +105,7 @@ std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size
 Error in_request(size_t index, const Error& e) {
   std::string where = "request " + std::to_string(index + 1) + ": ";
   if (e.check.empty()) return Error(e.kind, where + e.what());
-  return Error(e.check, e.field, e.seq, where + e.message);
+  return Error(e.check, e.field, e.seq, e.message, where);
 }
 
 std::string idem_value(uint64_t seq, const Hash& body) {

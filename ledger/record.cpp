@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "ledger/assert.h"
 #include "ledger/error.h"
 
 namespace fundtrail {
@@ -97,8 +98,10 @@ Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const Sign
   leaf.setPrevHash(capnp::Data::Reader(prev.data(), prev.size()));
   leaf.setRecordedAt(recorded_at);
   leaf.setEntry(capnp::Data::Reader(request.entry.data(), request.entry.size()));
-  auto list = leaf.initSignatures(sigs.size());
-  for (size_t i = 0; i < sigs.size(); ++i) {
+  FT_REQUIRE(sigs.size() <= (1u << 29), "a Cap'n Proto list holds fewer than 2^29 elements");
+  auto count = static_cast<capnp::uint>(sigs.size());
+  auto list = leaf.initSignatures(count);
+  for (capnp::uint i = 0; i < count; ++i) {
     list[i].setPublicKey(capnp::Data::Reader(sigs[i].pk.data(), sigs[i].pk.size()));
     list[i].setEd25519(capnp::Data::Reader(sigs[i].sig.data(), sigs[i].sig.size()));
   }

@@ -55,7 +55,7 @@ TEST_CASE("party: add then list and show") {
                  1, "rule 2");
   expect_refused(b, {"party", "add", "x3", "--name", "X", "--kind", "provider", "--key", b.key("council")}, 1, "rule 1");
   expect_refused(b, {"party", "add", "x4", "--name", "X", "--kind", "wizard", "--key", b.key("admin")}, 2, "wizard");
-  expect_refused(b, {"party", "add", "Bad Id", "--name", "X", "--kind", "provider", "--key", b.key("admin")}, 1, "slug");
+  expect_refused(b, {"party", "add", "Bad Id", "--name", "X", "--kind", "provider", "--key", b.key("admin")}, 2, "slug");  // a malformed id: check `format`, exit 2
   expect_refused(b, {"party", "add", "x5", "--name", "X", "--kind", "pool", "--share", "council", "--key", b.key("admin")}, 2,
                  "--share");
   expect_refused(b, {"party", "show", "nobody"}, 2, "no party 'nobody'");

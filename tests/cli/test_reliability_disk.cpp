@@ -82,9 +82,9 @@ TEST_CASE("limits: oversize names and memos and identifiers are refused with the
   std::vector<Case> cases = {
       {{"party", "add", std::string(65, 'p'), "--name", "P", "--kind", "provider", "--key", admin}, "64"},
       {{"party", "add", "longname", "--name", std::string(201, 'n'), "--kind", "provider", "--key", admin}, "200"},
-      {{"party", "add", "longorg", "--name", "O", "--kind", "provider", "--org-id", "GB-CHC-" + std::string(60, '1'), "--key",
+      {{"party", "add", "longorg", "--name", "O", "--kind", "provider", "--org-id", "GB-CHC-" + std::string(194, '1'), "--key",
         admin},
-       "64"},
+       "200"},
       {{"pay", "--from", "council", "--to", "hope", "--amount", "1.00", "--mechanism", "grant", "--memo", std::string(1001, 'm'),
         "--key", council},
        "1000"},
