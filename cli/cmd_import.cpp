@@ -1,6 +1,6 @@
 // import FILE.csv: contributions and payments in bulk, validated whole first,
 // then appended in batches of 10,000 (each batch one transaction).
-// import --format 360giving: the same for a 360Giving file (giving_import.h).
+// import --format 360giving: the same for a 360Giving file (interop/giving_import.h).
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -9,15 +9,17 @@
 #include <thread>
 
 #include "cli/context.h"
-#include "cli/csv_rows.h"
-#include "cli/giving_import.h"
 #include "cli/progress.h"
+#include "interop/csv_rows.h"
+#include "interop/giving_import.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 #include "ledger/names.h"
 
 namespace fundtrail::cli {
 namespace {
+
+using interop::ImportJob;
 
 const std::vector<std::string> kColumns = {"kind",  "from",     "to",     "amount", "currency",  "date",
                                            "mechanism", "milestone", "contract", "count", "group", "claims",
@@ -114,7 +116,7 @@ BodyFiller row_body(const Row& r, const Ledger& ledger) {
 }
 
 std::vector<Row> read_rows(const std::string& path) {
-  auto csv = read_csv(path);
+  auto csv = interop::read_csv(path);
   if (csv.empty()) usage_error(path + " is empty: it needs the header line " + join_names(kColumns));
   auto& header = csv[0].fields;
   for (auto& h : header)
@@ -312,10 +314,10 @@ void add_import_command(CLI::App& app, Context& ctx) {
     std::optional<KeyPair> admin;
     if (!o->admin_key.empty()) admin = public_half(o->admin_key);
 
-    GivingImport gi;
+    interop::GivingImport gi;
     ImportJob job;
     if (giving) {
-      gi = prepare_giving_import(o->file, ledger, keys, admin ? &*admin : nullptr);
+      gi = interop::prepare_giving_import(o->file, ledger, keys, admin ? &*admin : nullptr);
       job = std::move(gi.job);
       for (auto& u : gi.unused) std::cerr << "note: " << o->file << ": not imported: '" << u << "'\n";
     } else {
