@@ -1,6 +1,6 @@
-// CSV edge list for spreadsheets, one row per edge (cells: csv_cell.h).
-#include "accountability/csv_cell.h"
+// CSV edge list for spreadsheets, one row per edge (cells: interop/csv_cell.h).
 #include "accountability/internal.h"
+#include "interop/csv_cell.h"
 #include "ledger/money.h"
 
 namespace fundtrail::map {
@@ -38,7 +38,7 @@ void write_csv(const Map& m, std::ostream& out) {
         c ? format_money(d.paid, exp) : "",
         d.gap ? "true" : "false",
     };
-    for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << csv_cell(row[i]);
+    for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << interop::csv_cell(row[i]);
     out << "\r\n";
   }
 }

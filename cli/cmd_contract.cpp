@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "cli/context.h"
-#include "cli/csv_rows.h"
 #include "cli/describe.h"
+#include "interop/csv_rows.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 #include "ledger/names.h"
@@ -25,7 +25,7 @@ struct ScheduleRowText {
 
 // Schedule CSV: milestone,group,unit_price,financed_by (payer|parent).
 std::vector<ScheduleRowText> read_schedule(const std::string& path, int exponent) {
-  auto rows = read_csv(path);
+  auto rows = interop::read_csv(path);
   const std::vector<std::string> want = {"milestone", "group", "unit_price", "financed_by"};
   if (rows.empty() || rows[0].fields != want)
     usage_error(path + ": line 1: the header must be exactly milestone,group,unit_price,financed_by");

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/context.h"
-#include "cli/giving_export.h"
+#include "interop/giving_export.h"
 #include "ledger/limits.h"
 
 namespace fundtrail::cli {
@@ -37,9 +37,9 @@ void add_export_command(CLI::App& app, Context& ctx) {
       usage_error("--prefix '" + o->prefix + "' must be a 360Giving prefix: '360G-' and your publisher name, e.g. 360G-riverside");
     bool csv = o->csv || (!o->json && ascii_lower(std::filesystem::path(o->out).extension().string()) == ".csv");
     Ledger ledger = ctx.open_ledger(true);
-    std::string prefix = o->prefix.empty() ? default_giving_prefix(ledger.facts().origin) : o->prefix;
-    auto grants = collect_giving_grants(ledger, prefix);
-    std::string text = csv ? write_giving_csv(grants) : write_giving_json(grants);
+    std::string prefix = o->prefix.empty() ? interop::default_giving_prefix(ledger.facts().origin) : o->prefix;
+    auto grants = interop::collect_giving_grants(ledger, prefix);
+    std::string text = csv ? interop::write_giving_csv(grants) : interop::write_giving_json(grants);
     if (o->out.empty()) {
       std::cout << text << std::flush;
       return;

@@ -4,15 +4,15 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cli/giving_csv.h"
-#include "cli/giving_grant.h"
+#include "interop/giving_csv.h"
+#include "interop/giving_grant.h"
 #include "ledger/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   try {
-    fundtrail::cli::GivingFile f = fundtrail::cli::read_giving_csv(bytes);
-    fundtrail::cli::check_grants(f);
+    fundtrail::interop::GivingFile f = fundtrail::interop::read_giving_csv(bytes);
+    fundtrail::interop::check_grants(f);
   } catch (const fundtrail::Error&) {
     // refused: what bad input must get
   }

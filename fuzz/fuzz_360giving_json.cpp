@@ -5,15 +5,15 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cli/giving_grant.h"
-#include "cli/giving_json.h"
+#include "interop/giving_grant.h"
+#include "interop/giving_json.h"
 #include "ledger/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   try {
-    fundtrail::cli::GivingFile f = fundtrail::cli::read_giving_json(bytes);
-    fundtrail::cli::check_grants(f);
+    fundtrail::interop::GivingFile f = fundtrail::interop::read_giving_json(bytes);
+    fundtrail::interop::check_grants(f);
   } catch (const fundtrail::Error&) {
     // refused: what bad input must get
   }

@@ -1,4 +1,4 @@
-// CSV cells for spreadsheets (accountability/csv_cell.h), read back with the
+// CSV cells for spreadsheets (interop/csv_cell.h), read back with the
 // project's own CSV reader (libcsv): the input, split at its first 0xFF byte
 // into two texts, is written as one row of two cells. Both texts come back
 // exactly after csv_unguard, and no cell, once unquoted, starts with what a
@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "accountability/csv_cell.h"
-#include "cli/csv_rows.h"
+#include "interop/csv_cell.h"
+#include "interop/csv_rows.h"
 
-using namespace fundtrail;
+using namespace fundtrail::interop;
 
 namespace {
 
@@ -37,9 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // from none, so the second cell ends with a marker.
   b += "|";
   std::string row = csv_cell(a) + "," + csv_cell(b) + "\r\n";
-  std::vector<cli::CsvRow> rows;
+  std::vector<CsvRow> rows;
   try {
-    rows = cli::parse_csv(row);
+    rows = parse_csv(row);
   } catch (...) {
     __builtin_trap();  // whatever csv_cell writes is valid CSV
   }

@@ -3,10 +3,10 @@
 
 #include <string>
 
-#include "accountability/csv_cell.h"
+#include "interop/csv_cell.h"
 
-using fundtrail::csv_cell;
-using fundtrail::csv_unguard;
+using fundtrail::interop::csv_cell;
+using fundtrail::interop::csv_unguard;
 
 namespace {
 

@@ -6,14 +6,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/giving_csv.h"
-#include "cli/giving_plan.h"
-#include "cli/giving_write.h"
+#include "interop/giving_csv.h"
+#include "interop/giving_plan.h"
+#include "interop/giving_write.h"
 #include "ledger/error.h"
 #include "test_giving_support.h"
 
 using namespace fundtrail;
-using namespace fundtrail::cli;
+using namespace fundtrail::interop;
 
 namespace {
 

@@ -1,17 +1,17 @@
-// The 360Giving readers and checks on byte buffers (cli/giving_*.h):
+// The 360Giving readers and checks on byte buffers (interop/giving_*.h):
 // CSV and JSON shapes, exact amounts, merging rows, every rejection.
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "cli/giving_csv.h"
-#include "cli/giving_grant.h"
-#include "cli/giving_json.h"
+#include "interop/giving_csv.h"
+#include "interop/giving_grant.h"
+#include "interop/giving_json.h"
 #include "ledger/error.h"
 #include "test_giving_support.h"
 
 using namespace fundtrail;
-using namespace fundtrail::cli;
+using namespace fundtrail::interop;
 
 namespace {
 

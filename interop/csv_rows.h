@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 struct CsvRow {
   size_t line = 0;  // 1-based line where the row starts
@@ -19,4 +19,4 @@ std::vector<CsvRow> parse_csv(std::string_view bytes);
 // parse_csv of a whole file; errors are prefixed with the path.
 std::vector<CsvRow> read_csv(const std::string& path);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

@@ -1,9 +1,9 @@
-#include "accountability/csv_cell.h"
+#include "interop/csv_cell.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace fundtrail {
+namespace fundtrail::interop {
 namespace {
 
 bool starts_formula(std::string_view s) {
@@ -52,4 +52,4 @@ std::string_view csv_unguard(std::string_view cell) {
   return cell;
 }
 
-}  // namespace fundtrail
+}  // namespace fundtrail::interop

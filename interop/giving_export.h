@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/giving_write.h"
+#include "interop/giving_write.h"
 #include "ledger/ledger.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 // Every unreversed payment with mechanism `grant`, and every unreversed
 // contribution that came in from a 360Giving file (funder collaboration:
@@ -23,4 +23,4 @@ std::vector<ExportGrant> collect_giving_grants(const Ledger& ledger, const std::
 // [A-Za-z0-9._-] as '-'.
 std::string default_giving_prefix(const std::string& origin);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

@@ -3,9 +3,9 @@
 #pragma once
 #include <string_view>
 
-#include "cli/giving_record.h"
+#include "interop/giving_record.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 // UTF-8 with or without a byte-order mark, CRLF or LF, RFC 4180 quoting
 // (fields may hold commas, quotes and line breaks). Header titles are
@@ -17,4 +17,4 @@ namespace fundtrail::cli {
 // `Identifier`, a used column given twice, or a row longer than the header.
 GivingFile read_giving_csv(std::string_view bytes);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

@@ -1,16 +1,16 @@
-#include "cli/giving_plan.h"
+#include "interop/giving_plan.h"
 
 #include <map>
 #include <set>
 
-#include "cli/context.h"
+#include "ledger/error.h"
 #include "ledger/limits.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 namespace {
 
 [[noreturn]] void grant_error(const GivingGrant& g, const std::string& why) {
-  usage_error(g.where + ", grant " + g.id + ": " + why);
+  unusable(g.where + ", grant " + g.id + ": " + why);
 }
 
 }  // namespace
@@ -112,4 +112,4 @@ GivingPlan plan_giving(const std::vector<GivingGrant>& grants, const std::string
   return plan;
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

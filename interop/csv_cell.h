@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace fundtrail {
+namespace fundtrail::interop {
 
 // The cell as it goes between the commas: guarded, then quoted if needed.
 std::string csv_cell(std::string_view text);
@@ -23,4 +23,4 @@ std::string csv_cell(std::string_view text);
 // it after RFC 4180 unquoting, so exported text round-trips.
 std::string_view csv_unguard(std::string_view cell);
 
-}  // namespace fundtrail
+}  // namespace fundtrail::interop

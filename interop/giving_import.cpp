@@ -1,18 +1,18 @@
-#include "cli/giving_import.h"
+#include "interop/giving_import.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
-#include "cli/context.h"
-#include "cli/giving_csv.h"
-#include "cli/giving_json.h"
-#include "cli/giving_plan.h"
+#include "interop/giving_csv.h"
+#include "interop/giving_json.h"
+#include "interop/giving_plan.h"
+#include "ledger/error.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 namespace {
 
 constexpr const char* kPartyPrefix = "360giving-party:";
@@ -20,7 +20,7 @@ constexpr const char* kIndividualPrefix = "360giving-individual:";
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) usage_error("cannot read 360Giving file '" + path + "'");
+  if (!in) unusable("cannot read 360Giving file '" + path + "'");
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -68,29 +68,22 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
   out.unused = file.unused;
   for (auto& g : grants)
     if (!add_money(out.amount[g.currency], g.amount, out.amount[g.currency]))
-      usage_error(g.where + ", grant " + g.id + ": the file's total amount overflows");
+      unusable(g.where + ", grant " + g.id + ": the file's total amount overflows");
 
-  // Which of the given keys act for which party, by the ledger's grants now.
-  std::map<std::string, std::vector<std::pair<const KeyPair*, schema::Role>>> acting;
+  ActingKeys acting = acting_keys(ledger, keys);
   bool admin_ok = false;
-  for (auto& gr : ledger.grants()) {
-    if (gr.revoked) continue;
-    if (admin && gr.party == "ledger" && gr.role == schema::Role::ADMINISTRATOR && gr.key == admin->pk) admin_ok = true;
-    for (auto& k : keys)
-      if (gr.key == k.pk && (gr.role == schema::Role::OFFICER || gr.role == schema::Role::APPROVER))
-        acting[gr.party].push_back({&k, gr.role});
-  }
-  for (auto& [party, list] : acting)  // officers first: the first signer must be an officer
-    std::stable_sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  for (auto& gr : ledger.grants())
+    if (!gr.revoked && admin && gr.party == "ledger" && gr.role == schema::Role::ADMINISTRATOR && gr.key == admin->pk)
+      admin_ok = true;
 
   ImportJob& job = out.job;
-  int64_t now = now_ms();
+  int64_t now = import_clock_ms();
   if (!plan.parties.empty()) {
     if (!admin)
-      usage_error(plan.parties.front().where + ": the recipient " + plan.parties.front().org_id + " (and " +
+      unusable(plan.parties.front().where + ": the recipient " + plan.parties.front().org_id + " (and " +
                   std::to_string(plan.parties.size() - 1) +
                   " more) is not a party yet; registering recipients needs --admin-key with an administrator key");
-    if (!admin_ok) usage_error("the --admin-key file holds no active administrator key of this ledger");
+    if (!admin_ok) unusable("the --admin-key file holds no active administrator key of this ledger");
   }
   for (const NewParty& p : plan.parties) {
     std::string key = (p.individual ? kIndividualPrefix : kPartyPrefix) + ascii_lower(p.org_id);
@@ -112,17 +105,17 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
     std::string where = g.where + ", grant " + g.id;
     auto it = acting.find(pg.from);
     if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
-      usage_error(where + ": none of the --key files is an officer key of '" + pg.from + "' (the funder " + g.funder_id +
+      unusable(where + ": none of the --key files is an officer key of '" + pg.from + "' (the funder " + g.funder_id +
                   ")");
     std::vector<const KeyPair*> signers{it->second[0].first};
     if (!pg.contribution && g.amount >= facts.dual_control_threshold) {
       if (it->second.size() < 2)
-        usage_error(where + ": the grant is at or above the dual-control threshold and needs a second --key of '" +
+        unusable(where + ": the grant is at or above the dual-control threshold and needs a second --key of '" +
                     pg.from + "'");
       signers.push_back(it->second[1].first);
     }
     std::string memo = giving_memo(g.title, g.description);
-    BodyFiller fill = [&](schema::Entry::Body::Builder b) {
+    std::function<void(schema::Entry::Body::Builder)> fill = [&](schema::Entry::Body::Builder b) {
       if (pg.contribution) {
         auto c = b.initContribution();
         c.setFrom(pg.from);
@@ -150,4 +143,4 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
   return out;
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

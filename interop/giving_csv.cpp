@@ -1,16 +1,15 @@
-#include "cli/giving_csv.h"
-
+#include "interop/giving_csv.h"
 
 #include <algorithm>
 #include <map>
 #include <optional>
 
-#include "accountability/csv_cell.h"
-#include "cli/context.h"
-#include "cli/csv_rows.h"
+#include "interop/csv_cell.h"
+#include "interop/csv_rows.h"
+#include "ledger/error.h"
 #include "ledger/limits.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 namespace {
 
 
@@ -42,7 +41,7 @@ std::string title_key(std::string_view title) {
 GivingFile read_giving_csv(std::string_view bytes) {
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);  // byte-order mark
   std::vector<CsvRow> rows = parse_csv(bytes);
-  if (rows.empty()) usage_error("the file is empty: a 360Giving CSV file starts with a header line of column titles");
+  if (rows.empty()) unusable("the file is empty: a 360Giving CSV file starts with a header line of column titles");
   std::map<std::string, const char*> by_title;
   for (auto& f : giving_fields()) by_title[title_key(f.title)] = f.path;
 
@@ -59,11 +58,11 @@ GivingFile read_giving_csv(std::string_view bytes) {
       continue;
     }
     if (!used.emplace(it->second, k).second)
-      usage_error("line " + std::to_string(header.line) + ": the column '" + trim(header.fields[k]) + "' appears twice");
+      unusable("line " + std::to_string(header.line) + ": the column '" + trim(header.fields[k]) + "' appears twice");
     column[k] = it->second;
   }
   if (!used.count("id"))
-    usage_error("line " + std::to_string(header.line) +
+    unusable("line " + std::to_string(header.line) +
                 ": the header has no 'Identifier' column; is this a 360Giving file? (its first line must hold the "
                 "column titles, e.g. Identifier,Title,Description,Currency,Amount Awarded,Award Date,...)");
 
@@ -73,7 +72,7 @@ GivingFile read_giving_csv(std::string_view bytes) {
     if (blank) continue;  // spreadsheets leave rows of empty cells behind
     if (row.fields.size() > header.fields.size() &&
         std::any_of(row.fields.begin() + header.fields.size(), row.fields.end(), [](auto& c) { return !trim(c).empty(); }))
-      usage_error("line " + std::to_string(row.line) + ": " + std::to_string(row.fields.size()) +
+      unusable("line " + std::to_string(row.line) + ": " + std::to_string(row.fields.size()) +
                   " cells, more than the header's " + std::to_string(header.fields.size()));
     GivingRecord r;
     r.where = "line " + std::to_string(row.line);
@@ -87,4 +86,4 @@ GivingFile read_giving_csv(std::string_view bytes) {
   return file;
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

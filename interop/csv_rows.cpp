@@ -1,4 +1,4 @@
-#include "cli/csv_rows.h"
+#include "interop/csv_rows.h"
 
 #include <csv.h>
 
@@ -6,9 +6,9 @@
 #include <memory>
 #include <sstream>
 
-#include "cli/context.h"
+#include "ledger/error.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 namespace {
 
 struct Collector {
@@ -36,7 +36,7 @@ int no_space(unsigned char) { return 0; }
 
 std::vector<CsvRow> parse_csv(std::string_view bytes) {
   csv_parser p;
-  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) usage_error("cannot initialise the CSV parser");
+  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) unusable("cannot initialise the CSV parser");
   std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&p, csv_free);
   csv_set_space_func(&p, no_space);
   Collector c;
@@ -49,11 +49,11 @@ std::vector<CsvRow> parse_csv(std::string_view bytes) {
     // first field spanning lines leaves no fields to tell it by).
     if (p.pstate == 0 && c.current.fields.empty()) c.row_start = c.line;
     if (csv_parse(&p, bytes.data() + pos, end - pos, on_field, on_row, &c) != end - pos)
-      usage_error("line " + std::to_string(c.line) + ": malformed CSV (" + csv_strerror(csv_error(&p)) + ")");
+      unusable("line " + std::to_string(c.line) + ": malformed CSV (" + csv_strerror(csv_error(&p)) + ")");
     pos = end;
     ++c.line;
   }
-  if (csv_fini(&p, on_field, on_row, &c) != 0) usage_error("malformed CSV at the end of the file (an unclosed quote?)");
+  if (csv_fini(&p, on_field, on_row, &c) != 0) unusable("malformed CSV at the end of the file (an unclosed quote?)");
   for (auto& r : c.rows)
     if (!r.fields.empty() && !r.fields.back().empty() && r.fields.back().back() == '\r') r.fields.back().pop_back();
   return std::move(c.rows);
@@ -61,7 +61,7 @@ std::vector<CsvRow> parse_csv(std::string_view bytes) {
 
 std::vector<CsvRow> read_csv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) usage_error("cannot read CSV file '" + path + "'");
+  if (!in) unusable("cannot read CSV file '" + path + "'");
   std::ostringstream bytes;
   bytes << in.rdbuf();
   try {
@@ -71,4 +71,4 @@ std::vector<CsvRow> read_csv(const std::string& path) {
   }
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/giving_record.h"
+#include "interop/giving_record.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 struct GivingGrant {
   std::string where;  // "line 7" / "grants[3]"
@@ -37,4 +37,4 @@ std::vector<GivingGrant> check_grants(const GivingFile& file);
 // 20140317; 0 when malformed ("17/03/2014", "2014-3-17", "2014-02-30").
 uint32_t parse_award_date(const std::string& text);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

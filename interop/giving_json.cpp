@@ -1,13 +1,13 @@
-#include "cli/giving_json.h"
+#include "interop/giving_json.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <set>
 
-#include "cli/context.h"
+#include "ledger/error.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 namespace {
 
 constexpr size_t kMaxDepth = 32;
@@ -142,9 +142,9 @@ class Flattener : public nlohmann::json_sax<nlohmann::json> {
 GivingFile read_giving_json(std::string_view bytes) {
   Flattener f;
   bool ok = nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &f);
-  if (!ok || !f.error.empty()) usage_error(f.error.empty() ? std::string("not valid JSON") : f.error);
-  if (!f.saw_grants) usage_error("no \"grants\" array: a 360Giving JSON file is an object {\"grants\": [...]}");
+  if (!ok || !f.error.empty()) unusable(f.error.empty() ? std::string("not valid JSON") : f.error);
+  if (!f.saw_grants) unusable("no \"grants\" array: a 360Giving JSON file is an object {\"grants\": [...]}");
   return std::move(f.file);
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

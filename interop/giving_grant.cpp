@@ -1,11 +1,11 @@
-#include "cli/giving_grant.h"
+#include "interop/giving_grant.h"
 
 #include <algorithm>
 
 #include "ledger/limits.h"
 #include "ledger/money.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 namespace {
 
 bool digits(const std::string& s, size_t from, size_t n) {
@@ -115,4 +115,4 @@ std::vector<GivingGrant> check_grants(const GivingFile& file) {
   return out;
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

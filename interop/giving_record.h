@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 struct GivingValue {
   enum class Type { text, number, other };  // other: true/false
@@ -50,4 +50,4 @@ std::vector<GivingRecord> merge_by_id(const std::vector<GivingRecord>& records);
 // "line 7, grant 360G-x-1: <why>".
 [[noreturn]] void giving_error(const GivingRecord& r, const std::string& why);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

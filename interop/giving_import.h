@@ -5,18 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "interop/import_job.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 
-namespace fundtrail::cli {
-
-// What an import asks the ledger to record, in order; entries are built but
-// not yet signed.
-struct ImportJob {
-  std::vector<SignedRequest> requests;
-  std::vector<std::vector<const KeyPair*>> signers;  // per request, officer first
-  std::vector<std::string> where;                    // per request: "line 7, grant 360G-x-1"
-};
+namespace fundtrail::interop {
 
 struct GivingImport {
   ImportJob job;
@@ -38,4 +31,4 @@ struct GivingImport {
 GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,
                                    const KeyPair* admin);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

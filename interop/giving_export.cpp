@@ -1,13 +1,13 @@
-#include "cli/giving_export.h"
+#include "interop/giving_export.h"
 
 #include <ctime>
 #include <map>
 
-#include "cli/giving_plan.h"
+#include "interop/giving_plan.h"
 #include "ledger/money.h"
 #include "ledger/limits.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 namespace {
 
 struct PartyInfo {
@@ -126,4 +126,4 @@ std::vector<ExportGrant> collect_giving_grants(const Ledger& ledger, const std::
   return out;
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

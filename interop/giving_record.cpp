@@ -1,10 +1,10 @@
-#include "cli/giving_record.h"
+#include "interop/giving_record.h"
 
 #include <unordered_map>
 
-#include "cli/context.h"
+#include "ledger/error.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 const std::string& GivingRecord::text(const std::string& path) const {
   static const std::string empty;
@@ -35,7 +35,7 @@ const std::vector<GivingField>& giving_fields() {
 
 void giving_error(const GivingRecord& r, const std::string& why) {
   const std::string& id = r.text("id");
-  usage_error(r.where + (id.empty() ? "" : ", grant " + id) + ": " + why);
+  unusable(r.where + (id.empty() ? "" : ", grant " + id) + ": " + why);
 }
 
 std::vector<GivingRecord> merge_by_id(const std::vector<GivingRecord>& records) {
@@ -67,4 +67,4 @@ std::vector<GivingRecord> merge_by_id(const std::vector<GivingRecord>& records) 
   return out;
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

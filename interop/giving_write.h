@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 struct ExportGrant {
   std::string id, title, description, currency;
@@ -26,4 +26,4 @@ std::string write_giving_json(const std::vector<ExportGrant>& grants);
 // holding a comma, quote, line break or surrounding space is quoted.
 std::string write_giving_csv(const std::vector<ExportGrant>& grants);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

@@ -1,10 +1,10 @@
-#include "cli/giving_write.h"
+#include "interop/giving_write.h"
 
 #include <nlohmann/json.hpp>
 
-#include "accountability/csv_cell.h"
+#include "interop/csv_cell.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 std::string write_giving_json(const std::vector<ExportGrant>& grants) {
   std::string out = "{\"grants\": [";
@@ -51,4 +51,4 @@ std::string write_giving_csv(const std::vector<ExportGrant>& grants) {
   return out;
 }
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

@@ -4,9 +4,9 @@
 #pragma once
 #include <string_view>
 
-#include "cli/giving_record.h"
+#include "interop/giving_record.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 // One record per element of the top-level "grants" array ("grants[N]",
 // 0-based), holding the fields the import uses; every other field of a grant
@@ -17,4 +17,4 @@ namespace fundtrail::cli {
 // grant that is not an object, a field given twice, or nesting deeper than 32.
 GivingFile read_giving_json(std::string_view bytes);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/giving_grant.h"
+#include "interop/giving_grant.h"
 #include "fundtrail.capnp.h"
 
-namespace fundtrail::cli {
+namespace fundtrail::interop {
 
 // A party as the ledger holds it now.
 struct KnownParty {
@@ -68,4 +68,4 @@ std::string cut_utf8(const std::string& s, size_t limit);
 std::string giving_memo(const std::string& title, const std::string& description);
 std::pair<std::string, std::string> split_giving_memo(const std::string& memo);
 
-}  // namespace fundtrail::cli
+}  // namespace fundtrail::interop

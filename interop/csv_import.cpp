@@ -1,0 +1,193 @@
+#include "interop/csv_import.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "interop/csv_rows.h"
+#include "ledger/error.h"
+#include "ledger/hash.h"
+#include "ledger/limits.h"
+#include "ledger/money.h"
+#include "ledger/names.h"
+
+namespace fundtrail::interop {
+namespace {
+
+using Filler = std::function<void(schema::Entry::Body::Builder)>;
+
+// "a|b|c": the accepted words, for messages.
+std::string join_bar(const std::vector<std::string>& names) {
+  std::string out;
+  for (auto& n : names) out += (out.empty() ? "" : "|") + n;
+  return out;
+}
+
+const std::vector<std::string> kColumns = {"kind",  "from",     "to",     "amount", "currency",  "date",
+                                           "mechanism", "milestone", "contract", "count", "group", "claims",
+                                           "funded_by", "reference", "memo", "idempotency_key"};
+
+struct Row {
+  size_t line = 0;
+  std::map<std::string, std::string> cell;
+  std::string idempotency_key;
+};
+
+std::vector<std::string> split_claims(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size() && !s.empty()) {
+    size_t end = s.find(';', start);
+    if (end == std::string::npos) end = s.size();
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The body a row asks for; errors name the row's line.
+Filler row_body(const Row& r, const Ledger& ledger) {
+  const LedgerFacts& facts = ledger.facts();
+  auto fail = [&](const std::string& why) -> Filler { unusable("line " + std::to_string(r.line) + ": " + why); };
+  auto get = [&](const char* c) { return r.cell.at(c); };
+  std::string kind = get("kind");
+  if (kind != "contribution" && kind != "payment") return fail("kind '" + kind + "' must be contribution or payment");
+  for (const char* req : {"from", "to", "amount", "date"})
+    if (get(req).empty()) return fail(std::string("the '") + req + "' cell is empty");
+  std::string currency = get("currency").empty() ? facts.currency : get("currency");
+  if (currency != facts.currency)
+    return fail("currency '" + currency + "' is not this ledger's currency '" + facts.currency + "'");
+  MoneyParse amount = parse_money(get("amount"), facts.exponent);
+  if (!amount.ok()) return fail("amount '" + get("amount") + "': " + amount.message);
+  uint32_t date = parse_date(get("date"));
+  if (!date) return fail("date '" + get("date") + "' is not YYYY-MM-DD");
+  if (kind == "contribution") {
+    for (const char* c : {"mechanism", "milestone", "contract", "count", "group", "claims", "funded_by", "memo"})
+      if (!get(c).empty()) return fail(std::string("a contribution has no '") + c + "'");
+    std::string from = get("from"), to = get("to"), ref = get("reference");
+    return [=](schema::Entry::Body::Builder b) {
+      auto c = b.initContribution();
+      c.setFrom(from);
+      c.setTo(to);
+      c.setAmount(amount.minor);
+      c.setCurrency(currency);
+      c.setValueDate(date);
+      c.setReference(ref);
+    };
+  }
+  auto mech = mechanism_from(get("mechanism"));
+  if (!mech) return fail("mechanism '" + get("mechanism") + "' must be one of " + join_bar(mechanism_names()));
+  uint64_t contract_seq = 0;
+  if (!get("contract").empty()) {
+    auto c = ledger.contract(get("contract"));
+    if (!c) return fail("no contract with reference '" + get("contract") + "' (see 'fundtrail contract list')");
+    contract_seq = c->seq;
+  }
+  if (!get("reference").empty()) return fail("a payment has no 'reference' (use 'memo')");
+  uint32_t count = 0;
+  if (!get("count").empty()) {
+    if (get("count").find_first_not_of("0123456789") != std::string::npos || get("count").size() > 9)
+      return fail("count '" + get("count") + "' must be a whole number");
+    count = static_cast<uint32_t>(std::stoul(get("count")));
+  }
+  std::string fb = get("funded_by");
+  if (!fb.empty() && fb != "own" && fb != "loan" && (fb.find_first_not_of("0123456789") != std::string::npos || fb.size() > 18))
+    return fail("funded_by '" + fb + "' must be a seq, 'own' or 'loan'");
+  auto claims = split_claims(get("claims"));
+  std::string from = get("from"), to = get("to"), milestone = get("milestone"), group = get("group"), memo = get("memo");
+  return [=](schema::Entry::Body::Builder b) {
+    auto p = b.initPayment();
+    p.setFrom(from);
+    p.setTo(to);
+    p.setAmount(amount.minor);
+    p.setCurrency(currency);
+    p.setValueDate(date);
+    p.setMechanism(*mech);
+    p.setMilestone(milestone);
+    p.setContractSeq(contract_seq);
+    p.setOutcomeCount(count);
+    p.setGroup(group);
+    auto list = p.initClaimIds(claims.size());
+    for (size_t i = 0; i < claims.size(); ++i) list.set(i, claims[i]);
+    if (fb == "own") p.getFundedBy().setOwn();
+    else if (fb == "loan") p.getFundedBy().setLoan();
+    else if (!fb.empty()) p.getFundedBy().setEntry(std::stoull(fb));
+    p.setMemo(memo);
+  };
+}
+
+std::vector<Row> read_rows(const std::string& path) {
+  auto csv = read_csv(path);
+  if (csv.empty()) unusable(path + " is empty: it needs the header line " + join_bar(kColumns));
+  auto& header = csv[0].fields;
+  for (auto& h : header)
+    if (std::find(kColumns.begin(), kColumns.end(), h) == kColumns.end())
+      unusable(path + ": line 1: unknown column '" + h + "'; the columns are " + join_bar(kColumns));
+  for (const char* req : {"kind", "from", "to", "amount", "date"})
+    if (std::find(header.begin(), header.end(), req) == header.end())
+      unusable(path + ": line 1: the header lacks the column '" + std::string(req) + "'");
+  std::string file = std::filesystem::path(path).filename().string();
+  std::map<std::string, size_t> seen;  // identical rows so far, for derived keys
+  std::vector<Row> rows;
+  for (size_t i = 1; i < csv.size(); ++i) {
+    auto& f = csv[i].fields;
+    if (f.size() != header.size())
+      unusable(path + ": line " + std::to_string(csv[i].line) + ": " + std::to_string(f.size()) + " cells, the header has " +
+               std::to_string(header.size()));
+    Row r;
+    r.line = csv[i].line;
+    for (auto& c : kColumns) r.cell[c] = "";
+    std::string content;
+    for (size_t k = 0; k < f.size(); ++k) {
+      r.cell[header[k]] = f[k];
+      if (header[k] != "idempotency_key") content += header[k] + "=" + f[k] + "\x1f";
+    }
+    r.idempotency_key = r.cell["idempotency_key"];
+    if (r.idempotency_key.empty()) {
+      // File name + row content + how many identical rows came before: a
+      // corrected row is a new request, an inserted row changes no other key.
+      size_t nth = seen[content]++;
+      std::string basis = file + "\n" + content + "\n" + std::to_string(nth);
+      Hash h = sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(basis.data()), basis.size()));
+      r.idempotency_key = "import-" + hex(std::span<const uint8_t>(h.data(), 16));
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+}  // namespace
+
+ImportJob prepare_csv_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys) {
+  const LedgerFacts& facts = ledger.facts();
+  std::vector<Row> rows = read_rows(path);
+  ActingKeys acting = acting_keys(ledger, keys);
+
+  ImportJob job;
+  job.requests.resize(rows.size());
+  job.signers.resize(rows.size());
+  int64_t now = import_clock_ms();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& r = rows[i];
+    Filler fill = row_body(r, ledger);
+    auto it = acting.find(r.cell["from"]);
+    if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
+      unusable("line " + std::to_string(r.line) + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
+    bool dual = r.cell["kind"] == "payment" && parse_money(r.cell["amount"], facts.exponent).minor >= facts.dual_control_threshold;
+    job.signers[i].push_back(it->second[0].first);
+    if (dual) {
+      if (it->second.size() < 2)
+        unusable("line " + std::to_string(r.line) + ": the payment is at or above the dual-control threshold and needs "
+                 "a second --key of '" + r.cell["from"] + "'");
+      job.signers[i].push_back(it->second[1].first);
+    }
+    if (!valid_utf8(r.idempotency_key) || r.idempotency_key.size() > kIdempotencyLimit)
+      unusable("line " + std::to_string(r.line) + ": idempotency_key is over 128 bytes or not UTF-8");
+    job.requests[i].entry = build_entry(facts.origin, now, r.idempotency_key, fill);
+    job.where.push_back("line " + std::to_string(r.line));
+  }
+  return job;
+}
+
+}  // namespace fundtrail::interop

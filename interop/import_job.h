@@ -1,0 +1,31 @@
+// What an import (a fundtrail CSV file, a 360Giving file) asks the ledger to
+// record: entries built but not yet signed, who signs each, and where in the
+// file each came from. cli/cmd_import.cpp signs, appends and reports a job.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ledger/keys.h"
+#include "ledger/ledger.h"
+
+namespace fundtrail::interop {
+
+struct ImportJob {
+  std::vector<SignedRequest> requests;
+  std::vector<std::vector<const KeyPair*>> signers;  // per request, officer first
+  std::vector<std::string> where;                    // per request: "line 7", "line 7, grant 360G-x-1"
+};
+
+// Which of the given keys act for which party, by the ledger's unrevoked
+// officer and approver grants now; each party's officers come first (the
+// first signer of a record must be an officer).
+using ActingKeys = std::map<std::string, std::vector<std::pair<const KeyPair*, schema::Role>>>;
+ActingKeys acting_keys(const Ledger& ledger, const std::vector<KeyPair>& keys);
+
+// The signer's clock for the entries an import builds (Unix ms).
+int64_t import_clock_ms();
+
+}  // namespace fundtrail::interop
