@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "ledger/request.h"
 
 namespace fundtrail::bench {
 namespace {
@@ -70,17 +71,7 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   KeyPair admin = generate_key("admin");
   KeyPair log = generate_key(kOrigin);
   const int64_t threshold = 900000;  // £9,000.00: some pool payments need two keys
-  SignedRequest genesis;
-  genesis.entry = build_entry(kOrigin, 1700000000000, "genesis", [&](schema::Entry::Body::Builder b) {
-    auto g = b.initGenesis();
-    g.setFormatVersion(kFormatVersion);
-    g.setOrigin(kOrigin);
-    g.setLogPublicKey(capnp::Data::Reader(log.pk.data(), 32));
-    g.initAdminKeys(1).set(0, capnp::Data::Reader(admin.pk.data(), 32));
-    g.setCurrency("GBP");
-    g.setDualControlThreshold(threshold);
-  });
-  genesis.signatures.push_back(sign_entry(genesis.entry, admin));
+  SignedRequest genesis = genesis_request({kOrigin, log.pk, {}, "GBP", threshold}, {&admin}, 1700000000000);
   Ledger ledger = Ledger::create(dir, genesis);
   Builder b;
   b.ledger = &ledger;

@@ -16,6 +16,7 @@
 #include <map>
 
 #include "cli/context.h"
+#include "ledger/request.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 
@@ -41,7 +42,7 @@ class Demo {
     KeyPair& admin = key("admin");
     KeyPair log = generate_key(kOrigin);
     save_key_file(log_key_path(dir_), log, pass_, Kdf::interactive);
-    SignedRequest req = genesis_request({kOrigin, "GBP", 100000 * 100, log.pk}, {&admin}, now_ms());  // £100,000.00
+    SignedRequest req = genesis_request({kOrigin, log.pk, {}, "GBP", 100000 * 100}, {&admin}, now_ms());  // £100,000.00
     ledger_.emplace(Ledger::create(dir_, req));
   }
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "ledger/request.h"
 #include "ledger/money.h"
 
 namespace fundtrail::cli {
@@ -50,7 +51,7 @@ void add_init_command(CLI::App& app, Context& ctx) {
 
     std::vector<const KeyPair*> signers;
     for (auto& k : admins) signers.push_back(&k);
-    SignedRequest req = genesis_request({o->origin, o->currency, threshold, log.pk}, signers, now_ms());
+    SignedRequest req = genesis_request({o->origin, log.pk, {}, o->currency, threshold}, signers, now_ms());
     try {
       Ledger ledger = Ledger::create(dir, req);
     } catch (...) {

@@ -19,6 +19,7 @@
 #include "ledger/ledger.h"
 #include "ledger/limits.h"
 #include "ledger/record.h"
+#include "ledger/request.h"
 
 namespace map_test {
 
@@ -55,7 +56,7 @@ class Books {
     REQUIRE(::mkdtemp(buf.data()) != nullptr);
     dir_ = buf.data();
     // A threshold out of the way: these tests are about maps.
-    SignedRequest g = genesis_request({origin_, "GBP", gbp(1000000000), log_.pk}, {&admin_}, now());
+    SignedRequest g = genesis_request({origin_, log_.pk, {}, "GBP", gbp(1000000000)}, {&admin_}, now());
     ledger_.emplace(Ledger::create(dir_ + "/ledger", g));
   }
   ~Books() {
