@@ -38,7 +38,6 @@ void add_init_command(CLI::App& app, Context& ctx) {
     int exponent = currency_exponent(o->currency);
     if (exponent < 0) usage_error("--currency '" + o->currency + "' is not an ISO 4217 code such as GBP, EUR or JPY");
     int64_t threshold = amount_arg(o->threshold, exponent, "--dual-control");
-    if (threshold <= 0) usage_error("--dual-control must be a positive amount");
     struct stat st;
     if (::stat((dir + "/data.mdb").c_str(), &st) == 0) usage_error("'" + dir + "' already holds a ledger; nothing was changed");
     if (::stat(dir.c_str(), &st) != 0 && ::mkdir(dir.c_str(), 0755) != 0)
