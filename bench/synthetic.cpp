@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "ledger/request.h"
 
 namespace fundtrail::bench {
 namespace {
@@ -30,9 +31,9 @@ struct Builder {
   bool timing = false;
   double bytes = 0;
 
-  void add(const std::vector<const KeyPair*>& keys, const std::function<void(schema::Entry::Body::Builder)>& fill) {
+  void add(const std::vector<const KeyPair*>& keys, const spec::Body& body) {
     SignedRequest r;
-    r.entry = build_entry(kOrigin, 1700000000000, "bench-" + std::to_string(counter++), fill);
+    r.entry = encode_entry(kOrigin, 1700000000000, "bench-" + std::to_string(counter++), body);
     pending.push_back(std::move(r));
     signers.push_back(keys);
     if (pending.size() == kBatch) flush();
@@ -70,17 +71,7 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   KeyPair admin = generate_key("admin");
   KeyPair log = generate_key(kOrigin);
   const int64_t threshold = 900000;  // £9,000.00: some pool payments need two keys
-  SignedRequest genesis;
-  genesis.entry = build_entry(kOrigin, 1700000000000, "genesis", [&](schema::Entry::Body::Builder b) {
-    auto g = b.initGenesis();
-    g.setFormatVersion(kFormatVersion);
-    g.setOrigin(kOrigin);
-    g.setLogPublicKey(capnp::Data::Reader(log.pk.data(), 32));
-    g.initAdminKeys(1).set(0, capnp::Data::Reader(admin.pk.data(), 32));
-    g.setCurrency("GBP");
-    g.setDualControlThreshold(threshold);
-  });
-  genesis.signatures.push_back(sign_entry(genesis.entry, admin));
+  SignedRequest genesis = genesis_request({kOrigin, log.pk, {}, "GBP", threshold}, {&admin}, 1700000000000);
   Ledger ledger = Ledger::create(dir, genesis);
   Builder b;
   b.ledger = &ledger;
@@ -91,13 +82,7 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   uint64_t providers = parties > funders + pools + integrators ? parties - funders - pools - integrators : 10;
   auto id = [](const char* layer, uint64_t i) { return std::string(layer) + "-" + std::to_string(i); };
   auto reg = [&](const std::string& pid, schema::PartyKind kind) {
-    b.add({&admin}, [&](schema::Entry::Body::Builder body) {
-      auto p = body.initPartyRegistered();
-      p.setId(pid);
-      p.setName("Synthetic " + pid);
-      p.setKind(kind);
-      p.setSector(schema::Sector::PUBLIC);
-    });
+    b.add({&admin}, spec::PartyRegistered{.id = pid, .name = "Synthetic " + pid, .kind = kind, .sector = schema::Sector::PUBLIC});
   };
   for (uint64_t i = 0; i < funders; ++i) reg(id("funder", i), schema::PartyKind::FUNDER);
   for (uint64_t i = 0; i < pools; ++i) reg(id("pool", i), schema::PartyKind::POOL);
@@ -106,12 +91,7 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
 
   std::vector<KeyPair> officer, approver;  // one officer per paying party; pools also an approver
   auto grant = [&](const std::string& pid, const KeyPair& k, schema::Role role) {
-    b.add({&admin}, [&](schema::Entry::Body::Builder body) {
-      auto g = body.initKeyGranted();
-      g.setParty(pid);
-      g.setPublicKey(capnp::Data::Reader(k.pk.data(), 32));
-      g.setRole(role);
-    });
+    b.add({&admin}, spec::KeyGranted{pid, k.pk, role});
   };
   officer.reserve(funders + pools + integrators);
   approver.reserve(pools);
@@ -140,14 +120,8 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   while ((payments = mix(money, contributions, assignments)) < min_payments) money += min_payments - payments;
   for (uint64_t i = 0; i < contributions; ++i) {
     uint64_t f = i % funders, p = i % pools;
-    b.add({&officer[f]}, [&](schema::Entry::Body::Builder body) {
-      auto c = body.initContribution();
-      c.setFrom(id("funder", f));
-      c.setTo(id("pool", p));
-      c.setAmount(100000000000);  // £1bn: pools never run dry in the synthetic mix
-      c.setCurrency("GBP");
-      c.setValueDate(20250401);
-    });
+    // £1bn each: pools never run dry in the synthetic mix.
+    b.add({&officer[f]}, spec::Contribution{id("funder", f), id("pool", p), 100000000000, "GBP", 20250401, ""});
   }
   const schema::Mechanism mechs[] = {schema::Mechanism::BLOCK, schema::Mechanism::GRANT, schema::Mechanism::MILESTONE,
                                      schema::Mechanism::UPFRONT, schema::Mechanism::FEE};
@@ -157,13 +131,9 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
     if (i % 34 == 33 && assignments) {
       --assignments;
       uint64_t in = rng() % integrators, pr = rng() % providers;
-      b.add({&officer[funders + pools + in]}, [&](schema::Entry::Body::Builder body) {
-        auto r = body.initResponsibilityAssigned();
-        r.setAccountable(id("integrator", in));
-        r.initResponsible(1).set(0, id("provider", pr));
-        r.setSubject("employment support");
-        r.setKind(schema::ResponsibilityKind::DELIVERY);
-      });
+      b.add({&officer[funders + pools + in]},
+            spec::ResponsibilityAssigned{id("integrator", in), {id("provider", pr)}, "employment support",
+                                         schema::ResponsibilityKind::DELIVERY, 0, 0, ""});
       continue;
     }
     bool from_pool = rng() % 10 < 3;
@@ -174,16 +144,10 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
     std::string from = from_pool ? id("pool", payer) : id("integrator", payer);
     std::string to = from_pool ? id("integrator", rng() % integrators) : id("provider", rng() % providers);
     schema::Mechanism mech = mechs[rng() % 5];
-    b.add(keys, [&](schema::Entry::Body::Builder body) {
-      auto p = body.initPayment();
-      p.setFrom(from);
-      p.setTo(to);
-      p.setAmount(amount);
-      p.setCurrency("GBP");
-      p.setValueDate(20250401 + static_cast<uint32_t>(rng() % 28));
-      p.setMechanism(mech);
-      if (mech == schema::Mechanism::MILESTONE) p.setMilestone("job entry");
-    });
+    spec::Payment p{.from = from, .to = to, .amount = amount, .currency = "GBP",
+                    .value_date = 20250401 + static_cast<uint32_t>(rng() % 28), .mechanism = mech};
+    if (mech == schema::Mechanism::MILESTONE) p.milestone = "job entry";
+    b.add(keys, p);
     ++stats.payments;
   }
   b.flush();

@@ -17,29 +17,24 @@
 namespace fundtrail::cli {
 namespace {
 
-struct ScheduleRowText {
-  std::string milestone, group;
-  int64_t unit_price = 0;
-  schema::FinancedBy financed_by = schema::FinancedBy::PAYER;
-};
-
-// Schedule CSV: milestone,group,unit_price,financed_by (payer|parent).
-std::vector<ScheduleRowText> read_schedule(const std::string& path, int exponent) {
+// Schedule CSV: milestone,group,unit_price,financed_by (payer|parent). Only
+// the cells' syntax is checked here; the rows themselves are the writer's
+// (rule 2: a positive unit price, no row twice, parent only with a parent).
+std::vector<spec::ScheduleRow> read_schedule(const std::string& path, int exponent) {
   auto rows = interop::read_csv(path);
   const std::vector<std::string> want = {"milestone", "group", "unit_price", "financed_by"};
   if (rows.empty() || rows[0].fields != want)
     usage_error(path + ": line 1: the header must be exactly milestone,group,unit_price,financed_by");
-  std::vector<ScheduleRowText> out;
+  std::vector<spec::ScheduleRow> out;
   for (size_t i = 1; i < rows.size(); ++i) {
     auto& f = rows[i].fields;
     std::string at = path + ": line " + std::to_string(rows[i].line) + ": ";
     if (f.size() != 4) usage_error(at + std::to_string(f.size()) + " cells, the header has 4");
-    ScheduleRowText r;
+    spec::ScheduleRow r;
     r.milestone = f[0];
     r.group = f[1];
     MoneyParse price = parse_money(f[2], exponent);
     if (!price.ok()) usage_error(at + "unit_price '" + f[2] + "': " + price.message);
-    if (price.minor <= 0) usage_error(at + "unit_price '" + f[2] + "' must be more than zero");
     r.unit_price = price.minor;
     if (f[3] == "payer") r.financed_by = schema::FinancedBy::PAYER;
     else if (f[3] == "parent") r.financed_by = schema::FinancedBy::PARENT;
@@ -47,15 +42,6 @@ std::vector<ScheduleRowText> read_schedule(const std::string& path, int exponent
     out.push_back(r);
   }
   return out;
-}
-
-void set_rows(capnp::List<schema::ScheduleRow>::Builder list, const std::vector<ScheduleRowText>& rows) {
-  for (size_t i = 0; i < rows.size(); ++i) {
-    list[i].setMilestone(rows[i].milestone);
-    list[i].setGroup(rows[i].group);
-    list[i].setUnitPrice(rows[i].unit_price);
-    list[i].setFinancedBy(rows[i].financed_by);
-  }
 }
 
 void add_agree(CLI::App* contract, Context& ctx) {
@@ -90,24 +76,22 @@ void add_agree(CLI::App* contract, Context& ctx) {
     uint32_t from = date_arg(o->from, "--from"), to = o->to.empty() ? 0 : date_arg(o->to, "--to");
     int64_t cap = o->cap.empty() ? 0 : amount_arg(o->cap, exp, "--cap");
     int64_t fee_bp = o->fee_cap.empty() ? 0 : amount_arg(o->fee_cap, 2, "--fee-cap");
-    auto rows = o->schedule.empty() ? std::vector<ScheduleRowText>{} : read_schedule(o->schedule, exp);
-    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContractAgreed();
-      c.setReference(o->ref);
-      c.setPayer(o->payer);
-      c.setPayee(o->payee);
-      c.setSubject(o->subject);
-      c.setStartDate(from);
-      c.setEndDate(to);
-      c.setCap(cap);
-      c.setParent(o->parent);
-      c.setModel(o->model == "pure" ? schema::IntegratorModel::PURE
-                 : o->model == "blended" ? schema::IntegratorModel::BLENDED
-                                         : schema::IntegratorModel::UNSPECIFIED);
-      c.setHasFeeCap(!o->fee_cap.empty());
-      c.setFeeCapBasisPoints(static_cast<uint32_t>(std::min<int64_t>(fee_bp, UINT32_MAX)));
-      set_rows(c.initSchedule(rows.size()), rows);
-    });
+    spec::ContractAgreed c;
+    c.reference = o->ref;
+    c.payer = o->payer;
+    c.payee = o->payee;
+    c.subject = o->subject;
+    c.start_date = from;
+    c.end_date = to;
+    c.cap = cap;
+    c.parent = o->parent;
+    c.model = o->model == "pure"      ? schema::IntegratorModel::PURE
+              : o->model == "blended" ? schema::IntegratorModel::BLENDED
+                                      : schema::IntegratorModel::UNSPECIFIED;
+    c.has_fee_cap = !o->fee_cap.empty();
+    c.fee_cap_basis_points = static_cast<uint32_t>(std::min<int64_t>(fee_bp, UINT32_MAX));
+    if (!o->schedule.empty()) c.schedule = read_schedule(o->schedule, exp);
+    sign_and_append(ctx, ledger, o->w, c);
   });
 }
 
@@ -134,16 +118,8 @@ void add_vary_end(CLI::App* contract, Context& ctx) {
     int64_t cap = v->cap.empty() ? 0 : amount_arg(v->cap, exp, "--cap");
     if (!v->cap.empty() && cap == 0) usage_error("--cap must be positive");
     uint32_t to = v->to.empty() ? 0 : date_arg(v->to, "--to");
-    auto rows = v->schedule.empty() ? std::vector<ScheduleRowText>{} : read_schedule(v->schedule, exp);
-    sign_and_append(ctx, ledger, v->w, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContractVaried();
-      c.setReference(v->ref);
-      c.setNewCap(cap);
-      c.setNewEndDate(to);
-      c.setReplaceSchedule(!v->schedule.empty());
-      set_rows(c.initSchedule(rows.size()), rows);
-      c.setReason(v->reason);
-    });
+    auto rows = v->schedule.empty() ? std::vector<spec::ScheduleRow>{} : read_schedule(v->schedule, exp);
+    sign_and_append(ctx, ledger, v->w, spec::ContractVaried{v->ref, cap, to, !v->schedule.empty(), rows, v->reason});
   });
 
   struct EndOpts {
@@ -165,15 +141,10 @@ void add_vary_end(CLI::App* contract, Context& ctx) {
   end->callback([e, &ctx] {
     Ledger ledger = ctx.open_ledger();
     uint32_t date = e->date.empty() ? 0 : date_arg(e->date, "--date");
-    sign_and_append(ctx, ledger, e->w, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContractEnded();
-      c.setReference(e->ref);
-      c.setReason(e->reason == "completed" ? schema::EndReason::COMPLETED
+    auto reason = e->reason == "completed"    ? schema::EndReason::COMPLETED
                   : e->reason == "terminated" ? schema::EndReason::TERMINATED
-                                              : schema::EndReason::TRANSFERRED);
-      c.setSuccessor(e->to);
-      c.setDate(date);
-    });
+                                              : schema::EndReason::TRANSFERRED;
+    sign_and_append(ctx, ledger, e->w, spec::ContractEnded{e->ref, reason, e->to, date});
   });
 }
 
@@ -212,13 +183,7 @@ void add_contract_commands(CLI::App& app, Context& ctx) {
                   : s->status == "service-failure"   ? schema::PartyStatus::SERVICE_FAILURE
                   : s->status == "financial-failure" ? schema::PartyStatus::FINANCIAL_FAILURE
                                                      : schema::PartyStatus::EXITED;
-    sign_and_append(ctx, ledger, s->w, [&](schema::Entry::Body::Builder b) {
-      auto p = b.initPartyStatusChanged();
-      p.setParty(s->party);
-      p.setStatus(status);
-      p.setFrom(from);
-      p.setNote(s->note);
-    });
+    sign_and_append(ctx, ledger, s->w, spec::PartyStatusChanged{s->party, status, from, s->note});
   });
 
   struct ClaimOpts {

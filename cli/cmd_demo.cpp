@@ -16,6 +16,7 @@
 #include <map>
 
 #include "cli/context.h"
+#include "ledger/request.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 
@@ -41,51 +42,31 @@ class Demo {
     KeyPair& admin = key("admin");
     KeyPair log = generate_key(kOrigin);
     save_key_file(log_key_path(dir_), log, pass_, Kdf::interactive);
-    SignedRequest req = genesis_request({kOrigin, "GBP", 100000 * 100, log.pk}, {&admin}, now_ms());  // £100,000.00
+    SignedRequest req = genesis_request({kOrigin, log.pk, {}, "GBP", 100000 * 100}, {&admin}, now_ms());  // £100,000.00
     ledger_.emplace(Ledger::create(dir_, req));
   }
 
-  uint64_t record(const std::vector<std::string>& signers, const BodyFiller& fill) {
-    SignedRequest req;
-    req.entry = build_entry(kOrigin, now_ms(), "demo-" + std::to_string(++count_), fill);
-    for (auto& s : signers) req.signatures.push_back(sign_entry(req.entry, key(s)));
-    return ledger_->append(req).seq;
+  uint64_t record(const std::vector<std::string>& signers, const spec::Body& body) {
+    std::vector<const KeyPair*> keys;
+    for (auto& s : signers) keys.push_back(&key(s));
+    return ledger_->append(sign_request(encode_entry(kOrigin, now_ms(), "demo-" + std::to_string(++count_), body), keys)).seq;
   }
 
   void party(const std::string& id, const std::string& name, schema::PartyKind kind, schema::Sector sector,
              const std::string& org_id = "", const std::string& parent = "", bool budget_limited = false) {
-    record({"admin"}, [&](schema::Entry::Body::Builder b) {
-      auto p = b.initPartyRegistered();
-      p.setId(id);
-      p.setName(name);
-      p.setKind(kind);
-      p.setSector(sector);
-      if (!org_id.empty()) p.initOrgIds(1).set(0, org_id);
-      p.setParent(parent);
-      p.setBudgetLimited(budget_limited);
-    });
+    spec::PartyRegistered p{.id = id, .name = name, .kind = kind, .sector = sector};
+    if (!org_id.empty()) p.org_ids = {org_id};
+    p.parent = parent;
+    p.budget_limited = budget_limited;
+    record({"admin"}, p);
   }
 
   void grant(const std::string& party, const std::string& keyname, schema::Role role) {
-    KeyPair& k = key(keyname);
-    record({"admin"}, [&](schema::Entry::Body::Builder b) {
-      auto g = b.initKeyGranted();
-      g.setParty(party);
-      g.setPublicKey(capnp::Data::Reader(k.pk.data(), 32));
-      g.setRole(role);
-    });
+    record({"admin"}, spec::KeyGranted{party, key(keyname).pk, role});
   }
 
   uint64_t contribute(const std::string& from, const std::string& keyname, int64_t pounds, const char* date, const char* ref) {
-    return record({keyname}, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContribution();
-      c.setFrom(from);
-      c.setTo("riverside-pool");
-      c.setAmount(pounds * 100);
-      c.setCurrency("GBP");
-      c.setValueDate(parse_date(date));
-      c.setReference(ref);
-    });
+    return record({keyname}, spec::Contribution{from, "riverside-pool", pounds * 100, "GBP", parse_date(date), ref});
   }
 
   struct Pay {
@@ -103,37 +84,20 @@ class Demo {
   };
 
   uint64_t pay(const std::vector<std::string>& signers, const Pay& p) {
-    return record(signers, [&](schema::Entry::Body::Builder b) {
-      auto r = b.initPayment();
-      r.setFrom(p.from);
-      r.setTo(p.to);
-      r.setAmount(p.pence);
-      r.setCurrency("GBP");
-      r.setValueDate(parse_date(p.date));
-      r.setMechanism(p.mechanism);
-      r.setMilestone(p.milestone);
-      r.setOutcomeCount(p.participants.empty() ? p.count : static_cast<uint32_t>(p.participants.size()));
-      r.setGroup(p.group);
-      if (!p.contract.empty()) r.setContractSeq(ledger_->contract(p.contract)->seq);
-      auto claims = r.initClaimIds(p.participants.size());
-      for (size_t i = 0; i < p.participants.size(); ++i) claims.set(i, claim_id(p.participants[i]));
-      if (p.funded == "own") r.getFundedBy().setOwn();
-      else if (!p.funded.empty()) r.getFundedBy().setEntry(std::stoull(p.funded));
-      r.setMemo(p.memo);
-    });
+    spec::Payment r{.from = p.from, .to = p.to, .amount = p.pence, .currency = "GBP", .value_date = parse_date(p.date),
+                    .mechanism = p.mechanism, .milestone = p.milestone};
+    r.outcome_count = p.participants.empty() ? p.count : static_cast<uint32_t>(p.participants.size());
+    r.group = p.group;
+    if (!p.contract.empty()) r.contract_seq = contract_seq_for(*ledger_, p.contract);
+    for (auto& who : p.participants) r.claim_ids.push_back(claim_id(who));
+    if (!p.funded.empty()) r.funded_by = parse_funded_by(p.funded);
+    r.memo = p.memo;
+    return record(signers, r);
   }
 
   uint64_t assign(const std::vector<std::string>& signers, const std::string& accountable, const std::vector<std::string>& responsible,
                   const std::string& subject, schema::ResponsibilityKind kind, const char* from) {
-    return record(signers, [&](schema::Entry::Body::Builder b) {
-      auto r = b.initResponsibilityAssigned();
-      r.setAccountable(accountable);
-      auto list = r.initResponsible(responsible.size());
-      for (size_t i = 0; i < responsible.size(); ++i) list.set(i, responsible[i]);
-      r.setSubject(subject);
-      r.setKind(kind);
-      r.setStartDate(parse_date(from));
-    });
+    return record(signers, spec::ResponsibilityAssigned{accountable, responsible, subject, kind, parse_date(from), 0, ""});
   }
 
   struct Row {
@@ -145,29 +109,18 @@ class Demo {
 
   uint64_t contract(const std::vector<std::string>& signers, const char* ref, const char* payer, const char* payee,
                     const char* parent, int64_t cap_pounds, bool pure, const std::vector<Row>& rows) {
-    return record(signers, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContractAgreed();
-      c.setReference(ref);
-      c.setPayer(payer);
-      c.setPayee(payee);
-      c.setSubject("employment support");
-      c.setStartDate(parse_date("2025-04-01"));
-      c.setEndDate(parse_date("2027-03-31"));
-      c.setCap(cap_pounds * 100);
-      c.setParent(parent);
-      if (pure) {
-        c.setModel(schema::IntegratorModel::PURE);
-        c.setHasFeeCap(true);
-        c.setFeeCapBasisPoints(500);
-      }
-      auto list = c.initSchedule(rows.size());
-      for (size_t i = 0; i < rows.size(); ++i) {
-        list[i].setMilestone(rows[i].milestone);
-        list[i].setGroup(rows[i].group);
-        list[i].setUnitPrice(rows[i].pounds * 100);
-        list[i].setFinancedBy(rows[i].from_parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER);
-      }
-    });
+    spec::ContractAgreed c{.reference = ref, .payer = payer, .payee = payee, .subject = "employment support",
+                           .start_date = parse_date("2025-04-01"), .end_date = parse_date("2027-03-31"),
+                           .cap = cap_pounds * 100, .parent = parent};
+    if (pure) {
+      c.model = schema::IntegratorModel::PURE;
+      c.has_fee_cap = true;
+      c.fee_cap_basis_points = 500;
+    }
+    for (auto& r : rows)
+      c.schedule.push_back({r.milestone, r.group, r.pounds * 100,
+                            r.from_parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER});
+    return record(signers, c);
   }
 
   Ledger& ledger() { return *ledger_; }
@@ -202,24 +155,15 @@ void run_scenario(Demo& d) {
   d.party("riverside-council", "Riverside Borough Council", K::COMMISSIONER, S::PUBLIC, "GB-LAE-RVS");
   d.party("riverside-nhs", "NHS Riverside Integrated Care Board", K::COMMISSIONER, S::PUBLIC, "GB-NHS-QRV");
   d.party("riverside-police", "Riverside Police and Crime Commissioner", K::FUNDER, S::PUBLIC, "GB-PCC-RVS");
-  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
-    auto p = b.initPartyRegistered();
-    p.setId("riverside-pool");
-    p.setName("Riverside Community Budget");
-    p.setKind(K::POOL);
-    p.setSector(S::PUBLIC);
-    auto t = p.initPoolTerms();
-    t.setLegalBasis("section 75 agreement (NHS Act 2006)");
-    t.setHost("riverside-council");
-    auto shares = t.initShares(3);
-    const char* who[] = {"riverside-council", "riverside-nhs", "riverside-police"};
-    const uint32_t bp[] = {5000, 3000, 2000};
-    for (int i = 0; i < 3; ++i) {
-      shares[i].setParty(who[i]);
-      shares[i].setBasisPoints(bp[i]);
-    }
-    t.setPlaceCode("E06000099");
-  });
+  d.record({"admin"}, spec::PartyRegistered{
+                         .id = "riverside-pool",
+                         .name = "Riverside Community Budget",
+                         .kind = K::POOL,
+                         .sector = S::PUBLIC,
+                         .pool_terms = spec::PoolTerms{"section 75 agreement (NHS Act 2006)",
+                                                       "riverside-council",
+                                                       {{"riverside-council", 5000}, {"riverside-nhs", 3000}, {"riverside-police", 2000}},
+                                                       "E06000099"}});
   d.party("department", "Department for Work and Pensions", K::COMMISSIONER, S::PUBLIC, "GB-GOR-PC389");
   d.party("riverside-board", "Riverside Partnership Board", K::BOARD, S::PUBLIC);
   d.party("council-director", "Director of Adult Services (accounting officer)", K::OFFICE, S::PUBLIC, "", "riverside-council");
@@ -303,21 +247,11 @@ void run_scenario(Demo& d) {
 
   // SkillsUp fails: its status changes, it gets rescue money until the work moves, its contract is
   // transferred to NewStart, and it pays back unspent upfront money.
-  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
-    auto s = b.initPartyStatusChanged();
-    s.setParty("skillsup-ltd");
-    s.setStatus(schema::PartyStatus::FINANCIAL_FAILURE);
-    s.setFrom(parse_date("2025-11-14"));
-    s.setNote("entered administration");
-  });
+  d.record({"admin"}, spec::PartyStatusChanged{"skillsup-ltd", schema::PartyStatus::FINANCIAL_FAILURE,
+                                               parse_date("2025-11-14"), "entered administration"});
   ace("skillsup-ltd", 3000, M::SUPPORT, "2025-11-17", "", "", {}, "own", "RIV-ES-SKILLSUP", "rescue: wages until transfer");
-  d.record({"ace-officer"}, [](schema::Entry::Body::Builder b) {
-    auto e = b.initContractEnded();
-    e.setReference("RIV-ES-SKILLSUP");
-    e.setReason(schema::EndReason::TRANSFERRED);
-    e.setSuccessor("newstart-cic");
-    e.setDate(parse_date("2025-11-30"));
-  });
+  d.record({"ace-officer"}, spec::ContractEnded{"RIV-ES-SKILLSUP", schema::EndReason::TRANSFERRED, "newstart-cic",
+                                                parse_date("2025-11-30")});
   d.pay({"skillsup-officer"}, {"skillsup-ltd", "ace-integrator", 8000 * 100, M::CLAWBACK, "2025-11-20", "", 0, "", "",
                                "unspent upfront funding returned by the administrator"});
   sub("RIV-ES-NEWSTART", "newstart-cic", 60000);
@@ -361,21 +295,14 @@ void run_scenario(Demo& d) {
   d.assign({"ace-officer"}, "ace-integrator", {"hope-charity", "bridge-specialist"}, "mental health employment pathway",
            R::DELIVERY, "2025-04-15");
   d.assign({"nhs-officer"}, "riverside-nhs", {"bridge-specialist"}, "mental health referrals", R::INFORMAL, "2025-05-01");
-  d.record({"ace-officer"}, [&](schema::Entry::Body::Builder b) {
-    auto e = b.initResponsibilityEnded();
-    e.setAssignmentSeq(skillsup_line);
-    e.setReason("SkillsUp Training Ltd entered administration; contract transferred to NewStart");
-  });
+  d.record({"ace-officer"}, spec::ResponsibilityEnded{
+                               skillsup_line, "SkillsUp Training Ltd entered administration; contract transferred to NewStart"});
   d.assign({"ace-officer"}, "ace-integrator", {"newstart-cic"}, "employment support", R::DELIVERY, "2025-12-01");
 
   // A mistake, corrected by a new record: nothing is ever edited.
   uint64_t wrong = d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 4 * 1500 * 100, M::FEE, "2025-10-31", "", 0, "",
                                            "own", "entered against the wrong provider"});
-  d.record({"ace-officer"}, [&](schema::Entry::Body::Builder b) {
-    auto r = b.initReversal();
-    r.setTargetSeq(wrong);
-    r.setReason("entered against Greenway in error; no fee was due");
-  });
+  d.record({"ace-officer"}, spec::Reversal{wrong, "entered against Greenway in error; no fee was due"});
 
   // The wider network, so that the demo holds every kind of record: a
   // regulator with an oversight line, the providers' collaborative, a
@@ -384,33 +311,21 @@ void run_scenario(Demo& d) {
   d.party("charity-commission", "Charity Commission for England and Wales", K::REGULATOR, S::PUBLIC);
   d.assign({"admin"}, "charity-commission", {"hope-charity", "bridge-specialist", "greenway-social"}, "charity governance",
            R::OVERSIGHT, "2025-04-01");
-  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
-    auto p = b.initPartyRegistered();
-    p.setId("riverside-providers");
-    p.setName("Riverside Employment Providers' Collaborative");
-    p.setKind(K::COLLABORATIVE);
-    p.setSector(S::VOLUNTARY);
-    auto m = p.initMembers(3);
-    m.set(0, "hope-charity");
-    m.set(1, "workwise-mutual");
-    m.set(2, "greenway-social");
-  });
-  d.record({"admin"}, [](schema::Entry::Body::Builder b) {
-    auto p = b.initPartyRegistered();
-    p.setId("ace-direct");
-    p.setName("ACE Direct Delivery Ltd (ACE's own subsidiary)");
-    p.setKind(K::PROVIDER);
-    p.setSector(S::PRIVATE);
-    p.setControlledBy("ace-integrator");
-  });
+  d.record({"admin"}, spec::PartyRegistered{.id = "riverside-providers",
+                                            .name = "Riverside Employment Providers' Collaborative",
+                                            .kind = K::COLLABORATIVE,
+                                            .sector = S::VOLUNTARY,
+                                            .members = {"hope-charity", "workwise-mutual", "greenway-social"}});
+  d.record({"admin"}, spec::PartyRegistered{.id = "ace-direct",
+                                            .name = "ACE Direct Delivery Ltd (ACE's own subsidiary)",
+                                            .kind = K::PROVIDER,
+                                            .sector = S::PRIVATE,
+                                            .controlled_by = "ace-integrator"});
   d.pay({"ace-officer"}, {"ace-integrator", "greenway-social", 5000 * 100, M::LOAN, "2026-02-02", "", 0, "", "own",
                           "working-capital loan, repayable from 26-week outcome fees"});
-  d.record({"dwp-officer"}, [](schema::Entry::Body::Builder b) {
-    auto v = b.initContractVaried();
-    v.setReference("DWP-WP-HEAD");
-    v.setNewEndDate(parse_date("2028-03-31"));
-    v.setReason("extended by a year under the department's break clause");
-  });
+  d.record({"dwp-officer"}, spec::ContractVaried{.reference = "DWP-WP-HEAD",
+                                                 .new_end_date = parse_date("2028-03-31"),
+                                                 .reason = "extended by a year under the department's break clause"});
 }
 
 }  // namespace

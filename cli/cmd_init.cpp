@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "ledger/request.h"
 #include "ledger/money.h"
 
 namespace fundtrail::cli {
@@ -37,7 +38,6 @@ void add_init_command(CLI::App& app, Context& ctx) {
     int exponent = currency_exponent(o->currency);
     if (exponent < 0) usage_error("--currency '" + o->currency + "' is not an ISO 4217 code such as GBP, EUR or JPY");
     int64_t threshold = amount_arg(o->threshold, exponent, "--dual-control");
-    if (threshold <= 0) usage_error("--dual-control must be a positive amount");
     struct stat st;
     if (::stat((dir + "/data.mdb").c_str(), &st) == 0) usage_error("'" + dir + "' already holds a ledger; nothing was changed");
     if (::stat(dir.c_str(), &st) != 0 && ::mkdir(dir.c_str(), 0755) != 0)
@@ -50,7 +50,7 @@ void add_init_command(CLI::App& app, Context& ctx) {
 
     std::vector<const KeyPair*> signers;
     for (auto& k : admins) signers.push_back(&k);
-    SignedRequest req = genesis_request({o->origin, o->currency, threshold, log.pk}, signers, now_ms());
+    SignedRequest req = genesis_request({o->origin, log.pk, {}, o->currency, threshold}, signers, now_ms());
     try {
       Ledger ledger = Ledger::create(dir, req);
     } catch (...) {

@@ -28,15 +28,8 @@ void add_contribute(CLI::App& app, Context& ctx) {
     Ledger ledger = ctx.open_ledger();
     int64_t amount = amount_arg(o->amount, ledger.facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
-    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContribution();
-      c.setFrom(o->from);
-      c.setTo(o->to);
-      c.setAmount(amount);
-      c.setCurrency(ledger.facts().currency);
-      c.setValueDate(date);
-      c.setReference(o->reference);
-    });
+    sign_and_append(ctx, ledger, o->w,
+                    spec::Contribution{o->from, o->to, amount, ledger.facts().currency, date, o->reference});
   });
 }
 
@@ -62,49 +55,31 @@ void add_pay(CLI::App& app, Context& ctx) {
   cmd->add_option("--count", o->count, "outcome count (milestones)");
   cmd->add_option("--group", o->group, "participant group");
   cmd->add_option("--claim", o->claims, "claim id: salted hash naming an outcome claimed (repeat)");
-  cmd->add_option("--funded-by", o->funded_by, "where the money comes from: SEQ of a contribution or payment, own, or loan");
+  auto* funded_by = cmd->add_option("--funded-by", o->funded_by, "where the money comes from: SEQ of a contribution or payment, own, or loan");
   cmd->add_option("--memo", o->memo, "free text, at most 1000 bytes");
   cmd->add_option("--date", o->date, "value date YYYY-MM-DD (default: today, UTC)");
   o->w.add_to(cmd, true);
   add_json_flag(cmd, ctx);
-  cmd->callback([o, &ctx] {
+  cmd->callback([o, funded_by, &ctx] {
     if (o->w.keys.size() > 2) usage_error("give at most two --key files (officer + approver)");
     Ledger ledger = ctx.open_ledger();
     int64_t amount = amount_arg(o->amount, ledger.facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
-    uint64_t contract_seq = 0;
-    if (!o->contract.empty()) {
-      auto c = ledger.contract(o->contract);
-      if (!c) refuse("rule 9: no contract with reference '" + o->contract + "' (see 'fundtrail contract list')");
-      contract_seq = c->seq;
-    }
-    uint64_t funded_seq = 0;
-    bool funded_entry = false;
-    if (!o->funded_by.empty() && o->funded_by != "own" && o->funded_by != "loan") {
-      if (o->funded_by.find_first_not_of("0123456789") != std::string::npos)
-        usage_error("--funded-by '" + o->funded_by + "' must be a seq number, 'own' or 'loan'");
-      funded_seq = std::stoull(o->funded_by);
-      funded_entry = true;
-    }
-    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
-      auto p = b.initPayment();
-      p.setFrom(o->from);
-      p.setTo(o->to);
-      p.setAmount(amount);
-      p.setCurrency(ledger.facts().currency);
-      p.setValueDate(date);
-      p.setMechanism(*mechanism_from(o->mechanism));
-      p.setMilestone(o->milestone);
-      p.setContractSeq(contract_seq);
-      p.setOutcomeCount(o->count);
-      p.setGroup(o->group);
-      auto claims = p.initClaimIds(o->claims.size());
-      for (size_t i = 0; i < o->claims.size(); ++i) claims.set(i, o->claims[i]);
-      if (funded_entry) p.getFundedBy().setEntry(funded_seq);
-      else if (o->funded_by == "own") p.getFundedBy().setOwn();
-      else if (o->funded_by == "loan") p.getFundedBy().setLoan();
-      p.setMemo(o->memo);
-    });
+    spec::Payment p;
+    p.funded_by = funded_by->count() ? parse_funded_by(o->funded_by) : spec::FundedBy{};
+    p.contract_seq = o->contract.empty() ? 0 : contract_seq_for(ledger, o->contract);
+    p.from = o->from;
+    p.to = o->to;
+    p.amount = amount;
+    p.currency = ledger.facts().currency;
+    p.value_date = date;
+    p.mechanism = *mechanism_from(o->mechanism);
+    p.milestone = o->milestone;
+    p.outcome_count = o->count;
+    p.group = o->group;
+    p.claim_ids = o->claims;
+    p.memo = o->memo;
+    sign_and_append(ctx, ledger, o->w, p);
   });
 }
 
@@ -125,11 +100,7 @@ void add_reverse(CLI::App& app, Context& ctx) {
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
     Ledger ledger = ctx.open_ledger();
-    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
-      auto r = b.initReversal();
-      r.setTargetSeq(o->seq);
-      r.setReason(o->reason);
-    });
+    sign_and_append(ctx, ledger, o->w, spec::Reversal{o->seq, o->reason});
   });
 }
 
@@ -161,17 +132,9 @@ void add_assign(CLI::App& app, Context& ctx) {
     Ledger ledger = ctx.open_ledger();
     uint32_t from = o->from.empty() ? 0 : date_arg(o->from, "--from");
     uint32_t to = o->to.empty() ? 0 : date_arg(o->to, "--to");
-    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
-      auto r = b.initResponsibilityAssigned();
-      r.setAccountable(o->accountable);
-      auto list = r.initResponsible(o->responsible.size());
-      for (size_t i = 0; i < o->responsible.size(); ++i) list.set(i, o->responsible[i]);
-      r.setSubject(o->subject);
-      r.setKind(*responsibility_kind_from(o->kind));
-      r.setStartDate(from);
-      r.setEndDate(to);
-      r.setContractRef(o->contract);
-    });
+    sign_and_append(ctx, ledger, o->w,
+                    spec::ResponsibilityAssigned{o->accountable, o->responsible, o->subject,
+                                                 *responsibility_kind_from(o->kind), from, to, o->contract});
   });
 
   struct EndOpts {
@@ -188,11 +151,7 @@ void add_assign(CLI::App& app, Context& ctx) {
   add_json_flag(end, ctx);
   end->callback([e, &ctx] {
     Ledger ledger = ctx.open_ledger();
-    sign_and_append(ctx, ledger, e->w, [&](schema::Entry::Body::Builder b) {
-      auto r = b.initResponsibilityEnded();
-      r.setAssignmentSeq(e->seq);
-      r.setReason(e->reason);
-    });
+    sign_and_append(ctx, ledger, e->w, spec::ResponsibilityEnded{e->seq, e->reason});
   });
 }
 

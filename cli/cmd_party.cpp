@@ -40,39 +40,29 @@ void add_party_add(CLI::App* party, Context& ctx) {
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
     Ledger ledger = ctx.open_ledger();
-    std::vector<std::pair<std::string, uint32_t>> shares;
-    for (auto& s : o->shares) {
-      auto eq = s.find('=');
-      if (eq == std::string::npos) usage_error("--share '" + s + "' must be PARTY=PERCENT, e.g. riverside-council=50");
-      int64_t bp = amount_arg(s.substr(eq + 1), 2, "--share percent");
-      if (bp > 10000) usage_error("--share '" + s + "': a share is at most 100 percent");
-      shares.emplace_back(s.substr(0, eq), static_cast<uint32_t>(bp));
-    }
-    sign_and_append(ctx, ledger, o->w, [&](schema::Entry::Body::Builder b) {
-      auto p = b.initPartyRegistered();
-      p.setId(o->id);
-      p.setName(o->name);
-      p.setKind(*party_kind_from(o->kind));
-      if (!o->sector.empty()) p.setSector(*sector_from(o->sector));
-      auto orgs = p.initOrgIds(o->org_ids.size());
-      for (size_t i = 0; i < o->org_ids.size(); ++i) orgs.set(i, o->org_ids[i]);
-      p.setControlledBy(o->controlled_by);
-      p.setParent(o->parent);
-      auto members = p.initMembers(o->members.size());
-      for (size_t i = 0; i < o->members.size(); ++i) members.set(i, o->members[i]);
-      p.setBudgetLimited(o->budget_limited);
-      if (!o->legal_basis.empty() || !o->host.empty() || !shares.empty() || !o->place.empty()) {
-        auto t = p.initPoolTerms();
-        t.setLegalBasis(o->legal_basis);
-        t.setHost(o->host);
-        auto list = t.initShares(shares.size());
-        for (size_t i = 0; i < shares.size(); ++i) {
-          list[i].setParty(shares[i].first);
-          list[i].setBasisPoints(shares[i].second);
-        }
-        t.setPlaceCode(o->place);
+    spec::PartyRegistered p;
+    p.id = o->id;
+    p.name = o->name;
+    p.kind = *party_kind_from(o->kind);
+    if (!o->sector.empty()) p.sector = *sector_from(o->sector);
+    p.org_ids = o->org_ids;
+    p.controlled_by = o->controlled_by;
+    p.parent = o->parent;
+    p.members = o->members;
+    p.budget_limited = o->budget_limited;
+    if (!o->legal_basis.empty() || !o->host.empty() || !o->shares.empty() || !o->place.empty()) {
+      spec::PoolTerms t{o->legal_basis, o->host, {}, o->place};
+      for (auto& s : o->shares) {
+        auto eq = s.find('=');
+        if (eq == std::string::npos) usage_error("--share '" + s + "' must be PARTY=PERCENT, e.g. riverside-council=50");
+        // Whether the shares add up is the writer's rule 2; here only the number's syntax and range.
+        int64_t bp = amount_arg(s.substr(eq + 1), 2, "--share percent");
+        if (bp > UINT32_MAX) usage_error("--share '" + s + "': the percent is out of range");
+        t.shares.push_back({s.substr(0, eq), static_cast<uint32_t>(bp)});
       }
-    });
+      p.pool_terms = t;
+    }
+    sign_and_append(ctx, ledger, o->w, p);
   });
 }
 
@@ -154,12 +144,7 @@ void add_key_grants(CLI::App& app, Context& ctx) {
   grant->callback([g, &ctx] {
     Ledger ledger = ctx.open_ledger();
     PublicKey pk = parse_public_key_arg(g->key);
-    sign_and_append(ctx, ledger, g->w, [&](schema::Entry::Body::Builder b) {
-      auto k = b.initKeyGranted();
-      k.setParty(g->party);
-      k.setPublicKey(capnp::Data::Reader(pk.data(), 32));
-      k.setRole(*role_from(g->role));
-    });
+    sign_and_append(ctx, ledger, g->w, spec::KeyGranted{g->party, pk, *role_from(g->role)});
   });
 
   auto r = std::make_shared<Opts>();
@@ -173,11 +158,7 @@ void add_key_grants(CLI::App& app, Context& ctx) {
   revoke->callback([r, &ctx] {
     Ledger ledger = ctx.open_ledger();
     PublicKey pk = parse_public_key_arg(r->key);
-    sign_and_append(ctx, ledger, r->w, [&](schema::Entry::Body::Builder b) {
-      auto k = b.initKeyRevoked();
-      k.setParty(r->party);
-      k.setPublicKey(capnp::Data::Reader(pk.data(), 32));
-    });
+    sign_and_append(ctx, ledger, r->w, spec::KeyRevoked{r->party, pk});
   });
 }
 

@@ -98,23 +98,16 @@ int64_t amount_arg(const std::string& text, int exponent, const char* option) {
 
 void print_json(const nlohmann::json& j) { std::cout << (stdout_is_terminal() ? j.dump(2) : j.dump()) << "\n"; }
 
-std::string derived_idempotency_key(const std::string& origin, const BodyFiller& fill) {
-  Bytes probe = build_entry(origin, 0, "", fill);
-  Hash h = sha256(probe);
-  return "auto-" + hex(std::span<const uint8_t>(h.data(), 16));
-}
-
-Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const BodyFiller& fill) {
+Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const spec::Body& body) {
   std::vector<KeyPair> keys;
   for (auto& path : opts.keys) keys.push_back(unlock_key(path));
   if (keys.size() == 2 && keys[0].pk == keys[1].pk)
     usage_error("both --key files hold the same key: dual control needs two distinct keys");
   bool derived = opts.idempotency_key.empty();
-  std::string key = derived ? derived_idempotency_key(ledger.facts().origin, fill) : opts.idempotency_key;
-  SignedRequest req;
-  req.entry = build_entry(ledger.facts().origin, now_ms(), key, fill);
-  for (auto& k : keys) req.signatures.push_back(sign_entry(req.entry, k));
-  Appended a = ledger.append(req);
+  std::string key = derived ? derived_idempotency_key(ledger.facts().origin, body) : opts.idempotency_key;
+  std::vector<const KeyPair*> signers;
+  for (auto& k : keys) signers.push_back(&k);
+  Appended a = ledger.append(sign_request(encode_entry(ledger.facts().origin, now_ms(), key, body), signers));
   if (ctx.json) {
     print_json({{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}});
   } else {

@@ -11,6 +11,7 @@
 
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/request.h"
 
 namespace fundtrail::cli {
 
@@ -34,15 +35,15 @@ struct WriteOptions {
   void add_to(CLI::App* cmd, bool allow_two_keys);
 };
 
-using BodyFiller = std::function<void(schema::Entry::Body::Builder)>;
-
 // Signs the body with each key, appends it and prints the seq (stdout) and a
 // sentence (stderr). Without --idempotency-key, a key is derived from the
-// body, so a repeated command is answered with the original seq.
-Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const BodyFiller& fill);
+// body (derived_idempotency_key), so a repeated command is answered with the
+// original seq.
+Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const spec::Body& body);
 
-// Derived idempotency key: "auto-" + hex of SHA-256 of the body alone.
-std::string derived_idempotency_key(const std::string& origin, const BodyFiller& fill);
+// Compatibility for the importers (cmd_import.cpp, giving_*.cpp) until they
+// move to interop/ and build requests through ledger/request.h.
+using BodyFiller = std::function<void(schema::Entry::Body::Builder)>;
 
 int64_t now_ms();
 uint32_t today();

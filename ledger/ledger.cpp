@@ -182,22 +182,6 @@ Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ledger::~Ledger() = default;
 Ledger::Ledger(Ledger&&) noexcept = default;
 
-SignedRequest genesis_request(const GenesisSpec& g, const std::vector<const KeyPair*>& admins, int64_t created_at_ms) {
-  SignedRequest req;
-  req.entry = build_entry(g.origin, created_at_ms, "genesis", [&](schema::Entry::Body::Builder b) {
-    auto gen = b.initGenesis();
-    gen.setFormatVersion(kFormatVersion);
-    gen.setOrigin(g.origin);
-    gen.setLogPublicKey(capnp::Data::Reader(g.log_key.data(), g.log_key.size()));
-    auto list = gen.initAdminKeys(admins.size());
-    for (size_t i = 0; i < admins.size(); ++i) list.set(i, capnp::Data::Reader(admins[i]->pk.data(), admins[i]->pk.size()));
-    gen.setCurrency(g.currency);
-    gen.setDualControlThreshold(g.dual_control_threshold);
-  });
-  for (auto* k : admins) req.signatures.push_back(sign_entry(req.entry, *k));
-  return req;
-}
-
 Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
   struct stat st;
   bool made_dir = false;

@@ -1,6 +1,6 @@
 // The fundtrail ledger: an append-only, hash-chained, signed log in LMDB.
 //
-//   Ledger::create(dir, genesis_request)   a new ledger from a signed genesis
+//   Ledger::create(dir, genesis_request)   a new ledger from a signed genesis (request.h)
 //   Ledger::open(dir)                      an existing one (format checked)
 //   ledger.append(request)                 validate rules 1-8 and write, or refuse
 //   ledger.root(n), inclusion_proof(...)   RFC 6962 tree over the stored leaves
@@ -56,15 +56,6 @@ struct Appended {
   Hash leaf_hash{};
   bool retried = false;  // the idempotency key was already recorded with this body
 };
-
-// What a new ledger's record 0 (genesis) names.
-struct GenesisSpec {
-  std::string origin, currency;     // currency: ISO 4217
-  int64_t dual_control_threshold = 0;  // minor units; payments at or above need two keys
-  PublicKey log_key{};              // signs checkpoints
-};
-// The genesis request, listing and signed by every administrator in `admins`.
-SignedRequest genesis_request(const GenesisSpec& g, const std::vector<const KeyPair*>& admins, int64_t created_at_ms);
 
 class Ledger {
  public:

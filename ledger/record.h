@@ -19,7 +19,9 @@ using Bytes = std::vector<uint8_t>;
 
 constexpr size_t kMaxLeafBytes = 65535;  // must fit a tile entry bundle's 16-bit length
 
-// Canonical bytes of an Entry whose body `fill` sets.
+// Canonical bytes of an Entry whose body `fill` sets. The low level under
+// encode_entry (request.h), which front ends use; kept public for tests that
+// build deliberately malformed entries.
 Bytes build_entry(std::string_view origin, int64_t created_at_ms, std::string_view idempotency_key,
                   const std::function<void(schema::Entry::Body::Builder)>& fill);
 

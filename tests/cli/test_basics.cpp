@@ -259,7 +259,6 @@ TEST_CASE("init: creates a ledger whose log-key is the one printed and refuses b
   std::vector<Bad> bad = {
       {{"init", d3, "--origin", "o", "--currency", "XYZ", "--dual-control", "1.00", "--key", admin}, "ISO 4217"},
       {{"init", d3, "--origin", "o", "--dual-control", "1.234", "--key", admin}, "--dual-control"},
-      {{"init", d3, "--origin", "o", "--dual-control", "0", "--key", admin}, "--dual-control"},
       {{"init", "--origin", "o", "--dual-control", "1.00", "--key", admin}, "no ledger given"},
       {{"init", d3, "--origin", "o", "--dual-control", "1.00", "--key", (t.path / "nope.key").string()}, "nope.key"},
   };
@@ -270,6 +269,13 @@ TEST_CASE("init: creates a ledger whose log-key is the one printed and refuses b
     CHECK(contains(r.err, b.why));
     CHECK(!fs::exists(d3 + "/data.mdb"));
   }
+  // A threshold of zero is the writer's answer (rule 5, exit 1), and nothing is left behind.
+  RunResult zero = ft_raw({"init", d3, "--origin", "o", "--dual-control", "0", "--key", admin, "--kdf", "interactive"});
+  INFO(zero);
+  CHECK(zero.code == 1);
+  CHECK(contains(zero.err, "rule 5"));
+  CHECK(!fs::exists(d3 + "/data.mdb"));
+  CHECK(!fs::exists(d3 + "/log.key"));
   RunOptions wrong;
   wrong.env["FUNDTRAIL_PASSPHRASE"] = "not the passphrase";
   RunResult wp = ft_raw({"init", d3, "--origin", "o", "--dual-control", "1.00", "--key", admin, "--kdf", "interactive"}, wrong);

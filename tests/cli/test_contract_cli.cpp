@@ -400,8 +400,6 @@ TEST_CASE("contracts: bad schedule files and unknown contracts are refused, noth
     b.refused(agree("C1", f), 2, {f + ": line 3:", "unit_price '100.001'"});
     f = bad("price-negative.csv", header + "start,jsa,-5.00,payer\n");
     b.refused(agree("C1", f), 2, {f + ": line 2:", "unit_price '-5.00'"});
-    f = bad("price-zero.csv", header + "start,jsa,50.00,payer\nstart,,0.00,payer\n");
-    b.refused(agree("C1", f), 2, {f + ": line 3:", "unit_price '0.00'"});
     f = bad("price-space.csv", header + "start,jsa, 50.00,payer\n");
     b.refused(agree("C1", f), 2, {f + ": line 2:"});
     f = bad("financed.csv", header + "start,jsa,50.00,payer\n26 weeks,jsa,250.00,provider\n");
@@ -416,6 +414,8 @@ TEST_CASE("contracts: bad schedule files and unknown contracts are refused, noth
               {f + ": line 2:", "financed_by 'someone'"});
   }
   {  // schedules the ledger refuses (rule 2, exit 1)
+    b.refused(agree("C1", bad("price-zero.csv", header + "start,jsa,50.00,payer\nstart,,0.00,payer\n")), 1,
+              {"rule 2:", "needs a positive unit price"});
     b.refused(agree("C1", bad("dup.csv", header + "start,jsa,50.00,payer\nstart,jsa,60.00,payer\n")), 1, {"rule 2:", "given twice"});
     b.refused(agree("C1", bad("parent.csv", header + "26 weeks,jsa,250.00,parent\n")), 1, {"rule 2:", "has no parent"});
     b.refused(agree("C1", bad("ok.csv", header + "start,jsa,50.00,payer\n"), {"--parent", "NO-SUCH"}), 1, {"rule 2:", "'NO-SUCH'"});

@@ -269,3 +269,19 @@ TEST_CASE("assign and end-assignment record responsibility lines") {
                      "--from", "2025-06-01", "--to", "2025-05-01", "--key", b.key("admin")},
                  1, "rule 2");
 }
+
+TEST_CASE("pay: an unknown contract is the writer's rule 9 and --funded-by is range-checked as a usage error") {
+  Books b;
+  // One answer for an unknown contract reference, from ledger/request.h's look-up: rule 9, exit 1.
+  expect_refused(b, pay_args("council", "ace", "10.00", {b.key("council")}, {"--contract", "NOPE"}), 1, "rule 9");
+  expect_refused(b, pay_args("council", "ace", "10.00", {b.key("council")}, {"--contract", "NOPE"}), 1,
+                 "no contract with reference 'NOPE'");
+  // A seq above 2^64-1 is no seq: a usage error naming the option (it was "error: stoull").
+  for (std::string bad : {"18446744073709551616", "99999999999999999999999", "-1", "12x", ""}) {
+    expect_refused(b, pay_args("pool", "ace", "10.00", {b.key("pool")}, {"--funded-by", bad}), 2, "--funded-by '" + bad + "'");
+  }
+  // The largest seq parses; that it names no earlier money record is rule 2.
+  expect_refused(b, pay_args("pool", "ace", "10.00", {b.key("pool")}, {"--funded-by", "18446744073709551615"}), 1, "rule 2");
+  // Seq 0 is genesis: it parses, and the writer refuses it by rule 2.
+  expect_refused(b, pay_args("pool", "ace", "10.00", {b.key("pool")}, {"--funded-by", "0"}), 1, "rule 2");
+}

@@ -670,12 +670,11 @@ TEST_CASE("rule 10: claim ids in one payment and the outcome count") {
   }
   SUBCASE("outside any contract: distinct and counted, but not checked against earlier payments") {
     auto no_contract = [&](std::vector<std::string> claims, uint32_t count) {
-      return w.payment("council", "sme", 1000, {w.council_off}, [claims, count](schema::Payment::Builder p) {
-        p.setMechanism(Mechanism::MILESTONE);
-        p.setMilestone("start");
-        p.setOutcomeCount(count);
-        auto l = p.initClaimIds(claims.size());
-        for (size_t i = 0; i < claims.size(); ++i) l.set(i, text_of(claims[i]));
+      return w.payment("council", "sme", 1000, {w.council_off}, [claims, count](spec::Payment& p) {
+        p.mechanism = Mechanism::MILESTONE;
+        p.milestone = "start";
+        p.outcome_count = count;
+        p.claim_ids = claims;
       });
     };
     expect_appended(w.L(), no_contract({"x1"}, 1));
@@ -755,9 +754,9 @@ TEST_CASE("rule 11: a failed or exited party receives only support") {
   expect_appended(w.L(), w.payment("council", "charity", 50000, {w.council_off}));
   expect_appended(w.L(), status_changed(w, "charity", PartyStatus::FINANCIAL_FAILURE, 20250601, {w.admin}, "administration"));
   auto grant_on = [&](uint32_t date, Mechanism m = Mechanism::GRANT) {
-    return w.payment("council", "charity", 1000, {w.council_off}, [date, m](schema::Payment::Builder p) {
-      p.setValueDate(date);
-      p.setMechanism(m);
+    return w.payment("council", "charity", 1000, {w.council_off}, [date, m](spec::Payment& p) {
+      p.value_date = date;
+      p.mechanism = m;
     });
   };
   SUBCASE("held: money dated before the status's date") { expect_appended(w.L(), grant_on(20250531)); }
@@ -777,9 +776,9 @@ TEST_CASE("rule 11: a failed or exited party receives only support") {
     expect_appended(w.L(), w.prime_pays("charity", 3000, with_mechanism(w.block(w.sub_charity, 20250610), Mechanism::SUPPORT)));
   }
   SUBCASE("held: the failed party may still pay (clawback, settlements)") {
-    expect_appended(w.L(), w.payment("charity", "council", 20000, {w.charity_off}, [](schema::Payment::Builder p) {
-      p.setValueDate(20250701);
-      p.setMechanism(Mechanism::CLAWBACK);
+    expect_appended(w.L(), w.payment("charity", "council", 20000, {w.charity_off}, [](spec::Payment& p) {
+      p.value_date = 20250701;
+      p.mechanism = Mechanism::CLAWBACK;
     }));
     CHECK(w.balance("charity") == 30000);
   }
@@ -810,8 +809,8 @@ TEST_CASE("rule 11: service failure and exit block payments too") {
     World x;
     expect_appended(x.L(), status_changed(x, "sme", s, kDate, {x.admin}));
     expect_refused_c(x.L(), x.payment("council", "sme", 100, {x.council_off}), 11);
-    expect_appended(x.L(), x.payment("council", "sme", 100, {x.council_off}, [](schema::Payment::Builder p) {
-      p.setMechanism(Mechanism::SUPPORT);
+    expect_appended(x.L(), x.payment("council", "sme", 100, {x.council_off}, [](spec::Payment& p) {
+      p.mechanism = Mechanism::SUPPORT;
     }));
   }
 }

@@ -106,11 +106,7 @@ TEST_CASE("genesis: refusals name their rule") {
     expect_genesis_refused(genesis_request(log, {admin.pk}, {admin}, o), 2);
   }
   SUBCASE("rule 2: record 0 must be genesis") {
-    auto e = build_entry("test.example/ledger", now_ms(), "k", [&](schema::Entry::Body::Builder b) {
-      auto p = b.initPartyRegistered();
-      p.setId("council");
-      p.setName("Council");
-    });
+    auto e = encode_entry("test.example/ledger", now_ms(), "k", spec::PartyRegistered{.id = "council", .name = "Council"});
     expect_genesis_refused(sign_request(e, {admin}), 2);
   }
 }
@@ -327,7 +323,7 @@ TEST_CASE("rule 2: unknown parties") {
   SUBCASE("registration controlled by an unknown party") {
     expect_refused(w.L(),
                    w.party("sub", PartyKind::PROVIDER, {w.admin},
-                           [](schema::PartyRegistered::Builder p) { p.setControlledBy("ghost"); }),
+                           [](spec::PartyRegistered& p) { p.controlled_by = "ghost"; }),
                    2);
   }
 }
@@ -349,19 +345,19 @@ TEST_CASE("rule 2: parties must fit the record") {
   SUBCASE("funded-by naming a record that is not money") {
     expect_refused(w.L(),
                    w.payment("council", "sme", 10, {w.council_off},
-                             [](schema::Payment::Builder p) { p.getFundedBy().setEntry(1); }),
+                             [](spec::Payment& p) { p.funded_by = spec::FundedBy::entry(1); }),
                    2);
   }
   SUBCASE("funded-by naming a later seq") {
     expect_refused(w.L(),
                    w.payment("council", "sme", 10, {w.council_off},
-                             [&](schema::Payment::Builder p) { p.getFundedBy().setEntry(w.L().size() + 5); }),
+                             [&](spec::Payment& p) { p.funded_by = spec::FundedBy::entry(w.L().size() + 5); }),
                    2);
   }
   SUBCASE("held: funded-by naming an earlier contribution") {
     uint64_t c = expect_appended(w.L(), w.contribution("council", "pool", 500, {w.council_off}));
     expect_appended(w.L(), w.payment("pool", "sme", 200, {w.pool_off},
-                                     [&](schema::Payment::Builder p) { p.getFundedBy().setEntry(c); }));
+                                     [&](spec::Payment& p) { p.funded_by = spec::FundedBy::entry(c); }));
   }
 }
 
@@ -380,62 +376,50 @@ TEST_CASE("rule 2: party registration") {
   }
   SUBCASE("an empty name") {
     expect_refused(w.L(),
-                   w.party("newco", PartyKind::PROVIDER, {w.admin}, [](schema::PartyRegistered::Builder p) { p.setName(""); }),
+                   w.party("newco", PartyKind::PROVIDER, {w.admin}, [](spec::PartyRegistered& p) { p.name = ""; }),
                    2);
   }
   SUBCASE("members only for a collaborative") {
-    auto more = [](schema::PartyRegistered::Builder p) {
-      auto m = p.initMembers(2);
-      m.set(0, "charity");
-      m.set(1, "sme");
-    };
+    auto more = [](spec::PartyRegistered& p) { p.members = {"charity", "sme"}; };
     expect_refused(w.L(), w.party("notcollab", PartyKind::PROVIDER, {w.admin}, more), 2);
     expect_appended(w.L(), w.party("collab", PartyKind::COLLABORATIVE, {w.admin}, more));
   }
   SUBCASE("pool terms only for a pool") {
     expect_refused(w.L(),
                    w.party("notpool", PartyKind::PROVIDER, {w.admin},
-                           [](schema::PartyRegistered::Builder p) { p.initPoolTerms().setLegalBasis("s75"); }),
+                           [](spec::PartyRegistered& p) { p.pool_terms = spec::PoolTerms{.legal_basis = "s75"}; }),
                    2);
   }
   SUBCASE("pool shares over 100%") {
     expect_refused(w.L(),
                    w.party("pool3", PartyKind::POOL, {w.admin},
-                           [](schema::PartyRegistered::Builder p) {
-                             auto s = p.initPoolTerms().initShares(2);
-                             s[0].setParty("council");
-                             s[0].setBasisPoints(6000);
-                             s[1].setParty("nhs");
-                             s[1].setBasisPoints(4001);
+                           [](spec::PartyRegistered& p) {
+                             p.pool_terms = spec::PoolTerms{.shares = {{"council", 6000}, {"nhs", 4001}}};
                            }),
                    2);
   }
   SUBCASE("org ids are unique without regard to case") {
     auto msg = expect_refused(w.L(),
                               w.party("copycat", PartyKind::PROVIDER, {w.admin},
-                                      [](schema::PartyRegistered::Builder p) { p.initOrgIds(1).set(0, "gb-chc-1164883"); }),
+                                      [](spec::PartyRegistered& p) { p.org_ids = {"gb-chc-1164883"}; }),
                               2);
     CHECK(contains(msg, "'charity'"));
   }
   SUBCASE("an org id given twice in one record, differing only in case") {
     expect_refused(w.L(),
                    w.party("twice", PartyKind::PROVIDER, {w.admin},
-                           [](schema::PartyRegistered::Builder p) {
-                             auto o = p.initOrgIds(2);
-                             o.set(0, "GB-COH-01234567");
-                             o.set(1, "gb-coh-01234567");
-                           }),
+                           [](spec::PartyRegistered& p) { p.org_ids = {"GB-COH-01234567", "gb-coh-01234567"}; }),
                    2);
   }
   SUBCASE("held: an org id is kept exactly as published") {
-    expect_appended(w.L(), w.party("fund2", PartyKind::FUNDER, {w.admin}, [](schema::PartyRegistered::Builder p) {
-                      p.initOrgIds(1).set(0, "360G-examplefund-Org_12");
+    expect_appended(w.L(), w.party("fund2", PartyKind::FUNDER, {w.admin}, [](spec::PartyRegistered& p) {
+                      p.org_ids = {"360G-examplefund-Org_12"};
                     }));
     Record r(w.L().leaf(w.L().size() - 1));
     CHECK(std::string(r.entry().getBody().getPartyRegistered().getOrgIds()[0].cStr()) == "360G-examplefund-Org_12");
     expect_refused(w.L(),
                    w.party("fund3", PartyKind::FUNDER, {w.admin},
-                           [](schema::PartyRegistered::Builder p) { p.initOrgIds(1).set(0, "360g-EXAMPLEFUND-org_12"); }),
+                           [](spec::PartyRegistered& p) { p.org_ids = {"360g-EXAMPLEFUND-org_12"}; }),
                    2);
   }
 }
@@ -478,7 +462,7 @@ TEST_CASE("rule 2: text limits in UTF-8 bytes, stated in the refusal") {
   SUBCASE("name: 200 bytes accepted, 201 refused") {
     auto named = [&](std::string id, size_t n) {
       return w.party(id, PartyKind::PROVIDER, {w.admin},
-                     [n](schema::PartyRegistered::Builder p) { p.setName(std::string(n, 'n')); });
+                     [n](spec::PartyRegistered& p) { p.name = std::string(n, 'n'); });
     };
     auto msg = expect_refused(w.L(), named("longname", 201), 2);
     CHECK(contains(msg, "201"));
@@ -490,13 +474,13 @@ TEST_CASE("rule 2: text limits in UTF-8 bytes, stated in the refusal") {
     for (int i = 0; i < 101; ++i) pounds += "\xC2\xA3";  // 101 x U+00A3 = 202 bytes
     expect_refused(w.L(),
                    w.party("pounds", PartyKind::PROVIDER, {w.admin},
-                           [&](schema::PartyRegistered::Builder p) { p.setName(text_of(pounds)); }),
+                           [&](spec::PartyRegistered& p) { p.name = pounds; }),
                    2);
   }
   SUBCASE("memo: 1000 bytes accepted, 1001 refused") {
     auto memo = [&](size_t n) {
       return w.payment("council", "sme", 10, {w.council_off},
-                       [n](schema::Payment::Builder p) { p.setMemo(std::string(n, 'm')); });
+                       [n](spec::Payment& p) { p.memo = std::string(n, 'm'); });
     };
     auto msg = expect_refused(w.L(), memo(1001), 2);
     CHECK(contains(msg, "memo"));
@@ -511,7 +495,7 @@ TEST_CASE("rule 2: text limits in UTF-8 bytes, stated in the refusal") {
   SUBCASE("org id: 64 bytes accepted, 65 refused") {
     auto org = [&](std::string id, size_t n) {
       return w.party(id, PartyKind::PROVIDER, {w.admin},
-                     [n](schema::PartyRegistered::Builder p) { p.initOrgIds(1).set(0, std::string(n, 'o')); });
+                     [n](spec::PartyRegistered& p) { p.org_ids = {std::string(n, 'o')}; });
     };
     auto msg = expect_refused(w.L(), org("orga", 65), 2);
     CHECK(contains(msg, "65"));
@@ -522,14 +506,7 @@ TEST_CASE("rule 2: text limits in UTF-8 bytes, stated in the refusal") {
     auto msg = expect_refused(w.L(), w.contribution("council", "pool", 1, {w.council_off}, {}, key(std::string(129, 'k'))), 2);
     CHECK(contains(msg, "idempotency key"));
     CHECK(contains(msg, "128"));
-    auto empty = sign_request(build_entry(w.origin, now_ms(), "", [](schema::Entry::Body::Builder b) {
-                                auto c = b.initContribution();
-                                c.setFrom("council");
-                                c.setTo("pool");
-                                c.setAmount(1);
-                                c.setCurrency("GBP");
-                                c.setValueDate(kDate);
-                              }),
+    auto empty = sign_request(encode_entry(w.origin, now_ms(), "", spec::Contribution{"council", "pool", 1, "GBP", kDate, ""}),
                               {w.council_off});
     expect_refused(w.L(), empty, 2);
     expect_appended(w.L(), w.contribution("council", "pool", 1, {w.council_off}, {}, key(std::string(128, 'k'))));
@@ -541,7 +518,7 @@ TEST_CASE("rule 2: text limits in UTF-8 bytes, stated in the refusal") {
   SUBCASE("milestone: 100 accepted, 101 refused") {
     auto ms = [&](size_t n) {
       return w.payment("council", "sme", 10, {w.council_off},
-                       [n](schema::Payment::Builder p) { p.setMilestone(std::string(n, 'x')); });
+                       [n](spec::Payment& p) { p.milestone = std::string(n, 'x'); });
     };
     expect_refused(w.L(), ms(101), 2);
     expect_appended(w.L(), ms(100));
@@ -549,7 +526,7 @@ TEST_CASE("rule 2: text limits in UTF-8 bytes, stated in the refusal") {
   SUBCASE("reference: 200 accepted, 201 refused") {
     auto ref = [&](size_t n) {
       return w.contribution("council", "pool", 10, {w.council_off},
-                            [n](schema::Contribution::Builder c) { c.setReference(std::string(n, 'r')); });
+                            [n](spec::Contribution& c) { c.reference = std::string(n, 'r'); });
     };
     expect_refused(w.L(), ref(201), 2);
     expect_appended(w.L(), ref(200));
@@ -564,12 +541,11 @@ TEST_CASE("rule 2: text limits in UTF-8 bytes, stated in the refusal") {
 TEST_CASE("rule 2: a record over 65535 bytes is refused") {
   World w;
   // 1100 org ids of 60 bytes make the record far larger than a leaf may be
-  auto big = w.party("bigco", PartyKind::PROVIDER, {w.admin}, [](schema::PartyRegistered::Builder p) {
-    auto o = p.initOrgIds(1100);
+  auto big = w.party("bigco", PartyKind::PROVIDER, {w.admin}, [](spec::PartyRegistered& p) {
     for (unsigned i = 0; i < 1100; ++i) {
       std::string id = "GB-BIG-" + std::to_string(i);
       id.resize(60, 'x');
-      o.set(i, id);
+      p.org_ids.push_back(id);
     }
   });
   REQUIRE(big.entry.size() > 65535);
@@ -583,17 +559,17 @@ TEST_CASE("rule 2: invalid UTF-8 is refused") {
     CAPTURE(bad.size());
     auto msg = expect_refused(w.L(),
                               w.payment("council", "sme", 10, {w.council_off},
-                                        [&](schema::Payment::Builder p) { p.setMemo(text_of(bad)); }),
+                                        [&](spec::Payment& p) { p.memo = bad; }),
                               2);
     CHECK(contains(msg, "UTF-8"));
     expect_refused(w.L(),
                    w.party("utf", PartyKind::PROVIDER, {w.admin},
-                           [&](schema::PartyRegistered::Builder p) { p.setName(text_of("Name " + bad)); }),
+                           [&](spec::PartyRegistered& p) { p.name = "Name " + bad; }),
                    2);
   }
   // and valid multi-byte text is fine
-  expect_appended(w.L(), w.payment("council", "sme", 10, {w.council_off}, [](schema::Payment::Builder p) {
-                    p.setMemo("Caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x92\xB7");
+  expect_appended(w.L(), w.payment("council", "sme", 10, {w.council_off}, [](spec::Payment& p) {
+                    p.memo = "Caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x92\xB7";
                   }));
 }
 
@@ -602,19 +578,19 @@ TEST_CASE("rule 2: dates name real calendar days") {
   for (uint32_t bad : {20250230u, 20230229u, 20251301u, 20250001u, 20250400u, 12345u, 99999999u}) {
     CAPTURE(bad);
     auto msg = expect_refused(
-        w.L(), w.payment("council", "sme", 10, {w.council_off}, [bad](schema::Payment::Builder p) { p.setValueDate(bad); }),
+        w.L(), w.payment("council", "sme", 10, {w.council_off}, [bad](spec::Payment& p) { p.value_date = bad; }),
         2);
     CHECK(contains(msg, std::to_string(bad)));
   }
   SUBCASE("a value date is required") {
     expect_refused(w.L(),
                    w.contribution("council", "pool", 10, {w.council_off},
-                                  [](schema::Contribution::Builder c) { c.setValueDate(0); }),
+                                  [](spec::Contribution& c) { c.value_date = 0; }),
                    2);
   }
   SUBCASE("held: 29 February of a leap year") {
     expect_appended(w.L(), w.payment("council", "sme", 10, {w.council_off},
-                                     [](schema::Payment::Builder p) { p.setValueDate(20240229); }));
+                                     [](spec::Payment& p) { p.value_date = 20240229; }));
   }
 }
 
@@ -624,11 +600,11 @@ TEST_CASE("rule 2: dates name real calendar days") {
 TEST_CASE("rule 9: a payment's contractSeq must name a contractAgreed") {
   World w;
   expect_refused(w.L(),
-                 w.payment("council", "prime", 10, {w.council_off}, [](schema::Payment::Builder p) { p.setContractSeq(3); }),
+                 w.payment("council", "prime", 10, {w.council_off}, [](spec::Payment& p) { p.contract_seq = 3; }),
                  9);
   expect_refused(w.L(),
                  w.payment("council", "prime", 10, {w.council_off},
-                           [&](schema::Payment::Builder p) { p.setContractSeq(w.L().size() + 7); }),
+                           [&](spec::Payment& p) { p.contract_seq = w.L().size() + 7; }),
                  9);
 }
 
@@ -713,7 +689,7 @@ TEST_CASE("responsibility: assigned by the accountable party's officer or by an 
   SUBCASE("refused: ends before it starts (rule 2)") {
     expect_refused(w.L(),
                    w.assign("council", {"sme"}, "x", {w.council_off},
-                            [](schema::ResponsibilityAssigned::Builder r) { r.setEndDate(kDate - 1); }),
+                            [](spec::ResponsibilityAssigned& r) { r.end_date = kDate - 1; }),
                    2);
   }
   SUBCASE("ended by the accountable party's officer, then ending it twice is refused") {
@@ -749,17 +725,17 @@ TEST_CASE("rule 3: amounts are positive and in the ledger's currency") {
     expect_refused(w.L(), w.payment("council", "sme", std::numeric_limits<int64_t>::min(), {w.council_off}), 3);
   }
   SUBCASE("wrong currency") {
-    auto eur = [](auto b) { b.setCurrency("EUR"); };
+    auto eur = [](auto& b) { b.currency = "EUR"; };
     auto msg = expect_refused(
-        w.L(), w.contribution("council", "pool", 100, {w.council_off}, [&](schema::Contribution::Builder c) { eur(c); }), 3);
+        w.L(), w.contribution("council", "pool", 100, {w.council_off}, [&](spec::Contribution& c) { eur(c); }), 3);
     CHECK(contains(msg, "EUR"));
     CHECK(contains(msg, "GBP"));
-    expect_refused(w.L(), w.payment("council", "sme", 100, {w.council_off}, [&](schema::Payment::Builder p) { eur(p); }), 3);
+    expect_refused(w.L(), w.payment("council", "sme", 100, {w.council_off}, [&](spec::Payment& p) { eur(p); }), 3);
     expect_refused(w.L(),
-                   w.payment("council", "sme", 100, {w.council_off}, [](schema::Payment::Builder p) { p.setCurrency("gbp"); }),
+                   w.payment("council", "sme", 100, {w.council_off}, [](spec::Payment& p) { p.currency = "gbp"; }),
                    3);
     expect_refused(w.L(),
-                   w.payment("council", "sme", 100, {w.council_off}, [](schema::Payment::Builder p) { p.setCurrency(""); }),
+                   w.payment("council", "sme", 100, {w.council_off}, [](spec::Payment& p) { p.currency = ""; }),
                    3);
   }
 }

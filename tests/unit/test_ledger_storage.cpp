@@ -103,10 +103,10 @@ namespace {
 void build_mixed(World& w) {
   uint64_t c = w.append(w.contribution("council", "pool", 100000, {w.council_off}));
   w.append(w.contribution("nhs", "pool", 50000, {w.nhs_off}));
-  w.append(w.payment("pool", "prime", 120000, {w.pool_off}, [&](schema::Payment::Builder p) {
-    p.getFundedBy().setEntry(c);
-    p.setMechanism(schema::Mechanism::BLOCK);
-    p.setMemo("quarter 1");
+  w.append(w.payment("pool", "prime", 120000, {w.pool_off}, [&](spec::Payment& p) {
+    p.funded_by = spec::FundedBy::entry(c);
+    p.mechanism = schema::Mechanism::BLOCK;
+    p.memo = "quarter 1";
   }));
   w.append(w.payment("prime", "charity", 30000, {w.prime_off}));
   uint64_t big = w.append(w.payment("council", "prime", 2 * kThreshold, {w.council_appr, w.council_off}));
@@ -470,12 +470,11 @@ TEST_CASE("the LMDB map grows past its initial 64 MiB when full") {
   constexpr unsigned kOrgIds = 780;
   constexpr uint64_t kInitialMap = uint64_t(64) << 20;
   auto big_party = [&](unsigned n) {
-    return w.party("big" + std::to_string(n), PartyKind::PROVIDER, {w.admin}, [n](schema::PartyRegistered::Builder p) {
-      auto o = p.initOrgIds(kOrgIds);
+    return w.party("big" + std::to_string(n), PartyKind::PROVIDER, {w.admin}, [n](spec::PartyRegistered& p) {
       for (unsigned i = 0; i < kOrgIds; ++i) {
         std::string id = "gb-big-" + std::to_string(n) + "-" + std::to_string(i) + "-";
         id.resize(64, 'x');
-        o.set(i, id);
+        p.org_ids.push_back(id);
       }
     });
   };

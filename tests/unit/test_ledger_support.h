@@ -1,8 +1,10 @@
 // Shared fixture of the ledger tests: a temporary directory removed at the end,
 // in-memory keys (generate_key), and helpers that build and sign every kind of
-// request with build_entry + sign_entry, exactly as a signer outside the
-// ledger would. Nothing here reads the ledger's internals: tests see the
-// public API only (ledger.h, record.h, keys.h).
+// request through the request API (request.h: a spec per body kind, encoded
+// by encode_entry), exactly as every front end does. Nothing here reads the
+// ledger's internals: tests see the public API only (ledger.h, record.h,
+// request.h, keys.h). Only a genesis of another format version, which no spec
+// can express, is built with the low-level build_entry.
 #pragma once
 #include <doctest/doctest.h>
 #include <sodium.h>
@@ -22,6 +24,7 @@
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
+#include "ledger/request.h"
 
 namespace ft_test {
 
@@ -62,13 +65,11 @@ class TempDir {
 };
 
 using Signers = std::vector<std::reference_wrapper<const KeyPair>>;
-using BodyFill = std::function<void(schema::Entry::Body::Builder)>;
 
 inline SignedRequest sign_request(Bytes entry, const Signers& signers) {
-  SignedRequest r;
-  r.entry = std::move(entry);
-  for (const KeyPair& k : signers) r.signatures.push_back(sign_entry(r.entry, k));
-  return r;
+  std::vector<const KeyPair*> keys;
+  for (const KeyPair& k : signers) keys.push_back(&k);
+  return fundtrail::sign_request(std::move(entry), keys);
 }
 
 inline capnp::Data::Reader data_of(const PublicKey& k) { return capnp::Data::Reader(k.data(), k.size()); }
@@ -89,17 +90,17 @@ struct GenesisOptions {
 
 inline SignedRequest genesis_request(const KeyPair& log, const std::vector<PublicKey>& admins, const Signers& signers,
                                      const GenesisOptions& o = {}) {
-  Bytes e = build_entry(o.entry_origin.empty() ? o.origin : o.entry_origin, o.created_at.value_or(now_ms()),
-                        o.idempotency_key, [&](schema::Entry::Body::Builder b) {
-                          auto g = b.initGenesis();
-                          g.setFormatVersion(o.format_version);
-                          g.setOrigin(text_of(o.origin));
-                          g.setLogPublicKey(data_of(log.pk));
-                          auto list = g.initAdminKeys(admins.size());
-                          for (size_t i = 0; i < admins.size(); ++i) list.set(i, data_of(admins[i]));
-                          g.setCurrency(text_of(o.currency));
-                          g.setDualControlThreshold(o.threshold);
-                        });
+  std::string origin = o.entry_origin.empty() ? o.origin : o.entry_origin;
+  int64_t created_at = o.created_at.value_or(now_ms());
+  spec::Genesis g{o.origin, log.pk, admins, o.currency, o.threshold};
+  Bytes e = encode_entry(origin, created_at, o.idempotency_key, g);
+  if (o.format_version != kFormatVersion) {  // no spec writes another version: the same entry, rewritten low-level
+    EntryView v(e);
+    e = build_entry(origin, created_at, o.idempotency_key, [&](schema::Entry::Body::Builder b) {
+      b.setGenesis(v.entry().getBody().getGenesis());
+      b.getGenesis().setFormatVersion(o.format_version);
+    });
+  }
   return sign_request(std::move(e), signers);
 }
 
@@ -150,120 +151,65 @@ class Fixture {
 
   std::string fresh_key(const std::string& prefix = "req") { return prefix + "-" + std::to_string(++counter_); }
 
-  Bytes entry(const BodyFill& fill, const EntryOptions& o = {}) {
-    return build_entry(o.origin.value_or(origin), o.created_at.value_or(now_ms()), o.idem.empty() ? fresh_key() : o.idem,
-                       fill);
+  Bytes entry(const spec::Body& body, const EntryOptions& o = {}) {
+    return encode_entry(o.origin.value_or(origin), o.created_at.value_or(now_ms()), o.idem.empty() ? fresh_key() : o.idem,
+                        body);
   }
-  SignedRequest request(const BodyFill& fill, const Signers& signers, const EntryOptions& o = {}) {
-    return sign_request(entry(fill, o), signers);
+  SignedRequest request(const spec::Body& body, const Signers& signers, const EntryOptions& o = {}) {
+    return sign_request(entry(body, o), signers);
   }
 
-  using PartyMore = std::function<void(schema::PartyRegistered::Builder)>;
+  // `more` changes the spec's defaults before it is encoded.
+  using PartyMore = std::function<void(spec::PartyRegistered&)>;
   SignedRequest party(const std::string& id, PartyKind kind, const Signers& signers, const PartyMore& more = {},
                       const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto p = b.initPartyRegistered();
-          p.setId(text_of(id));
-          p.setName(text_of("Party " + id));
-          p.setKind(kind);
-          if (more) more(p);
-        },
-        signers, o);
+    spec::PartyRegistered p{.id = id, .name = "Party " + id, .kind = kind};
+    if (more) more(p);
+    return request(p, signers, o);
   }
 
   SignedRequest grant(const std::string& party, const PublicKey& pk, Role role, const Signers& signers,
                       const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto g = b.initKeyGranted();
-          g.setParty(text_of(party));
-          g.setPublicKey(data_of(pk));
-          g.setRole(role);
-        },
-        signers, o);
+    return request(spec::KeyGranted{party, pk, role}, signers, o);
   }
 
   SignedRequest revoke(const std::string& party, const PublicKey& pk, const Signers& signers, const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto r = b.initKeyRevoked();
-          r.setParty(text_of(party));
-          r.setPublicKey(data_of(pk));
-        },
-        signers, o);
+    return request(spec::KeyRevoked{party, pk}, signers, o);
   }
 
-  using ContributionMore = std::function<void(schema::Contribution::Builder)>;
+  using ContributionMore = std::function<void(spec::Contribution&)>;
   SignedRequest contribution(const std::string& from, const std::string& to, int64_t amount, const Signers& signers,
                              const ContributionMore& more = {}, const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto c = b.initContribution();
-          c.setFrom(text_of(from));
-          c.setTo(text_of(to));
-          c.setAmount(amount);
-          c.setCurrency("GBP");
-          c.setValueDate(kDate);
-          if (more) more(c);
-        },
-        signers, o);
+    spec::Contribution c{from, to, amount, "GBP", kDate, ""};
+    if (more) more(c);
+    return request(c, signers, o);
   }
 
-  using PaymentMore = std::function<void(schema::Payment::Builder)>;
+  using PaymentMore = std::function<void(spec::Payment&)>;
   SignedRequest payment(const std::string& from, const std::string& to, int64_t amount, const Signers& signers,
                         const PaymentMore& more = {}, const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto p = b.initPayment();
-          p.setFrom(text_of(from));
-          p.setTo(text_of(to));
-          p.setAmount(amount);
-          p.setCurrency("GBP");
-          p.setValueDate(kDate);
-          p.setMechanism(schema::Mechanism::GRANT);
-          if (more) more(p);
-        },
-        signers, o);
+    spec::Payment p{.from = from, .to = to, .amount = amount, .currency = "GBP", .value_date = kDate,
+                    .mechanism = schema::Mechanism::GRANT};
+    if (more) more(p);
+    return request(p, signers, o);
   }
 
-  using AssignMore = std::function<void(schema::ResponsibilityAssigned::Builder)>;
+  using AssignMore = std::function<void(spec::ResponsibilityAssigned&)>;
   SignedRequest assign(const std::string& accountable, const std::vector<std::string>& responsible,
                        const std::string& subject, const Signers& signers, const AssignMore& more = {},
                        const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto r = b.initResponsibilityAssigned();
-          r.setAccountable(text_of(accountable));
-          auto list = r.initResponsible(responsible.size());
-          for (size_t i = 0; i < responsible.size(); ++i) list.set(i, text_of(responsible[i]));
-          r.setSubject(text_of(subject));
-          r.setKind(schema::ResponsibilityKind::DELIVERY);
-          r.setStartDate(kDate);
-          if (more) more(r);
-        },
-        signers, o);
+    spec::ResponsibilityAssigned r{accountable, responsible, subject, schema::ResponsibilityKind::DELIVERY, kDate, 0, ""};
+    if (more) more(r);
+    return request(r, signers, o);
   }
 
   SignedRequest end_assignment(uint64_t assignment_seq, const Signers& signers, const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto e = b.initResponsibilityEnded();
-          e.setAssignmentSeq(assignment_seq);
-          e.setReason("service recommissioned");
-        },
-        signers, o);
+    return request(spec::ResponsibilityEnded{assignment_seq, "service recommissioned"}, signers, o);
   }
 
   SignedRequest reversal(uint64_t target, const Signers& signers, const std::string& reason = "keyed in error",
                          const EntryOptions& o = {}) {
-    return request(
-        [&](schema::Entry::Body::Builder b) {
-          auto r = b.initReversal();
-          r.setTargetSeq(target);
-          r.setReason(text_of(reason));
-        },
-        signers, o);
+    return request(spec::Reversal{target, reason}, signers, o);
   }
 
  private:
@@ -292,22 +238,14 @@ class World : public Fixture {
     setup.push_back(party("council", PartyKind::COMMISSIONER, {admin}));
     setup.push_back(party("nhs", PartyKind::COMMISSIONER, {admin}));
     setup.push_back(party("fund", PartyKind::FUNDER, {admin}));
-    setup.push_back(party("pool", PartyKind::POOL, {admin}, [](schema::PartyRegistered::Builder p) {
-      auto t = p.initPoolTerms();
-      t.setLegalBasis("section 75 agreement");
-      t.setHost("council");
-      auto shares = t.initShares(2);
-      shares[0].setParty("council");
-      shares[0].setBasisPoints(6000);
-      shares[1].setParty("nhs");
-      shares[1].setBasisPoints(4000);
-      t.setPlaceCode("E06000023");
+    setup.push_back(party("pool", PartyKind::POOL, {admin}, [](spec::PartyRegistered& p) {
+      p.pool_terms = spec::PoolTerms{"section 75 agreement", "council", {{"council", 6000}, {"nhs", 4000}}, "E06000023"};
     }));
     setup.push_back(party("prime", PartyKind::INTEGRATOR, {admin}));
-    setup.push_back(party("charity", PartyKind::PROVIDER, {admin}, [](schema::PartyRegistered::Builder p) {
-      p.setBudgetLimited(true);
-      p.setSector(schema::Sector::VOLUNTARY);
-      p.initOrgIds(1).set(0, "GB-CHC-1164883");
+    setup.push_back(party("charity", PartyKind::PROVIDER, {admin}, [](spec::PartyRegistered& p) {
+      p.budget_limited = true;
+      p.sector = schema::Sector::VOLUNTARY;
+      p.org_ids = {"GB-CHC-1164883"};
     }));
     setup.push_back(party("sme", PartyKind::PROVIDER, {admin}));
     setup.push_back(grant("council", council_off.pk, Role::OFFICER, {admin}));
@@ -513,34 +451,22 @@ struct ContractSpec {
   std::optional<uint32_t> fee_cap_bp;
 };
 
-inline void set_schedule(capnp::List<schema::ScheduleRow>::Builder list, const std::vector<RowSpec>& rows) {
-  for (size_t i = 0; i < rows.size(); ++i) {
-    list[i].setMilestone(text_of(rows[i].milestone));
-    list[i].setGroup(text_of(rows[i].group));
-    list[i].setUnitPrice(rows[i].unit_price);
-    list[i].setFinancedBy(rows[i].from_parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER);
-  }
+inline std::vector<spec::ScheduleRow> schedule_of(const std::vector<RowSpec>& rows) {
+  std::vector<spec::ScheduleRow> out;
+  for (auto& r : rows)
+    out.push_back({r.milestone, r.group, r.unit_price, r.from_parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER});
+  return out;
 }
 
 inline SignedRequest contract_agreed(Fixture& f, const ContractSpec& c, const Signers& signers, const EntryOptions& o = {}) {
-  return f.request(
-      [&](schema::Entry::Body::Builder b) {
-        auto a = b.initContractAgreed();
-        a.setReference(text_of(c.reference));
-        a.setPayer(text_of(c.payer));
-        a.setPayee(text_of(c.payee));
-        a.setSubject(text_of(c.subject));
-        a.setStartDate(c.start);
-        a.setEndDate(c.end);
-        a.setCap(c.cap);
-        a.setParent(text_of(c.parent));
-        if (c.fee_cap_bp) {
-          a.setHasFeeCap(true);
-          a.setFeeCapBasisPoints(*c.fee_cap_bp);
-        }
-        set_schedule(a.initSchedule(c.rows.size()), c.rows);
-      },
-      signers, o);
+  spec::ContractAgreed a{.reference = c.reference, .payer = c.payer, .payee = c.payee, .subject = c.subject,
+                         .start_date = c.start, .end_date = c.end, .cap = c.cap, .parent = c.parent};
+  if (c.fee_cap_bp) {
+    a.has_fee_cap = true;
+    a.fee_cap_basis_points = *c.fee_cap_bp;
+  }
+  a.schedule = schedule_of(c.rows);
+  return f.request(a, signers, o);
 }
 
 struct VarySpec {
@@ -553,45 +479,20 @@ struct VarySpec {
 };
 
 inline SignedRequest contract_varied(Fixture& f, const VarySpec& v, const Signers& signers, const EntryOptions& o = {}) {
-  return f.request(
-      [&](schema::Entry::Body::Builder b) {
-        auto c = b.initContractVaried();
-        c.setReference(text_of(v.reference));
-        c.setNewCap(v.new_cap);
-        c.setNewEndDate(v.new_end);
-        c.setReplaceSchedule(v.schedule.has_value());
-        const auto& rows = v.schedule ? *v.schedule : v.stray_rows;
-        set_schedule(c.initSchedule(rows.size()), rows);
-        c.setReason(text_of(v.reason));
-      },
-      signers, o);
+  const auto& rows = v.schedule ? *v.schedule : v.stray_rows;
+  return f.request(spec::ContractVaried{v.reference, v.new_cap, v.new_end, v.schedule.has_value(), schedule_of(rows), v.reason},
+                   signers, o);
 }
 
 inline SignedRequest contract_ended(Fixture& f, const std::string& reference, schema::EndReason reason,
                                     const std::string& successor, const Signers& signers, uint32_t date = 0,
                                     const EntryOptions& o = {}) {
-  return f.request(
-      [&](schema::Entry::Body::Builder b) {
-        auto e = b.initContractEnded();
-        e.setReference(text_of(reference));
-        e.setReason(reason);
-        e.setSuccessor(text_of(successor));
-        e.setDate(date);
-      },
-      signers, o);
+  return f.request(spec::ContractEnded{reference, reason, successor, date}, signers, o);
 }
 
 inline SignedRequest status_changed(Fixture& f, const std::string& party, schema::PartyStatus status, uint32_t from,
                                     const Signers& signers, const std::string& note = "", const EntryOptions& o = {}) {
-  return f.request(
-      [&](schema::Entry::Body::Builder b) {
-        auto s = b.initPartyStatusChanged();
-        s.setParty(text_of(party));
-        s.setStatus(status);
-        s.setFrom(from);
-        s.setNote(text_of(note));
-      },
-      signers, o);
+  return f.request(spec::PartyStatusChanged{party, status, from, note}, signers, o);
 }
 
 // Payment fields for a payment under the contract agreed at `contract_seq`.
@@ -607,17 +508,16 @@ struct UnderSpec {
 };
 
 inline Fixture::PaymentMore under(const UnderSpec& u) {
-  return [u](schema::Payment::Builder p) {
-    p.setContractSeq(u.contract_seq);
-    p.setMechanism(u.mechanism);
-    p.setMilestone(text_of(u.milestone));
-    p.setGroup(text_of(u.group));
-    p.setOutcomeCount(u.count);
-    auto list = p.initClaimIds(u.claims.size());
-    for (size_t i = 0; i < u.claims.size(); ++i) list.set(i, text_of(u.claims[i]));
-    p.setValueDate(u.date);
-    if (u.funded_by_entry) p.getFundedBy().setEntry(*u.funded_by_entry);
-    else if (u.funded_own) p.getFundedBy().setOwn();
+  return [u](spec::Payment& p) {
+    p.contract_seq = u.contract_seq;
+    p.mechanism = u.mechanism;
+    p.milestone = u.milestone;
+    p.group = u.group;
+    p.outcome_count = u.count;
+    p.claim_ids = u.claims;
+    p.value_date = u.date;
+    if (u.funded_by_entry) p.funded_by = spec::FundedBy::entry(*u.funded_by_entry);
+    else if (u.funded_own) p.funded_by = spec::FundedBy::own();
   };
 }
 

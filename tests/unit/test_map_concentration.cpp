@@ -42,7 +42,7 @@ TEST_CASE("map concentration: a pool's market is measured from the pool's own pa
   b.party("council", PartyKind::COMMISSIONER);
   b.pool("pool", "council", {});
   b.party("prime", PartyKind::INTEGRATOR);
-  b.party("sub", PartyKind::PROVIDER, [](schema::PartyRegistered::Builder p) { p.setControlledBy("prime"); });
+  b.party("sub", PartyKind::PROVIDER, [](spec::PartyRegistered& p) { p.controlled_by = "prime"; });
   b.party("indie", PartyKind::PROVIDER);
   b.contribute("council", "pool", 1000);
   b.pay("pool", "prime", 900);

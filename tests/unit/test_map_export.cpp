@@ -18,12 +18,12 @@ void build(Books& b) {
   b.party("council", PartyKind::COMMISSIONER);
   b.party("nhs", PartyKind::COMMISSIONER);
   b.pool("pool", "council", {{"council", 5000}, {"nhs", 5000}});
-  b.party("prime", PartyKind::INTEGRATOR, [](schema::PartyRegistered::Builder p) { p.setSector(schema::Sector::PRIVATE); });
-  b.party("hope", PartyKind::PROVIDER, [](schema::PartyRegistered::Builder p) {
-    p.setSector(schema::Sector::VOLUNTARY);
-    p.setName("Hope Works, \"the\" charity");  // a comma and quotes, for CSV and XML
+  b.party("prime", PartyKind::INTEGRATOR, [](spec::PartyRegistered& p) { p.sector = schema::Sector::PRIVATE; });
+  b.party("hope", PartyKind::PROVIDER, [](spec::PartyRegistered& p) {
+    p.sector = schema::Sector::VOLUNTARY;
+    p.name = "Hope Works, \"the\" charity";  // a comma and quotes, for CSV and XML
   });
-  b.party("sub", PartyKind::PROVIDER, [](schema::PartyRegistered::Builder p) { p.setControlledBy("prime"); });
+  b.party("sub", PartyKind::PROVIDER, [](spec::PartyRegistered& p) { p.controlled_by = "prime"; });
   b.contribute("council", "pool", 700);
   b.contribute("nhs", "pool", 300);
   uint64_t block = b.pay("pool", "prime", 600);

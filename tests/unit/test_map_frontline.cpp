@@ -12,7 +12,7 @@ TEST_CASE("map frontline: a prime paying its own subsidiary") {
   Books b;
   b.party("council", PartyKind::COMMISSIONER);
   b.party("prime", PartyKind::INTEGRATOR);
-  b.party("prime-sub", PartyKind::PROVIDER, [](schema::PartyRegistered::Builder p) { p.setControlledBy("prime"); });
+  b.party("prime-sub", PartyKind::PROVIDER, [](spec::PartyRegistered& p) { p.controlled_by = "prime"; });
   b.party("indie", PartyKind::PROVIDER);
   b.pay("council", "prime", 1000);
   b.pay("council", "prime", 100, {Mechanism::MANAGEMENT_FEE});

@@ -90,7 +90,7 @@ TEST_CASE("map graph: export filters by kind, pool and depth") {
   b.party("prime", PartyKind::INTEGRATOR);
   b.party("care", PartyKind::PROVIDER);
   b.party("other", PartyKind::PROVIDER);
-  b.party("director", PartyKind::OFFICE, [](schema::PartyRegistered::Builder p) { p.setParent("council"); });
+  b.party("director", PartyKind::OFFICE, [](spec::PartyRegistered& p) { p.parent = "council"; });
   b.contribute("council", "pool-a", 1000);
   b.contribute("nhs", "pool-b", 1000);
   b.pay("pool-a", "prime", 500);

@@ -1,6 +1,6 @@
 // Small hand-built ledgers for the accountability map tests: every record is
-// built and signed through the ledger's public API (build_entry, sign_entry,
-// Ledger::append), as a signer outside the ledger would. Amounts in the tests
+// built and signed through the ledger's request API (request.h: encode_entry,
+// sign_request, then Ledger::append), as every front end does. Amounts in the tests
 // are written in pounds and stored in pence.
 #pragma once
 #include <doctest/doctest.h>
@@ -19,6 +19,7 @@
 #include "ledger/ledger.h"
 #include "ledger/limits.h"
 #include "ledger/record.h"
+#include "ledger/request.h"
 
 namespace map_test {
 
@@ -55,7 +56,7 @@ class Books {
     REQUIRE(::mkdtemp(buf.data()) != nullptr);
     dir_ = buf.data();
     // A threshold out of the way: these tests are about maps.
-    SignedRequest g = genesis_request({origin_, "GBP", gbp(1000000000), log_.pk}, {&admin_}, now());
+    SignedRequest g = genesis_request({origin_, log_.pk, {}, "GBP", gbp(1000000000)}, {&admin_}, now());
     ledger_.emplace(Ledger::create(dir_ + "/ledger", g));
   }
   ~Books() {
@@ -68,140 +69,64 @@ class Books {
 
   Ledger& ledger() { return *ledger_; }
 
-  using PartyMore = std::function<void(schema::PartyRegistered::Builder)>;
+  using PartyMore = std::function<void(spec::PartyRegistered&)>;
   // Registers a party and grants it an officer key.
   uint64_t party(const std::string& id, PartyKind kind, const PartyMore& more = {}) {
-    uint64_t seq = record({&admin_}, [&](schema::Entry::Body::Builder b) {
-      auto p = b.initPartyRegistered();
-      p.setId(id);
-      p.setName("The " + id);
-      p.setKind(kind);
-      if (more) more(p);
-    });
+    spec::PartyRegistered p{.id = id, .name = "The " + id, .kind = kind};
+    if (more) more(p);
+    uint64_t seq = record({&admin_}, p);
     keys_[id] = generate_key(id);
-    record({&admin_}, [&](schema::Entry::Body::Builder b) {
-      auto g = b.initKeyGranted();
-      g.setParty(id);
-      g.setPublicKey(capnp::Data::Reader(keys_[id].pk.data(), 32));
-      g.setRole(schema::Role::OFFICER);
-    });
+    record({&admin_}, spec::KeyGranted{id, keys_[id].pk, schema::Role::OFFICER});
     return seq;
   }
   uint64_t pool(const std::string& id, const std::string& host, const std::vector<std::pair<std::string, uint32_t>>& shares) {
-    return party(id, PartyKind::POOL, [&](schema::PartyRegistered::Builder p) {
-      auto t = p.initPoolTerms();
-      t.setLegalBasis("section 75 agreement");
-      t.setHost(host);
-      auto list = t.initShares(shares.size());
-      for (size_t i = 0; i < shares.size(); ++i) {
-        list[i].setParty(shares[i].first);
-        list[i].setBasisPoints(shares[i].second);
-      }
+    return party(id, PartyKind::POOL, [&](spec::PartyRegistered& p) {
+      p.pool_terms = spec::PoolTerms{.legal_basis = "section 75 agreement", .host = host};
+      for (auto& [party, bp] : shares) p.pool_terms->shares.push_back({party, bp});
     });
   }
 
   uint64_t contribute(const std::string& from, const std::string& pool, int64_t pounds, uint32_t date = 20250401) {
-    return record({&keys_.at(from)}, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContribution();
-      c.setFrom(from);
-      c.setTo(pool);
-      c.setAmount(gbp(pounds));
-      c.setCurrency("GBP");
-      c.setValueDate(date);
-      c.setReference("contribution");
-    });
+    return record({&keys_.at(from)}, spec::Contribution{from, pool, gbp(pounds), "GBP", date, "contribution"});
   }
 
   uint64_t pay(const std::string& from, const std::string& to, int64_t pounds, const Pay& o = {}) {
     return pay_minor(from, to, gbp(pounds), o);
   }
   uint64_t pay_minor(const std::string& from, const std::string& to, int64_t pence, const Pay& o = {}) {
-    return record({&keys_.at(from)}, [&](schema::Entry::Body::Builder b) {
-      auto p = b.initPayment();
-      p.setFrom(from);
-      p.setTo(to);
-      p.setAmount(pence);
-      p.setCurrency("GBP");
-      p.setValueDate(o.date);
-      p.setMechanism(o.mechanism);
-      p.setMilestone(o.milestone);
-      p.setGroup(o.group);
-      if (!o.claims.empty()) {
-        p.setOutcomeCount(static_cast<uint32_t>(o.claims.size()));
-        auto list = p.initClaimIds(o.claims.size());
-        for (size_t i = 0; i < o.claims.size(); ++i) list.set(i, o.claims[i]);
-      }
-      p.setContractSeq(o.contract);
-      if (o.funded == "own") p.getFundedBy().setOwn();
-      else if (o.funded == "loan") p.getFundedBy().setLoan();
-      else if (!o.funded.empty()) p.getFundedBy().setEntry(std::stoull(o.funded));
-    });
+    spec::Payment p{.from = from, .to = to, .amount = pence, .currency = "GBP", .value_date = o.date,
+                    .mechanism = o.mechanism, .milestone = o.milestone, .contract_seq = o.contract,
+                    .outcome_count = static_cast<uint32_t>(o.claims.size()), .group = o.group, .claim_ids = o.claims};
+    if (!o.funded.empty()) p.funded_by = parse_funded_by(o.funded);
+    return record({&keys_.at(from)}, p);
   }
 
   uint64_t assign(const std::string& accountable, const std::vector<std::string>& responsible, const std::string& subject,
                   ResponsibilityKind kind = ResponsibilityKind::DELIVERY, uint32_t start = 20250401) {
-    return record({&admin_}, [&](schema::Entry::Body::Builder b) {
-      auto r = b.initResponsibilityAssigned();
-      r.setAccountable(accountable);
-      auto list = r.initResponsible(responsible.size());
-      for (size_t i = 0; i < responsible.size(); ++i) list.set(i, responsible[i]);
-      r.setSubject(subject);
-      r.setKind(kind);
-      r.setStartDate(start);
-    });
+    return record({&admin_}, spec::ResponsibilityAssigned{accountable, responsible, subject, kind, start, 0, ""});
   }
 
   uint64_t contract(const std::string& ref, const std::string& payer, const std::string& payee, const std::string& subject,
                     const std::string& parent, schema::IntegratorModel model, const std::vector<Row>& rows) {
-    return record({&keys_.at(payer)}, [&](schema::Entry::Body::Builder b) {
-      auto c = b.initContractAgreed();
-      c.setReference(ref);
-      c.setPayer(payer);
-      c.setPayee(payee);
-      c.setSubject(subject);
-      c.setStartDate(20250401);
-      c.setParent(parent);
-      c.setModel(model);
-      auto list = c.initSchedule(rows.size());
-      for (size_t i = 0; i < rows.size(); ++i) {
-        list[i].setMilestone(rows[i].milestone);
-        list[i].setUnitPrice(gbp(rows[i].pounds));
-        list[i].setFinancedBy(rows[i].parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER);
-      }
-    });
+    spec::ContractAgreed c{.reference = ref, .payer = payer, .payee = payee, .subject = subject, .start_date = 20250401,
+                           .parent = parent, .model = model};
+    for (auto& r : rows)
+      c.schedule.push_back({r.milestone, "", gbp(r.pounds), r.parent ? schema::FinancedBy::PARENT : schema::FinancedBy::PAYER});
+    return record({&keys_.at(payer)}, c);
   }
   uint64_t end_contract(const std::string& ref, const std::string& payer) {
-    return record({&keys_.at(payer)}, [&](schema::Entry::Body::Builder b) {
-      auto e = b.initContractEnded();
-      e.setReference(ref);
-      e.setReason(schema::EndReason::TERMINATED);
-      e.setDate(20251201);
-    });
+    return record({&keys_.at(payer)}, spec::ContractEnded{ref, schema::EndReason::TERMINATED, "", 20251201});
   }
   uint64_t status(const std::string& party, schema::PartyStatus s, uint32_t from) {
-    return record({&admin_}, [&](schema::Entry::Body::Builder b) {
-      auto st = b.initPartyStatusChanged();
-      st.setParty(party);
-      st.setStatus(s);
-      st.setFrom(from);
-      st.setNote("entered administration");
-    });
+    return record({&admin_}, spec::PartyStatusChanged{party, s, from, "entered administration"});
   }
 
   uint64_t end_line(uint64_t seq) {
-    return record({&admin_}, [&](schema::Entry::Body::Builder b) {
-      auto e = b.initResponsibilityEnded();
-      e.setAssignmentSeq(seq);
-      e.setReason("recommissioned");
-    });
+    return record({&admin_}, spec::ResponsibilityEnded{seq, "recommissioned"});
   }
 
   uint64_t reverse(uint64_t seq, const std::string& payer) {
-    return record({&keys_.at(payer)}, [&](schema::Entry::Body::Builder b) {
-      auto r = b.initReversal();
-      r.setTargetSeq(seq);
-      r.setReason("keyed in error");
-    });
+    return record({&keys_.at(payer)}, spec::Reversal{seq, "keyed in error"});
   }
 
   map::Map map(const std::string& as_of = "") { return map::build_map(ledger(), map::parse_as_of(as_of, ledger())); }
@@ -210,11 +135,8 @@ class Books {
   static int64_t now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
-  uint64_t record(const std::vector<const KeyPair*>& signers, const std::function<void(schema::Entry::Body::Builder)>& fill) {
-    SignedRequest r;
-    r.entry = build_entry(origin_, now(), "map-test-" + std::to_string(++count_), fill);
-    for (auto* k : signers) r.signatures.push_back(sign_entry(r.entry, *k));
-    return ledger_->append(r).seq;
+  uint64_t record(const std::vector<const KeyPair*>& signers, const spec::Body& body) {
+    return ledger_->append(sign_request(encode_entry(origin_, now(), "map-test-" + std::to_string(++count_), body), signers)).seq;
   }
 
   std::string origin_ = "test.example/map";

@@ -11,7 +11,7 @@ using namespace map_test;
 TEST_CASE("map who: an unrecorded line is shown as implicit to the commissioner") {
   Books b;
   b.party("council", PartyKind::COMMISSIONER);
-  b.party("director", PartyKind::OFFICE, [](schema::PartyRegistered::Builder p) { p.setParent("council"); });
+  b.party("director", PartyKind::OFFICE, [](spec::PartyRegistered& p) { p.parent = "council"; });
   b.party("prime", PartyKind::INTEGRATOR);
   b.party("care", PartyKind::PROVIDER);
   b.pay("council", "prime", 1000);

@@ -69,12 +69,11 @@ std::string be(uint64_t v) {
 
 // A party registration of about `kb` kilobytes (org ids), to fill pages fast.
 SignedRequest big_party(World& w, const std::string& id, unsigned org_ids) {
-  return w.party(id, PartyKind::PROVIDER, {w.admin}, [&](schema::PartyRegistered::Builder p) {
-    auto o = p.initOrgIds(org_ids);
+  return w.party(id, PartyKind::PROVIDER, {w.admin}, [&](spec::PartyRegistered& p) {
     for (unsigned i = 0; i < org_ids; ++i) {
       std::string org = "gb-" + id + "-" + std::to_string(i) + "-";
       org.resize(60, 'x');
-      o.set(i, org);
+      p.org_ids.push_back(org);
     }
   });
 }
