@@ -41,10 +41,6 @@ struct WriteOptions {
 // original seq.
 Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const spec::Body& body);
 
-// Compatibility for the importers (cmd_import.cpp, giving_*.cpp) until they
-// move to interop/ and build requests through ledger/request.h.
-using BodyFiller = std::function<void(schema::Entry::Body::Builder)>;
-
 int64_t now_ms();
 uint32_t today();
 uint32_t date_arg(const std::string& text, const char* option);  // usage error when malformed

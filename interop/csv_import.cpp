@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <map>
 
 #include "interop/csv_rows.h"
@@ -11,11 +10,11 @@
 #include "ledger/limits.h"
 #include "ledger/money.h"
 #include "ledger/names.h"
+#include "ledger/request.h"
 
 namespace fundtrail::interop {
 namespace {
 
-using Filler = std::function<void(schema::Entry::Body::Builder)>;
 
 // "a|b|c": the accepted words, for messages.
 std::string join_bar(const std::vector<std::string>& names) {
@@ -46,10 +45,12 @@ std::vector<std::string> split_claims(const std::string& s) {
   return out;
 }
 
-// The body a row asks for; errors name the row's line.
-Filler row_body(const Row& r, const Ledger& ledger) {
+// The body a row asks for; errors name the row's line. A row naming an
+// unknown contract is the writer's rule 9 refusal (exit 1), as from `pay`.
+spec::Body row_body(const Row& r, const Ledger& ledger) {
   const LedgerFacts& facts = ledger.facts();
-  auto fail = [&](const std::string& why) -> Filler { unusable("line " + std::to_string(r.line) + ": " + why); };
+  const std::string at = "line " + std::to_string(r.line) + ": ";
+  auto fail = [&](const std::string& why) -> spec::Body { unusable(at + why); };
   auto get = [&](const char* c) { return r.cell.at(c); };
   std::string kind = get("kind");
   if (kind != "contribution" && kind != "payment") return fail("kind '" + kind + "' must be contribution or payment");
@@ -65,24 +66,25 @@ Filler row_body(const Row& r, const Ledger& ledger) {
   if (kind == "contribution") {
     for (const char* c : {"mechanism", "milestone", "contract", "count", "group", "claims", "funded_by", "memo"})
       if (!get(c).empty()) return fail(std::string("a contribution has no '") + c + "'");
-    std::string from = get("from"), to = get("to"), ref = get("reference");
-    return [=](schema::Entry::Body::Builder b) {
-      auto c = b.initContribution();
-      c.setFrom(from);
-      c.setTo(to);
-      c.setAmount(amount.minor);
-      c.setCurrency(currency);
-      c.setValueDate(date);
-      c.setReference(ref);
-    };
+    spec::Contribution c;
+    c.from = get("from");
+    c.to = get("to");
+    c.amount = amount.minor;
+    c.currency = currency;
+    c.value_date = date;
+    c.reference = get("reference");
+    return c;
   }
   auto mech = mechanism_from(get("mechanism"));
   if (!mech) return fail("mechanism '" + get("mechanism") + "' must be one of " + join_bar(mechanism_names()));
-  uint64_t contract_seq = 0;
+  spec::Payment p;
   if (!get("contract").empty()) {
-    auto c = ledger.contract(get("contract"));
-    if (!c) return fail("no contract with reference '" + get("contract") + "' (see 'fundtrail contract list')");
-    contract_seq = c->seq;
+    try {
+      p.contract_seq = contract_seq_for(ledger, get("contract"));
+    } catch (const Error& e) {
+      if (e.check.empty()) throw;
+      throw Error(e.check, e.field, e.seq, e.message, at);
+    }
   }
   if (!get("reference").empty()) return fail("a payment has no 'reference' (use 'memo')");
   uint32_t count = 0;
@@ -91,30 +93,25 @@ Filler row_body(const Row& r, const Ledger& ledger) {
       return fail("count '" + get("count") + "' must be a whole number");
     count = static_cast<uint32_t>(std::stoul(get("count")));
   }
-  std::string fb = get("funded_by");
-  if (!fb.empty() && fb != "own" && fb != "loan" && (fb.find_first_not_of("0123456789") != std::string::npos || fb.size() > 18))
-    return fail("funded_by '" + fb + "' must be a seq, 'own' or 'loan'");
-  auto claims = split_claims(get("claims"));
-  std::string from = get("from"), to = get("to"), milestone = get("milestone"), group = get("group"), memo = get("memo");
-  return [=](schema::Entry::Body::Builder b) {
-    auto p = b.initPayment();
-    p.setFrom(from);
-    p.setTo(to);
-    p.setAmount(amount.minor);
-    p.setCurrency(currency);
-    p.setValueDate(date);
-    p.setMechanism(*mech);
-    p.setMilestone(milestone);
-    p.setContractSeq(contract_seq);
-    p.setOutcomeCount(count);
-    p.setGroup(group);
-    auto list = p.initClaimIds(claims.size());
-    for (size_t i = 0; i < claims.size(); ++i) list.set(i, claims[i]);
-    if (fb == "own") p.getFundedBy().setOwn();
-    else if (fb == "loan") p.getFundedBy().setLoan();
-    else if (!fb.empty()) p.getFundedBy().setEntry(std::stoull(fb));
-    p.setMemo(memo);
-  };
+  if (!get("funded_by").empty()) {
+    try {
+      p.funded_by = parse_funded_by(get("funded_by"), "funded_by");
+    } catch (const Error& e) {
+      fail(e.what());
+    }
+  }
+  p.from = get("from");
+  p.to = get("to");
+  p.amount = amount.minor;
+  p.currency = currency;
+  p.value_date = date;
+  p.mechanism = *mech;
+  p.milestone = get("milestone");
+  p.outcome_count = count;
+  p.group = get("group");
+  p.claim_ids = split_claims(get("claims"));
+  p.memo = get("memo");
+  return p;
 }
 
 std::vector<Row> read_rows(const std::string& path) {
@@ -170,7 +167,7 @@ ImportJob prepare_csv_import(const std::string& path, const Ledger& ledger, cons
   int64_t now = import_clock_ms();
   for (size_t i = 0; i < rows.size(); ++i) {
     auto& r = rows[i];
-    Filler fill = row_body(r, ledger);
+    spec::Body body = row_body(r, ledger);
     auto it = acting.find(r.cell["from"]);
     if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
       unusable("line " + std::to_string(r.line) + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
@@ -184,7 +181,7 @@ ImportJob prepare_csv_import(const std::string& path, const Ledger& ledger, cons
     }
     if (!valid_utf8(r.idempotency_key) || r.idempotency_key.size() > kIdempotencyLimit)
       unusable("line " + std::to_string(r.line) + ": idempotency_key is over 128 bytes or not UTF-8");
-    job.requests[i].entry = build_entry(facts.origin, now, r.idempotency_key, fill);
+    job.requests[i].entry = encode_entry(facts.origin, now, r.idempotency_key, body);
     job.where.push_back("line " + std::to_string(r.line));
   }
   return job;

@@ -10,6 +10,7 @@
 #include "interop/giving_plan.h"
 #include "ledger/error.h"
 #include "ledger/limits.h"
+#include "ledger/request.h"
 #include "ledger/money.h"
 
 namespace fundtrail::interop {
@@ -87,16 +88,13 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
   }
   for (const NewParty& p : plan.parties) {
     std::string key = (p.individual ? kIndividualPrefix : kPartyPrefix) + ascii_lower(p.org_id);
-    job.requests.push_back({build_entry(facts.origin, now, key,
-                                        [&](schema::Entry::Body::Builder b) {
-                                          auto r = b.initPartyRegistered();
-                                          r.setId(p.id);
-                                          r.setName(p.name);
-                                          r.setKind(p.kind);
-                                          r.setSector(p.sector);
-                                          r.initOrgIds(1).set(0, p.org_id);
-                                        }),
-                            {}});
+    spec::PartyRegistered r;
+    r.id = p.id;
+    r.name = p.name;
+    r.kind = p.kind;
+    r.sector = p.sector;
+    r.org_ids = {p.org_id};
+    job.requests.push_back({encode_entry(facts.origin, now, key, r), {}});
     job.signers.push_back({admin});
     job.where.push_back(p.where + ", recipient " + p.org_id);
   }
@@ -115,27 +113,28 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
       signers.push_back(it->second[1].first);
     }
     std::string memo = giving_memo(g.title, g.description);
-    std::function<void(schema::Entry::Body::Builder)> fill = [&](schema::Entry::Body::Builder b) {
-      if (pg.contribution) {
-        auto c = b.initContribution();
-        c.setFrom(pg.from);
-        c.setTo(pg.to);
-        c.setAmount(g.amount);
-        c.setCurrency(g.currency);
-        c.setValueDate(g.award_date);
-        c.setReference(cut_utf8(g.title, kSubjectLimit));
-      } else {
-        auto p = b.initPayment();
-        p.setFrom(pg.from);
-        p.setTo(pg.to);
-        p.setAmount(g.amount);
-        p.setCurrency(g.currency);
-        p.setValueDate(g.award_date);
-        p.setMechanism(schema::Mechanism::GRANT);
-        p.setMemo(memo);
-      }
-    };
-    job.requests.push_back({build_entry(facts.origin, now, "360giving:" + g.id, fill), {}});
+    spec::Body body;
+    if (pg.contribution) {
+      spec::Contribution c;
+      c.from = pg.from;
+      c.to = pg.to;
+      c.amount = g.amount;
+      c.currency = g.currency;
+      c.value_date = g.award_date;
+      c.reference = cut_utf8(signed_text(g.title, false), kSubjectLimit);
+      body = c;
+    } else {
+      spec::Payment p;
+      p.from = pg.from;
+      p.to = pg.to;
+      p.amount = g.amount;
+      p.currency = g.currency;
+      p.value_date = g.award_date;
+      p.mechanism = schema::Mechanism::GRANT;
+      p.memo = memo;
+      body = p;
+    }
+    job.requests.push_back({encode_entry(facts.origin, now, "360giving:" + g.id, body), {}});
     job.signers.push_back(std::move(signers));
     job.where.push_back(where);
   }

@@ -22,9 +22,24 @@ std::string cut_utf8(const std::string& s, size_t limit) {
   return s.substr(0, n);
 }
 
+std::string signed_text(const std::string& s, bool free) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\r') {
+      if (i + 1 < s.size() && s[i + 1] == '\n') continue;  // CR LF: the LF follows
+      c = '\n';
+    }
+    bool keep = free ? (c == '\n' || c == '\t') : false;
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) && !keep ? ' ' : c;
+  }
+  return out;
+}
+
 std::string giving_memo(const std::string& title, const std::string& description) {
   std::string memo = description.empty() || description == title ? title : title + "\n\n" + description;
-  return cut_utf8(memo, kMemoLimit);
+  return cut_utf8(signed_text(memo, true), kMemoLimit);
 }
 
 std::pair<std::string, std::string> split_giving_memo(const std::string& memo) {
@@ -88,7 +103,7 @@ GivingPlan plan_giving(const std::vector<GivingGrant>& grants, const std::string
         p.id = base.substr(0, kIdLimit - suffix.size()) + suffix;
       }
       taken.insert(p.id);
-      p.name = cut_utf8(g.recipient_name, kNameLimit);
+      p.name = cut_utf8(signed_text(g.recipient_name, true), kNameLimit);
       p.org_id = g.recipient_id;
       p.individual = g.individual;
       p.kind = g.individual          ? schema::PartyKind::OTHER

@@ -60,6 +60,10 @@ schema::Sector sector_from_org_id(const std::string& org_id);
 
 // Cuts UTF-8 text to at most `limit` bytes without splitting a character.
 std::string cut_utf8(const std::string& s, size_t limit);
+// Published text as the ledger stores it (docs/rules.md "Checks", `format`):
+// CR LF and lone CR become LF, and other control characters a space; in
+// plain text (`free` false: references) LF and tab become a space too.
+std::string signed_text(const std::string& s, bool free);
 
 // An imported grant's payment memo: its title, then a blank line and its
 // description when that says more than the title; cut to 1,000 bytes.
