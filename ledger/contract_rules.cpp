@@ -3,42 +3,12 @@
 #include <set>
 
 #include "ledger/contracts.h"
+#include "ledger/index.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 #include "ledger/names.h"
 
 namespace fundtrail {
-
-std::string encode_contract(const ContractState& c) {
-  std::string v = be64(c.seq) + be64(static_cast<uint64_t>(c.cap)) + be64(static_cast<uint64_t>(c.paid));
-  v += be64((uint64_t(c.start) << 32) | c.end);
-  v += static_cast<char>(c.ended ? 1 : 0);
-  v += be64(c.schedule_seq);
-  v += c.payer + '\0' + c.payee + '\0' + c.parent;
-  return v;
-}
-
-ContractState decode_contract(std::string_view ref, std::string_view v) {
-  if (v.size() < 41) unusable("contract index entry for '" + std::string(ref) + "' is malformed; the indexes are damaged");
-  ContractState c;
-  c.reference = std::string(ref);
-  c.seq = read_be64(v.substr(0, 8));
-  c.cap = static_cast<int64_t>(read_be64(v.substr(8, 8)));
-  c.paid = static_cast<int64_t>(read_be64(v.substr(16, 8)));
-  uint64_t dates = read_be64(v.substr(24, 8));
-  c.start = static_cast<uint32_t>(dates >> 32);
-  c.end = static_cast<uint32_t>(dates);
-  c.ended = v[32] != 0;
-  c.schedule_seq = read_be64(v.substr(33, 8));
-  std::string_view rest = v.substr(41);
-  size_t a = rest.find('\0'), b = rest.find('\0', a + 1);
-  if (a == std::string_view::npos || b == std::string_view::npos) unusable("contract index entry is malformed");
-  c.payer = std::string(rest.substr(0, a));
-  c.payee = std::string(rest.substr(a + 1, b - a - 1));
-  c.parent = std::string(rest.substr(b + 1));
-  return c;
-}
-
 namespace rules {
 namespace {
 
@@ -47,7 +17,7 @@ using schema::Entry;
 std::optional<ContractState> find_contract(const Txn& txn, const std::string& ref) {
   auto v = txn.get(txn.dbs().contracts, ref);
   if (!v) return std::nullopt;
-  return decode_contract(ref, *v);
+  return index::read_contract(ref, *v);
 }
 
 ContractState need_contract(const Txn& txn, const std::string& ref, int rule) {
@@ -56,7 +26,7 @@ ContractState need_contract(const Txn& txn, const std::string& ref, int rule) {
   return *c;
 }
 
-void put_contract(Txn& txn, const ContractState& c) { txn.put(txn.dbs().contracts, c.reference, encode_contract(c)); }
+void put_contract(Txn& txn, const ContractState& c) { txn.put(txn.dbs().contracts, c.reference, index::contract_value(c)); }
 
 void check_schedule(capnp::List<schema::ScheduleRow>::Reader rows, bool has_parent) {
   std::set<std::pair<std::string, std::string>> seen;
@@ -109,43 +79,19 @@ bool on_chain_above(const Txn& txn, const std::string& a, std::string b) {
   return false;
 }
 
-std::string claim_key(const std::string& claim, const std::string& milestone) { return claim + '\0' + milestone; }
-
-// Claims index value: repeated { reference, 0x00, payment seq (8) }.
-std::vector<std::pair<std::string, uint64_t>> decode_claims(std::string_view v) {
-  std::vector<std::pair<std::string, uint64_t>> out;
-  while (!v.empty()) {
-    size_t z = v.find('\0');
-    if (z == std::string_view::npos || v.size() < z + 9) unusable("claims index is malformed; the indexes are damaged");
-    out.emplace_back(std::string(v.substr(0, z)), read_be64(v.substr(z + 1, 8)));
-    v.remove_prefix(z + 9);
-  }
-  return out;
-}
-
-std::string encode_claims(const std::vector<std::pair<std::string, uint64_t>>& list) {
-  std::string v;
-  for (auto& [ref, seq] : list) v += ref + '\0' + be64(seq);
-  return v;
-}
-
 // Rule 11: the status in force for `party` at `date`, from the statuses index.
 schema::PartyStatus status_at(const Txn& txn, const std::string& party, uint32_t date) {
   Cursor cur(txn, txn.dbs().statuses);
-  std::string prefix = party + '\0';
+  std::string prefix = index::status_prefix(party);
   schema::PartyStatus status = schema::PartyStatus::ACTIVE;
   for (bool more = cur.seek(prefix); more; more = cur.next()) {
-    std::string_view key = cur.key();
-    if (key.substr(0, prefix.size()) != prefix || key.size() != prefix.size() + 12) break;
-    uint32_t from = static_cast<uint32_t>(read_be64(std::string(4, '\0') + std::string(key.substr(prefix.size(), 4))));
-    if (from > date) break;  // keys sort by date, then seq: the last one not after `date` wins
-    if (cur.value().size() != 1) refuse("index", "", std::nullopt, "the statuses index is malformed; run fundtrail reindex");
-    status = static_cast<schema::PartyStatus>(static_cast<uint8_t>(cur.value()[0]));
+    if (cur.key().substr(0, prefix.size()) != prefix) break;
+    index::StatusChange change = index::read_status(cur.key(), cur.value());
+    if (change.from > date) break;  // keys sort by date, then seq: the last one not after `date` wins
+    status = change.status;
   }
   return status;
 }
-
-std::string be32(uint32_t v) { return be64(v).substr(4); }
 
 }  // namespace
 
@@ -226,8 +172,7 @@ void party_status_changed(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigL
   std::string party = str(s.getParty());
   if (party == "ledger") fail(2, "party 'ledger' has no status");
   need_party(txn, party, "");
-  txn.put(txn.dbs().statuses, party + '\0' + be32(s.getFrom()) + be64(seq),
-          std::string(1, static_cast<char>(s.getStatus())));
+  txn.put(txn.dbs().statuses, index::status_key(party, s.getFrom(), seq), index::status_value(s.getStatus()));
 }
 
 void payment_rules(Txn& txn, const LedgerFacts& facts, uint64_t seq, schema::Payment::Reader p) {
@@ -283,9 +228,9 @@ void payment_rules(Txn& txn, const LedgerFacts& facts, uint64_t seq, schema::Pay
   }
   // Rule 10: each (claim, milestone) once per contract, and only along one chain of contracts.
   for (auto& claim : claims) {
-    std::string key = claim_key(claim, milestone);
+    std::string key = index::claim_key(claim, milestone);
     auto prior = txn.get(txn.dbs().claims, key);
-    auto list = prior ? decode_claims(*prior) : std::vector<std::pair<std::string, uint64_t>>{};
+    auto list = prior ? index::read_claims(*prior) : std::vector<index::PaidClaim>{};
     for (auto& [ref, pseq] : list) {
       if (ref == c.reference)
         fail(10, "claim " + quoted(claim) + " for milestone " + quoted(milestone) + " was already paid under contract " +
@@ -294,8 +239,8 @@ void payment_rules(Txn& txn, const LedgerFacts& facts, uint64_t seq, schema::Pay
         fail(10, "claim " + quoted(claim) + " for milestone " + quoted(milestone) + " was already paid under contract " +
                      quoted(ref) + " (seq " + std::to_string(pseq) + "), which is not on this contract's chain: one outcome, two budgets");
     }
-    list.emplace_back(c.reference, seq);
-    txn.put(txn.dbs().claims, key, encode_claims(list));
+    list.push_back({c.reference, seq});
+    txn.put(txn.dbs().claims, key, index::claims_value(list));
   }
   c.paid = paid;
   put_contract(txn, c);
@@ -309,13 +254,13 @@ void reverse_payment_rules(Txn& txn, uint64_t target_seq, schema::Payment::Reade
   c.paid -= p.getAmount();
   put_contract(txn, c);
   for (auto claim : p.getClaimIds()) {
-    std::string key = claim_key(str(claim), str(p.getMilestone()));
+    std::string key = index::claim_key(str(claim), str(p.getMilestone()));
     auto prior = txn.get(txn.dbs().claims, key);
     if (!prior) continue;
-    auto list = decode_claims(*prior);
-    std::erase_if(list, [&](auto& e) { return e.second == target_seq; });
+    auto list = index::read_claims(*prior);
+    std::erase_if(list, [&](auto& e) { return e.seq == target_seq; });
     if (list.empty()) txn.del(txn.dbs().claims, key);
-    else txn.put(txn.dbs().claims, key, encode_claims(list));
+    else txn.put(txn.dbs().claims, key, index::claims_value(list));
   }
 }
 

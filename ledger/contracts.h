@@ -1,9 +1,9 @@
 // The live state of a contract, kept in the ledger's `contracts` index and
-// updated in the same transaction as the records that change it.
+// updated in the same transaction as the records that change it. Its stored
+// layout is in ledger/index.h (index::contract_value / read_contract).
 #pragma once
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 namespace fundtrail {
 
@@ -17,8 +17,5 @@ struct ContractState {
   bool ended = false;
   uint64_t schedule_seq = 0;  // record holding the current price schedule
 };
-
-std::string encode_contract(const ContractState& c);
-ContractState decode_contract(std::string_view reference, std::string_view value);
 
 }  // namespace fundtrail

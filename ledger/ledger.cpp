@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ledger/assert.h"
+#include "ledger/index.h"
 #include "ledger/limits.h"
 #include "ledger/merkle.h"
 #include "ledger/money.h"
@@ -26,57 +27,26 @@ int64_t now_ms() {
 std::string_view as_view(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 std::span<const uint8_t> as_span(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
-std::string tree_key(unsigned level, uint64_t index) { return std::string(1, static_cast<char>(level)) + be64(index); }
-
-Hash to_hash(std::string_view v) {
-  if (v.size() != 32) unusable("a stored hash is not 32 bytes; the ledger is damaged");
-  Hash h;
-  std::memcpy(h.data(), v.data(), 32);
-  return h;
-}
-
-struct Head {
-  uint64_t size = 0;
-  Hash hash{};
-  int64_t recorded_at = 0;
-};
-
-Head read_head(const Txn& txn) {
-  Head h;
-  auto size = txn.get(txn.dbs().meta, "size");
-  if (!size) unusable("the ledger has no head: it was never initialised");
-  h.size = read_be64(*size);
-  // A damaged meta database must be an error, not a read through an empty optional.
-  auto head = txn.get(txn.dbs().meta, "head");
-  auto recorded_at = txn.get(txn.dbs().meta, "recorded_at");
-  if (!head || !recorded_at) unusable("the ledger's head is incomplete (meta lacks 'head' or 'recorded_at'); the ledger is damaged");
-  h.hash = to_hash(*head);
-  h.recorded_at = static_cast<int64_t>(read_be64(*recorded_at));
-  return h;
-}
-
-void write_head(Txn& txn, const Head& h) {
-  txn.put(txn.dbs().meta, "size", be64(h.size));
-  txn.put(txn.dbs().meta, "head", std::string_view(reinterpret_cast<const char*>(h.hash.data()), 32));
-  txn.put(txn.dbs().meta, "recorded_at", be64(static_cast<uint64_t>(h.recorded_at)));
-}
+using index::Head;
+using index::read_head;
+using index::write_head;
 
 SubtreeReader reader_for(const Txn& txn, std::atomic<uint64_t>* counter) {
   return [&txn, counter](unsigned level, uint64_t index) {
     if (counter) ++*counter;
-    auto v = txn.get(txn.dbs().tree, tree_key(level, index));
+    auto v = txn.get(txn.dbs().tree, index::tree_key(level, index));
     if (!v) unusable("the Merkle tree index lacks a stored hash; the ledger is damaged");
-    return to_hash(*v);
+    return index::read_hash(*v, "tree index hash");
   };
 }
 
 // Writes `leaf` as record head.size and advances the head; the caller has validated it.
 Hash write_leaf(Txn& txn, Head& head, std::span<const uint8_t> leaf) {
   FT_REQUIRE(!leaf.empty() && leaf.size() <= kMaxLeafBytes, "a leaf is 1 to 65535 bytes");
-  txn.put(txn.dbs().entries, be64(head.size), as_view(leaf), MDB_APPEND);
+  txn.put(txn.dbs().entries, index::seq_key(head.size), as_view(leaf), MDB_APPEND);
   Hash lh = leaf_hash(leaf);
   add_leaf(reader_for(txn, nullptr), head.size, lh, [&](unsigned level, uint64_t index, const Hash& h) {
-    txn.put(txn.dbs().tree, tree_key(level, index), std::string_view(reinterpret_cast<const char*>(h.data()), 32));
+    txn.put(txn.dbs().tree, index::tree_key(level, index), index::hash_value(h));
   });
   head.size += 1;
   FT_ASSERT(head.size != 0, "the ledger's size overflowed");
@@ -108,10 +78,6 @@ Error in_request(size_t index, const Error& e) {
   return Error(e.check, e.field, e.seq, e.message, where);
 }
 
-std::string idem_value(uint64_t seq, const Hash& body) {
-  return be64(seq) + std::string(reinterpret_cast<const char*>(body.data()), body.size());
-}
-
 }  // namespace
 
 struct Ledger::Impl {
@@ -133,11 +99,11 @@ struct Ledger::Impl {
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
     Hash body = request_body_hash(entry);
     if (auto prior = txn.get(txn.dbs().idem, key)) {
-      uint64_t seq = read_be64(prior->substr(0, 8));
-      if (to_hash(prior->substr(8)) != body)
+      auto [seq, prior_body] = index::read_idem(*prior);
+      if (prior_body != body)
         refuse("rule 6", "idempotencyKey", seq,
                "idempotency key '" + key + "' already holds a different request, seq " + std::to_string(seq));
-      auto stored = txn.get(txn.dbs().entries, be64(seq));
+      auto stored = txn.get(txn.dbs().entries, index::seq_key(seq));
       return {seq, fundtrail::leaf_hash(as_span(*stored)), true};
     }
     int64_t recorded_at = std::max(now_ms(), head.recorded_at);
@@ -154,7 +120,7 @@ struct Ledger::Impl {
     if (!verified) check_signatures(req.entry, rec.leaf().getSignatures());
     check_and_apply(txn, facts, head.size, entry, rec.leaf().getSignatures());
     Appended out{head.size, {}, false};
-    txn.put(txn.dbs().idem, key, idem_value(head.size, body));
+    txn.put(txn.dbs().idem, key, index::idem_value(head.size, body));
     head.recorded_at = recorded_at;
     out.leaf_hash = write_leaf(txn, head, leaf);
     write_head(txn, head);
@@ -204,8 +170,8 @@ Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
       check_signatures(genesis.entry, rec.leaf().getSignatures());
       impl->facts = apply_genesis(txn, view.entry(), rec.leaf().getSignatures());
       std::string key = text_of(view.entry().getIdempotencyKey());
-      txn.put(txn.dbs().idem, key, idem_value(0, request_body_hash(view.entry())));
-      txn.put(txn.dbs().meta, "format", std::to_string(kFormatVersion));
+      txn.put(txn.dbs().idem, key, index::idem_value(0, request_body_hash(view.entry())));
+      txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(kFormatVersion));
       Head head;
       head.recorded_at = rec.leaf().getRecordedAt();
       write_leaf(txn, head, leaf);
@@ -228,13 +194,13 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
   auto impl = std::make_unique<Impl>();
   impl->env = std::make_unique<Env>(dir, read_only, false);
   Txn txn(*impl->env, false);
-  auto format = txn.get(txn.dbs().meta, "format");
+  auto format = txn.get(txn.dbs().meta, index::kFormatKey);
   if (!format) unusable("'" + dir + "' is not a fundtrail ledger (no format version)");
-  if (*format != std::to_string(kFormatVersion))
+  if (*format != index::format_value(kFormatVersion))
     unusable("ledger '" + dir + "' has format version " + std::string(*format) + "; this fundtrail reads version " +
              std::to_string(kFormatVersion) + " (upgrade fundtrail)");
   Head head = read_head(txn);
-  auto genesis = txn.get(txn.dbs().entries, be64(0));
+  auto genesis = txn.get(txn.dbs().entries, index::seq_key(0));
   if (!genesis || head.size == 0) unusable("ledger '" + dir + "' has no genesis record");
   auto damaged = [&](const std::string& what) {
     unusable("ledger '" + dir + "': " + what + "; run fundtrail-verify " + dir);
@@ -256,10 +222,10 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
   }
   // A writer refuses to extend a head that does not check: the last record
   // is the stored head, sits at its seq and chains to the record before it.
-  auto last = txn.get(txn.dbs().entries, be64(head.size - 1));
+  auto last = txn.get(txn.dbs().entries, index::seq_key(head.size - 1));
   if (!last || fundtrail::leaf_hash(as_span(*last)) != head.hash) damaged("the stored head does not match the last record");
   if (head.size > 1) {
-    auto before = txn.get(txn.dbs().entries, be64(head.size - 2));
+    auto before = txn.get(txn.dbs().entries, index::seq_key(head.size - 2));
     try {
       Record rec(as_span(*last));
       Hash prev{};
@@ -332,7 +298,7 @@ uint64_t Ledger::size() const {
 
 Bytes Ledger::leaf(uint64_t seq) const {
   Txn txn(*impl_->env, false);
-  auto v = txn.get(txn.dbs().entries, be64(seq));
+  auto v = txn.get(txn.dbs().entries, index::seq_key(seq));
   if (!v) unusable("no record at seq " + std::to_string(seq) + " (the ledger has " + std::to_string(read_head(txn).size) + ")");
   return Bytes(v->begin(), v->end());
 }
@@ -346,9 +312,9 @@ Hash Ledger::leaf_hash(uint64_t seq) const {
 void Ledger::for_each(uint64_t from, uint64_t to, const std::function<bool(uint64_t, std::span<const uint8_t>)>& fn) const {
   Txn txn(*impl_->env, false);
   Cursor cur(txn, txn.dbs().entries);
-  for (bool more = cur.seek(be64(from)); more; more = cur.next()) {
+  for (bool more = cur.seek(index::seq_key(from)); more; more = cur.next()) {
     if (cur.key().size() != 8) refuse("index", "", std::nullopt, "a key of 'entries' is not 8 bytes; run fundtrail-verify");
-    uint64_t seq = read_be64(cur.key());
+    uint64_t seq = index::read_seq(cur.key(), "entries key");
     if (seq >= to) break;
     if (!fn(seq, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cur.value().data()), cur.value().size()))) break;
   }
@@ -392,7 +358,7 @@ std::optional<PartyState> Ledger::party(const std::string& id) const {
   Txn txn(*impl_->env, false);
   auto v = txn.get(txn.dbs().parties, id);
   if (!v) return std::nullopt;
-  return decode_party(id, *v);
+  return index::read_party(id, *v);
 }
 
 namespace {
@@ -406,14 +372,14 @@ void scan(const Txn& txn, MDB_dbi dbi, Fn&& fn) {
 std::vector<PartyState> Ledger::parties() const {
   Txn txn(*impl_->env, false);
   std::vector<PartyState> out;
-  scan(txn, txn.dbs().parties, [&](std::string_view k, std::string_view v) { out.push_back(decode_party(std::string(k), v)); });
+  scan(txn, txn.dbs().parties, [&](std::string_view k, std::string_view v) { out.push_back(index::read_party(k, v)); });
   return out;
 }
 
 std::vector<Grant> Ledger::grants() const {
   Txn txn(*impl_->env, false);
   std::vector<Grant> out;
-  scan(txn, txn.dbs().grants, [&](std::string_view k, std::string_view v) { out.push_back(decode_grant(k, v)); });
+  scan(txn, txn.dbs().grants, [&](std::string_view k, std::string_view v) { out.push_back(index::read_grant(k, v)); });
   return out;
 }
 
@@ -422,12 +388,12 @@ std::optional<uint64_t> Ledger::find_idempotency_key(const std::string& key) con
   Txn txn(*impl_->env, false);
   auto v = txn.get(txn.dbs().idem, key);
   if (!v) return std::nullopt;
-  return read_be64(v->substr(0, 8));
+  return index::read_idem(*v).seq;
 }
 
 bool Ledger::is_reversed(uint64_t seq) const {
   Txn txn(*impl_->env, false);
-  return txn.get(txn.dbs().reversed, be64(seq)).has_value();
+  return txn.get(txn.dbs().reversed, index::seq_key(seq)).has_value();
 }
 
 std::optional<ContractState> Ledger::contract(const std::string& reference) const {
@@ -435,19 +401,19 @@ std::optional<ContractState> Ledger::contract(const std::string& reference) cons
   Txn txn(*impl_->env, false);
   auto v = txn.get(txn.dbs().contracts, reference);
   if (!v) return std::nullopt;
-  return decode_contract(reference, *v);
+  return index::read_contract(reference, *v);
 }
 
 std::vector<ContractState> Ledger::contracts() const {
   Txn txn(*impl_->env, false);
   std::vector<ContractState> out;
-  scan(txn, txn.dbs().contracts, [&](std::string_view k, std::string_view v) { out.push_back(decode_contract(k, v)); });
+  scan(txn, txn.dbs().contracts, [&](std::string_view k, std::string_view v) { out.push_back(index::read_contract(k, v)); });
   return out;
 }
 
 void Ledger::store_checkpoint(uint64_t size, const std::string& note) {
   impl_->with_write([&](Txn& txn) {
-    txn.put(txn.dbs().checkpoints, be64(size), note);
+    txn.put(txn.dbs().checkpoints, index::seq_key(size), note);
     return 0;
   });
 }
@@ -455,7 +421,7 @@ void Ledger::store_checkpoint(uint64_t size, const std::string& note) {
 std::vector<std::pair<uint64_t, std::string>> Ledger::checkpoints() const {
   Txn txn(*impl_->env, false);
   std::vector<std::pair<uint64_t, std::string>> out;
-  scan(txn, txn.dbs().checkpoints, [&](std::string_view k, std::string_view v) { out.emplace_back(read_be64(k), std::string(v)); });
+  scan(txn, txn.dbs().checkpoints, [&](std::string_view k, std::string_view v) { out.emplace_back(index::read_seq(k, "checkpoints key"), std::string(v)); });
   return out;
 }
 

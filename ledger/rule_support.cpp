@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "ledger/index.h"
 #include "ledger/money.h"
 
 namespace fundtrail::rules {
@@ -24,7 +25,7 @@ PublicKey key_of(capnp::Data::Reader d) {
 std::optional<PartyState> find_party(const Txn& txn, const std::string& id) {
   auto v = txn.get(txn.dbs().parties, id);
   if (!v) return std::nullopt;
-  return decode_party(id, *v);
+  return index::read_party(id, *v);
 }
 
 PartyState need_party(const Txn& txn, const std::string& id, const char* role) {
@@ -34,10 +35,10 @@ PartyState need_party(const Txn& txn, const std::string& id, const char* role) {
 }
 
 std::optional<Grant> active_grant(const Txn& txn, const std::string& party, const PublicKey& key) {
-  std::string k = grant_key(party, key);
+  std::string k = index::grant_key(party, key);
   auto v = txn.get(txn.dbs().grants, k);
   if (!v) return std::nullopt;
-  Grant g = decode_grant(k, *v);
+  Grant g = index::read_grant(k, *v);
   if (g.revoked) return std::nullopt;
   return g;
 }
@@ -81,7 +82,7 @@ void signers_act_for_or_admin(const Txn& txn, const std::string& party, SigList 
   fail(1, "signers must all hold officer/approver keys of " + quoted(party) + " (one an officer) or all be administrators");
 }
 
-void put_party(Txn& txn, const PartyState& p) { txn.put(txn.dbs().parties, p.id, encode_party(p)); }
+void put_party(Txn& txn, const PartyState& p) { txn.put(txn.dbs().parties, p.id, index::party_value(p)); }
 
 void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta) {
   PartyState p = need_party(txn, id, "");
@@ -107,7 +108,7 @@ bool is_money(Entry::Body::Reader body) {
 }
 
 std::optional<Record> read_record(const Txn& txn, uint64_t seq) {
-  auto v = txn.get(txn.dbs().entries, be64(seq));
+  auto v = txn.get(txn.dbs().entries, index::seq_key(seq));
   if (!v) return std::nullopt;
   return Record(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v->data()), v->size()));
 }

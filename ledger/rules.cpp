@@ -6,6 +6,7 @@
 #include <cstring>
 #include <set>
 
+#include "ledger/index.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 #include "ledger/contract_rules.h"
@@ -82,19 +83,16 @@ void key_granted(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs)
   if (party == "ledger" && !admin && g.getRole() != schema::Role::AUDITOR)
     fail(2, "party 'ledger' takes only administrator or auditor keys");
   Grant grant{party, key, g.getRole(), seq, false};
-  std::string v(1, static_cast<char>(grant.role));
-  v += be64(seq);
-  v += '\0';
-  txn.put(txn.dbs().grants, grant_key(party, key), v);
+  txn.put(txn.dbs().grants, index::grant_key(party, key), index::grant_value(grant));
 }
 
 size_t active_admins(const Txn& txn) {
   Cursor cur(txn, txn.dbs().grants);
-  std::string prefix = std::string("ledger") + '\0';
+  std::string prefix = index::grant_prefix("ledger");
   size_t count = 0;
   for (bool more = cur.seek(prefix); more; more = cur.next()) {
     if (cur.key().substr(0, prefix.size()) != prefix) break;
-    Grant g = decode_grant(cur.key(), cur.value());
+    Grant g = index::read_grant(cur.key(), cur.value());
     count += !g.revoked && g.role == schema::Role::ADMINISTRATOR;
   }
   return count;
@@ -110,10 +108,8 @@ void key_revoked(Txn& txn, Entry::Body::Reader body, SigList sigs) {
   if (!g) fail(2, "key " + short_key(key) + " holds no active grant for " + quoted(party));
   if (g->role == schema::Role::ADMINISTRATOR && active_admins(txn) <= 1)
     fail(2, "this is the ledger's last administrator key: grant another before revoking it");
-  std::string k = grant_key(party, key);
-  std::string v(*txn.get(txn.dbs().grants, k));
-  v[9] = 1;
-  txn.put(txn.dbs().grants, k, v);
+  g->revoked = true;
+  txn.put(txn.dbs().grants, index::grant_key(party, key), index::grant_value(*g));
 }
 
 void contribution(Txn& txn, const LedgerFacts& facts, Entry::Body::Reader body, SigList sigs) {
@@ -175,9 +171,9 @@ void responsibility_ended(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigL
   auto rec = target < seq ? read_record(txn, target) : std::nullopt;
   if (!rec || rec->entry().getBody().which() != Entry::Body::RESPONSIBILITY_ASSIGNED)
     fail(2, "seq " + std::to_string(target) + " is not a responsibility assignment");
-  if (txn.get(txn.dbs().ended, be64(target))) fail(2, "assignment " + std::to_string(target) + " has already ended");
+  if (txn.get(txn.dbs().ended, index::seq_key(target))) fail(2, "assignment " + std::to_string(target) + " has already ended");
   signers_act_for_or_admin(txn, str(rec->entry().getBody().getResponsibilityAssigned().getAccountable()), sigs);
-  txn.put(txn.dbs().ended, be64(target), be64(seq));
+  txn.put(txn.dbs().ended, index::seq_key(target), index::seq_key(seq));
 }
 
 void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
@@ -187,56 +183,20 @@ void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Rea
   if (!rec) fail(7, "seq " + std::to_string(target) + " does not exist");
   auto tbody = rec->entry().getBody();
   if (!is_money(tbody)) fail(7, "seq " + std::to_string(target) + " is not a contribution or payment (a reversal cannot be reversed)");
-  if (auto by = txn.get(txn.dbs().reversed, be64(target)))
-    fail(7, "seq " + std::to_string(target) + " was already reversed by seq " + std::to_string(read_be64(*by)));
+  if (auto by = txn.get(txn.dbs().reversed, index::seq_key(target)))
+    fail(7, "seq " + std::to_string(target) + " was already reversed by seq " +
+                std::to_string(index::read_seq(*by, "reversed index value")));
   std::string actor = tbody.which() == Entry::Body::PAYMENT ? str(tbody.getPayment().getFrom()) : str(tbody.getContribution().getFrom());
   signers_act_for(txn, actor, sigs, false);
   // The original recipient pays the amount back; rule 4 applies to it as to any payment.
   for (auto& e : money_effects(rec->entry())) move_money(txn, facts, e.party, -e.delta);
   if (tbody.which() == Entry::Body::PAYMENT) reverse_payment_rules(txn, target, tbody.getPayment());
-  txn.put(txn.dbs().reversed, be64(target), be64(seq));
+  txn.put(txn.dbs().reversed, index::seq_key(target), index::seq_key(seq));
 }
 
 }  // namespace
 
 // ---- public ---------------------------------------------------------------
-
-std::string encode_party(const PartyState& p) {
-  std::string v(1, static_cast<char>(p.kind));
-  v += static_cast<char>(p.budget_limited ? 1 : 0);
-  v += be64(static_cast<uint64_t>(p.balance));
-  v += be64(p.registered_at);
-  return v;
-}
-
-PartyState decode_party(const std::string& id, std::string_view v) {
-  if (v.size() != 18) unusable("party index entry for '" + id + "' is malformed; the ledger's indexes are damaged");
-  PartyState p;
-  p.id = id;
-  p.kind = static_cast<schema::PartyKind>(static_cast<uint8_t>(v[0]));
-  p.budget_limited = v[1] != 0;
-  p.balance = static_cast<int64_t>(read_be64(v.substr(2, 8)));
-  p.registered_at = read_be64(v.substr(10, 8));
-  return p;
-}
-
-std::string grant_key(const std::string& party, const PublicKey& key) {
-  std::string k = party;
-  k += '\0';
-  k.append(reinterpret_cast<const char*>(key.data()), key.size());
-  return k;
-}
-
-Grant decode_grant(std::string_view k, std::string_view v) {
-  if (v.size() != 10 || k.size() < 33) unusable("key grant index is malformed; the ledger's indexes are damaged");
-  Grant g;
-  g.party = std::string(k.substr(0, k.size() - 33));
-  std::memcpy(g.key.data(), k.data() + k.size() - 32, 32);
-  g.role = static_cast<schema::Role>(static_cast<uint8_t>(v[0]));
-  g.granted_at = read_be64(v.substr(1, 8));
-  g.revoked = v[9] != 0;
-  return g;
-}
 
 void check_signatures(std::span<const uint8_t> entry, SigList sigs) {
   if (sigs.size() == 0) fail(1, "the record carries no signature");
@@ -284,12 +244,8 @@ LedgerFacts apply_genesis(Txn& txn, Entry::Reader entry, SigList sigs) {
   ledger.id = "ledger";
   ledger.kind = schema::PartyKind::OFFICE;
   put_party(txn, ledger);
-  for (auto& k : admins) {
-    std::string v(1, static_cast<char>(schema::Role::ADMINISTRATOR));
-    v += be64(0);
-    v += '\0';
-    txn.put(txn.dbs().grants, grant_key("ledger", k), v);
-  }
+  for (auto& k : admins)
+    txn.put(txn.dbs().grants, index::grant_key("ledger", k), index::grant_value({"ledger", k, schema::Role::ADMINISTRATOR, 0, false}));
   return facts;
 }
 

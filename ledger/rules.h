@@ -21,10 +21,4 @@ void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, schema::E
 // Registers the genesis facts, party `ledger` and its administrator keys.
 LedgerFacts apply_genesis(Txn& txn, schema::Entry::Reader entry, capnp::List<schema::Signature>::Reader sigs);
 
-// Index encodings shared by the rules and the ledger's read functions.
-std::string encode_party(const PartyState& p);
-PartyState decode_party(const std::string& id, std::string_view value);
-std::string grant_key(const std::string& party, const PublicKey& key);
-Grant decode_grant(std::string_view key, std::string_view value);
-
 }  // namespace fundtrail

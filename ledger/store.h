@@ -10,24 +10,27 @@
 
 namespace fundtrail {
 
-// Big-endian 8-byte keys sort numerically in LMDB.
+// Big-endian 8-byte integers sort numerically as LMDB keys. The primitive
+// under ledger/index.h; other code names a layout through index::.
 std::string be64(uint64_t v);
 uint64_t read_be64(std::string_view s);
 
+// The named databases of DESIGN.md "Storage". Their keys and values are laid
+// out in ledger/index.h, and only built or read there.
 struct Dbs {
-  MDB_dbi entries = 0;      // seq -> leaf bytes (firm layout)
-  MDB_dbi tree = 0;         // level(1) || index(8) -> 32-byte subtree hash
-  MDB_dbi meta = 0;         // "format", "origin", "size", "head", "recorded_at"
-  MDB_dbi checkpoints = 0;  // size -> signed note text (with cosignatures)
-  MDB_dbi idem = 0;         // idempotency key -> seq(8) || body hash(32)
-  MDB_dbi parties = 0;      // id -> PartyState
-  MDB_dbi orgids = 0;       // lower-cased org id -> party id
-  MDB_dbi grants = 0;       // party || 0x00 || key(32) -> Grant
-  MDB_dbi reversed = 0;     // money seq -> reversal seq
-  MDB_dbi ended = 0;        // assignment seq -> ending seq
-  MDB_dbi contracts = 0;    // reference -> ContractState (ledger/contracts.h)
-  MDB_dbi claims = 0;       // claim id || 0x00 || milestone -> paid list
-  MDB_dbi statuses = 0;     // party || 0x00 || from date(4) || seq(8) -> status(1)
+  MDB_dbi entries = 0;
+  MDB_dbi tree = 0;
+  MDB_dbi meta = 0;
+  MDB_dbi checkpoints = 0;
+  MDB_dbi idem = 0;
+  MDB_dbi parties = 0;
+  MDB_dbi orgids = 0;
+  MDB_dbi grants = 0;
+  MDB_dbi reversed = 0;
+  MDB_dbi ended = 0;
+  MDB_dbi contracts = 0;
+  MDB_dbi claims = 0;
+  MDB_dbi statuses = 0;
 };
 
 class Env {

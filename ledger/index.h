@@ -1,0 +1,116 @@
+// The LMDB key/value layout of every named database (internal to ledger/).
+// This header is the map: each database's layout is written down here once,
+// and the functions below are the only code on the writer's side that builds
+// or reads those bytes. Integers are big-endian so that keys sort
+// numerically; "||" is concatenation, (n) a width in bytes.
+//
+// Every read_* refuses a value (or key) that does not have its layout with
+// Error(check "index", exit 2): "<which index> ... is malformed; run
+// fundtrail reindex". Nothing here checks a rule; the callers do.
+//
+//   entries      seq(8) -> leaf bytes (the firm record layout, ledger/record.h)
+//   tree         level(1) || index(8) -> subtree hash(32)
+//   meta         "format" -> decimal format version (text)
+//                "size" -> record count(8)
+//                "head" -> leaf hash of the last record(32)
+//                "recorded_at" -> last recordedAt, ms(8, two's complement)
+//   checkpoints  tree size(8) -> signed note text (with cosignatures)
+//   idem         idempotency key (text) -> seq(8) || request body hash(32)
+//   parties      party id (text) -> kind(1) || budget limited(1: 0/1)
+//                                   || balance(8, two's complement) || registered at seq(8)
+//   orgids       lower-cased org id (text) -> party id (text)
+//   grants       party id || 0x00 || public key(32) -> role(1) || granted at seq(8)
+//                                                     || revoked(1: 0/1)
+//   reversed     money record's seq(8) -> reversal's seq(8)
+//   ended        assignment's seq(8) -> responsibilityEnded's seq(8)
+//   contracts    reference (text) -> contractAgreed seq(8) || cap(8) || paid(8)
+//                                    || start date(4) || end date(4) || ended(1: 0/1)
+//                                    || schedule seq(8) || payer || 0x00 || payee
+//                                    || 0x00 || parent          (dates YYYYMMDD, end 0: open)
+//   claims       claim id || 0x00 || milestone -> repeated { contract reference
+//                                    || 0x00 || payment seq(8) }, in payment order
+//   statuses     party id || 0x00 || from date(4) || seq(8) -> PartyStatus(1)
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fundtrail.capnp.h"
+#include "ledger/contracts.h"
+#include "ledger/hash.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+
+namespace fundtrail::index {
+
+// ---- seq-keyed databases: entries, checkpoints, reversed, ended ------------
+// A seq (or tree size) as an 8-byte key or value.
+std::string seq_key(uint64_t seq);
+// `what` names the index in the refusal ("reversed index value", ...).
+uint64_t read_seq(std::string_view bytes, std::string_view what);
+
+// ---- tree ------------------------------------------------------------------
+std::string tree_key(unsigned level, uint64_t index);
+std::string hash_value(const Hash& h);  // tree values and meta's "head"
+Hash read_hash(std::string_view bytes, std::string_view what);
+
+// ---- meta ------------------------------------------------------------------
+inline constexpr std::string_view kFormatKey = "format";
+std::string format_value(uint32_t version);
+
+struct Head {
+  uint64_t size = 0;       // records in the ledger
+  Hash hash{};             // leaf hash of record size - 1
+  int64_t recorded_at = 0;  // its recordedAt: the ledger's clock never goes back
+};
+// From meta's three values; refuses any of them malformed.
+Head read_head(std::string_view size, std::string_view hash, std::string_view recorded_at);
+// From `txn`'s meta; a missing value is unusable ("no head", "damaged").
+Head read_head(const Txn& txn);
+void write_head(Txn& txn, const Head& h);
+
+// ---- idem ------------------------------------------------------------------
+struct Idem {
+  uint64_t seq = 0;  // the record the key holds
+  Hash body{};       // request_body_hash of its entry
+};
+std::string idem_value(uint64_t seq, const Hash& body);
+Idem read_idem(std::string_view value);
+
+// ---- parties (key: the party id) -----------------------------------------
+std::string party_value(const PartyState& p);
+PartyState read_party(std::string_view id, std::string_view value);
+
+// ---- grants ----------------------------------------------------------------
+std::string grant_prefix(std::string_view party);  // every grant key of `party` starts so
+std::string grant_key(std::string_view party, const PublicKey& key);
+std::string grant_value(const Grant& g);  // role, granted_at, revoked
+Grant read_grant(std::string_view key, std::string_view value);
+
+// ---- contracts (key: the reference) --------------------------------------
+std::string contract_value(const ContractState& c);
+ContractState read_contract(std::string_view reference, std::string_view value);
+
+// ---- claims ----------------------------------------------------------------
+struct PaidClaim {
+  std::string reference;  // contract it was paid under
+  uint64_t seq = 0;       // the payment
+};
+std::string claim_key(std::string_view claim, std::string_view milestone);
+std::string claims_value(const std::vector<PaidClaim>& paid);
+std::vector<PaidClaim> read_claims(std::string_view value);
+
+// ---- statuses --------------------------------------------------------------
+struct StatusChange {
+  std::string party;
+  uint32_t from = 0;  // YYYYMMDD
+  uint64_t seq = 0;   // the partyStatusChanged record
+  schema::PartyStatus status = schema::PartyStatus::ACTIVE;
+};
+std::string status_prefix(std::string_view party);  // every status key of `party` starts so
+std::string status_key(std::string_view party, uint32_t from, uint64_t seq);
+std::string status_value(schema::PartyStatus status);
+StatusChange read_status(std::string_view key, std::string_view value);
+
+}  // namespace fundtrail::index
