@@ -304,32 +304,44 @@ inline std::optional<std::string> idempotency_key_of(const SignedRequest& r) {
   }
 }
 
-// Runs `attempt`, expecting Error(refused) whose message starts "rule N:",
-// and checks the ledger is unchanged. Returns the message.
-inline std::string expect_refused_by(Ledger& l, int rule, const std::function<void()>& attempt,
+// The check a test expects: a rule number (2 for "rule 2") or a named check
+// ("format", "limits", "canonical"; docs/rules.md "Checks").
+struct CheckId {
+  std::string id;
+  CheckId(int rule) : id("rule " + std::to_string(rule)) {}
+  CheckId(const char* check) : id(check) {}
+};
+
+// Runs `attempt`, expecting an Error by that check (its kind follows from the
+// check: rules refuse, format/limits/canonical are unusable input) whose
+// message starts "<check>:", and checks the ledger is unchanged. Returns the message.
+inline std::string expect_refused_by(Ledger& l, CheckId rule, const std::function<void()>& attempt,
                                      const std::optional<std::string>& idem = std::nullopt) {
   const Snapshot before = snapshot(l);
   std::optional<uint64_t> idem_before = idem ? l.find_idempotency_key(*idem) : std::nullopt;
   std::string msg;
   bool threw = false;
-  ErrorKind kind = ErrorKind::unusable;
+  std::optional<ErrorKind> kind;
+  std::string check;
   try {
     attempt();
   } catch (const Error& e) {
     threw = true;
     kind = e.kind;
+    check = e.check;
     msg = e.what();
   }
-  const std::string want = "rule " + std::to_string(rule) + ":";
+  const std::string want = rule.id + ":";
   CHECK_MESSAGE(threw, "accepted, but " << want << " should have refused it");
-  CHECK_MESSAGE(kind == ErrorKind::refused, "kind was not 'refused': " << msg);
-  CHECK_MESSAGE(starts_with(msg, want), "expected '" << want << "...', got: " << msg);
+  CHECK_MESSAGE(check == rule.id, "refused by '" << check << "', not '" << rule.id << "': " << msg);
+  CHECK_MESSAGE(kind == kind_of_check(rule.id), "the error's kind does not follow from its check: " << msg);
+  CHECK_MESSAGE(msg.find(want) != std::string::npos, "expected '" << want << "...', got: " << msg);
   CHECK_MESSAGE(snapshot(l) == before, "a refused append changed the ledger: " << msg);
   if (idem) CHECK(l.find_idempotency_key(*idem) == idem_before);
   return msg;
 }
 
-inline std::string expect_refused(Ledger& l, const SignedRequest& r, int rule) {
+inline std::string expect_refused(Ledger& l, const SignedRequest& r, CheckId rule) {
   return expect_refused_by(l, rule, [&] { l.append(r); }, idempotency_key_of(r));
 }
 
@@ -545,7 +557,7 @@ inline std::vector<ContractRow> contract_rows(const Ledger& l) {
 }
 
 // expect_refused, and the contracts index unchanged too.
-inline std::string expect_refused_c(Ledger& l, const SignedRequest& r, int rule) {
+inline std::string expect_refused_c(Ledger& l, const SignedRequest& r, CheckId rule) {
   auto before = contract_rows(l);
   std::string msg = expect_refused(l, r, rule);
   CHECK_MESSAGE(contract_rows(l) == before, "a refused append changed a contract: " << msg);
