@@ -15,6 +15,7 @@
 #include "ledger/ledger.h"
 #include "ledger/limits.h"
 #include "ledger/record.h"
+#include "ledger/request.h"
 #include "ledger/store.h"
 // The verifier's own headers (verifier/ is on the include path of fundtrail_verify_core).
 #include "report.h"
@@ -781,7 +782,8 @@ Scenario::Scenario(const std::string& dir) : impl_(std::make_unique<Impl>()) {
   std::filesystem::create_directories(dir);
   impl_->admin = make_key("admin", 0xadadad);
   impl_->log = make_key(kOrigin, 0x10910);
-  GenesisSpec g{kOrigin, "GBP", kThreshold, impl_->log.pk};
+  spec::Genesis g{.origin = kOrigin, .log_public_key = impl_->log.pk, .currency = "GBP",
+                  .dual_control_threshold = kThreshold};
   impl_->ledger.emplace(Ledger::create(dir + "/ledger", genesis_request(g, {&impl_->admin}, now_ms())));
 }
 
