@@ -9,6 +9,7 @@
 #include "ledger/error.h"
 #include "ledger/hash.h"
 #include "ledger/limits.h"
+#include "ledger/list_size.h"
 #include "ledger/money.h"
 #include "ledger/names.h"
 
@@ -108,8 +109,8 @@ Filler row_body(const Row& r, const Ledger& ledger) {
     p.setContractSeq(contract_seq);
     p.setOutcomeCount(count);
     p.setGroup(group);
-    auto list = p.initClaimIds(claims.size());
-    for (size_t i = 0; i < claims.size(); ++i) list.set(i, claims[i]);
+    auto list = p.initClaimIds(list_size(claims.size()));
+    for (capnp::uint i = 0; i < list.size(); ++i) list.set(i, claims[i]);
     if (fb == "own") p.getFundedBy().setOwn();
     else if (fb == "loan") p.getFundedBy().setLoan();
     else if (!fb.empty()) p.getFundedBy().setEntry(std::stoull(fb));
