@@ -207,10 +207,10 @@ void add_contract_commands(CLI::App& app, Context& ctx) {
     std::string salt = ss.str();
     if (salt.size() < 16) usage_error("the salt file holds " + std::to_string(salt.size()) + " bytes; use at least 16 random bytes (e.g. head -c 32 /dev/urandom > FILE)");
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(salt.data()), salt.size());
-    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(c->ref.data()), c->ref.size());
-    crypto_auth_hmacsha256_final(&st, mac);
+    crypto_auth_hmacsha256_state hmac;
+    crypto_auth_hmacsha256_init(&hmac, reinterpret_cast<const unsigned char*>(salt.data()), salt.size());
+    crypto_auth_hmacsha256_update(&hmac, reinterpret_cast<const unsigned char*>(c->ref.data()), c->ref.size());
+    crypto_auth_hmacsha256_final(&hmac, mac);
     sodium_memzero(salt.data(), salt.size());
     std::cout << hex(std::span<const uint8_t>(mac, sizeof mac)) << "\n";
   });

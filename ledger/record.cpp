@@ -10,6 +10,7 @@
 
 #include "ledger/assert.h"
 #include "ledger/error.h"
+#include "ledger/list_size.h"
 
 namespace fundtrail {
 namespace {
@@ -98,8 +99,7 @@ Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const Sign
   leaf.setPrevHash(capnp::Data::Reader(prev.data(), prev.size()));
   leaf.setRecordedAt(recorded_at);
   leaf.setEntry(capnp::Data::Reader(request.entry.data(), request.entry.size()));
-  FT_REQUIRE(sigs.size() <= (1u << 29), "a Cap'n Proto list holds fewer than 2^29 elements");
-  auto count = static_cast<capnp::uint>(sigs.size());
+  auto count = list_size(sigs.size());
   auto list = leaf.initSignatures(count);
   for (capnp::uint i = 0; i < count; ++i) {
     list[i].setPublicKey(capnp::Data::Reader(sigs[i].pk.data(), sigs[i].pk.size()));

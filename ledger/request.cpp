@@ -4,6 +4,7 @@
 
 #include "ledger/error.h"
 #include "ledger/hash.h"
+#include "ledger/list_size.h"
 
 namespace fundtrail {
 namespace {
@@ -13,11 +14,13 @@ capnp::Data::Reader data(const PublicKey& k) { return capnp::Data::Reader(k.data
 
 template <typename List>
 void set_texts(List list, const std::vector<std::string>& v) {
-  for (size_t i = 0; i < v.size(); ++i) list.set(i, text(v[i]));
+  FT_REQUIRE(list.size() == v.size(), "the list was initialised with v.size() elements");
+  for (capnp::uint i = 0; i < list.size(); ++i) list.set(i, text(v[i]));
 }
 
 void set_rows(capnp::List<schema::ScheduleRow>::Builder list, const std::vector<spec::ScheduleRow>& rows) {
-  for (size_t i = 0; i < rows.size(); ++i) {
+  FT_REQUIRE(list.size() == rows.size(), "the list was initialised with rows.size() elements");
+  for (capnp::uint i = 0; i < list.size(); ++i) {
     list[i].setMilestone(text(rows[i].milestone));
     list[i].setGroup(text(rows[i].group));
     list[i].setUnitPrice(rows[i].unit_price);
@@ -34,8 +37,8 @@ struct Fill {
     g.setFormatVersion(kFormatVersion);
     g.setOrigin(text(s.origin));
     g.setLogPublicKey(data(s.log_public_key));
-    auto keys = g.initAdminKeys(s.admin_keys.size());
-    for (size_t i = 0; i < s.admin_keys.size(); ++i) keys.set(i, data(s.admin_keys[i]));
+    auto keys = g.initAdminKeys(list_size(s.admin_keys.size()));
+    for (capnp::uint i = 0; i < keys.size(); ++i) keys.set(i, data(s.admin_keys[i]));
     g.setCurrency(text(s.currency));
     g.setDualControlThreshold(s.dual_control_threshold);
   }
@@ -45,17 +48,17 @@ struct Fill {
     p.setName(text(s.name));
     p.setKind(s.kind);
     p.setSector(s.sector);
-    set_texts(p.initOrgIds(s.org_ids.size()), s.org_ids);
+    set_texts(p.initOrgIds(list_size(s.org_ids.size())), s.org_ids);
     p.setControlledBy(text(s.controlled_by));
     p.setParent(text(s.parent));
-    set_texts(p.initMembers(s.members.size()), s.members);
+    set_texts(p.initMembers(list_size(s.members.size())), s.members);
     p.setBudgetLimited(s.budget_limited);
     if (s.pool_terms) {
       auto t = p.initPoolTerms();
       t.setLegalBasis(text(s.pool_terms->legal_basis));
       t.setHost(text(s.pool_terms->host));
-      auto shares = t.initShares(s.pool_terms->shares.size());
-      for (size_t i = 0; i < s.pool_terms->shares.size(); ++i) {
+      auto shares = t.initShares(list_size(s.pool_terms->shares.size()));
+      for (capnp::uint i = 0; i < shares.size(); ++i) {
         shares[i].setParty(text(s.pool_terms->shares[i].party));
         shares[i].setBasisPoints(s.pool_terms->shares[i].basis_points);
       }
@@ -82,7 +85,7 @@ struct Fill {
     c.setModel(s.model);
     c.setHasFeeCap(s.has_fee_cap);
     c.setFeeCapBasisPoints(s.fee_cap_basis_points);
-    set_rows(c.initSchedule(s.schedule.size()), s.schedule);
+    set_rows(c.initSchedule(list_size(s.schedule.size())), s.schedule);
   }
   void operator()(const spec::ContractVaried& s) const {
     auto c = b.initContractVaried();
@@ -90,7 +93,7 @@ struct Fill {
     c.setNewCap(s.new_cap);
     c.setNewEndDate(s.new_end_date);
     c.setReplaceSchedule(s.replace_schedule);
-    set_rows(c.initSchedule(s.schedule.size()), s.schedule);
+    set_rows(c.initSchedule(list_size(s.schedule.size())), s.schedule);
     c.setReason(text(s.reason));
   }
   void operator()(const spec::ContractEnded& s) const {
@@ -132,7 +135,7 @@ struct Fill {
     p.setContractSeq(s.contract_seq);
     p.setOutcomeCount(s.outcome_count);
     p.setGroup(text(s.group));
-    set_texts(p.initClaimIds(s.claim_ids.size()), s.claim_ids);
+    set_texts(p.initClaimIds(list_size(s.claim_ids.size())), s.claim_ids);
     switch (s.funded_by.kind) {
       case spec::FundedBy::Kind::unspecified: break;  // the union's default
       case spec::FundedBy::Kind::entry: p.getFundedBy().setEntry(s.funded_by.seq); break;
@@ -144,7 +147,7 @@ struct Fill {
   void operator()(const spec::ResponsibilityAssigned& s) const {
     auto r = b.initResponsibilityAssigned();
     r.setAccountable(text(s.accountable));
-    set_texts(r.initResponsible(s.responsible.size()), s.responsible);
+    set_texts(r.initResponsible(list_size(s.responsible.size())), s.responsible);
     r.setSubject(text(s.subject));
     r.setKind(s.kind);
     r.setStartDate(s.start_date);

@@ -8,6 +8,8 @@
 // The schema's conventions hold in every struct: dates are YYYYMMDD (0 = not
 // given); money is int64 minor units of the ledger's currency; empty text,
 // an empty list or 0 means "not given" where the schema says so.
+// Every member has a default initializer ({} where there is no other), so a
+// designated initializer may name only the fields it sets.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -24,100 +26,100 @@ namespace fundtrail::spec {
 
 // Record 0. formatVersion is not a field: encode_entry writes kFormatVersion.
 struct Genesis {
-  std::string origin;                 // the ledger's origin name (checkpoints)
-  PublicKey log_public_key{};         // signs checkpoints
-  std::vector<PublicKey> admin_keys;  // granted to party "ledger" as administrator
-  std::string currency;               // ISO 4217, the ledger's one currency
-  int64_t dual_control_threshold = 0;  // payments at or above it need two keys
+  std::string origin{};                 // the ledger's origin name (checkpoints)
+  PublicKey log_public_key{};           // signs checkpoints
+  std::vector<PublicKey> admin_keys{};  // granted to party "ledger" as administrator
+  std::string currency{};               // ISO 4217, the ledger's one currency
+  int64_t dual_control_threshold = 0;   // payments at or above it need two keys
   bool operator==(const Genesis&) const = default;
 };
 
 struct PoolShare {
-  std::string party;
+  std::string party{};
   uint32_t basis_points = 0;  // percent x 100: 33.34% = 3334
   bool operator==(const PoolShare&) const = default;
 };
 struct PoolTerms {
-  std::string legal_basis;  // e.g. "section 75 agreement"
-  std::string host;         // party id
-  std::vector<PoolShare> shares;
-  std::string place_code;   // ONS geography code
+  std::string legal_basis{};  // e.g. "section 75 agreement"
+  std::string host{};         // party id
+  std::vector<PoolShare> shares{};
+  std::string place_code{};   // ONS geography code
   bool operator==(const PoolTerms&) const = default;
 };
 struct PartyRegistered {
-  std::string id, name;
+  std::string id{}, name{};
   schema::PartyKind kind = schema::PartyKind::OTHER;
   schema::Sector sector = schema::Sector::UNSPECIFIED;
-  std::vector<std::string> org_ids;  // kept exactly as published
-  std::string controlled_by;         // party id, empty: none
-  std::string parent;                // the organisation an office belongs to
-  std::vector<std::string> members;  // a collaborative's members
+  std::vector<std::string> org_ids{};  // kept exactly as published
+  std::string controlled_by{};         // party id, empty: none
+  std::string parent{};                // the organisation an office belongs to
+  std::vector<std::string> members{};  // a collaborative's members
   bool budget_limited = false;
-  std::optional<PoolTerms> pool_terms;  // a pool's terms; absent for any other party
+  std::optional<PoolTerms> pool_terms{};  // a pool's terms; absent for any other party
   bool operator==(const PartyRegistered&) const = default;
 };
 
 struct PartyStatusChanged {
-  std::string party;
+  std::string party{};
   schema::PartyStatus status = schema::PartyStatus::ACTIVE;
   uint32_t from = 0;  // the date it takes effect
-  std::string note;
+  std::string note{};
   bool operator==(const PartyStatusChanged&) const = default;
 };
 
 struct ScheduleRow {
-  std::string milestone;
-  std::string group;  // empty: matches only payments without a group
+  std::string milestone{};
+  std::string group{};  // empty: matches only payments without a group
   int64_t unit_price = 0;
   schema::FinancedBy financed_by = schema::FinancedBy::PAYER;
   bool operator==(const ScheduleRow&) const = default;
 };
 struct ContractAgreed {
-  std::string reference, payer, payee, subject;
+  std::string reference{}, payer{}, payee{}, subject{};
   uint32_t start_date = 0, end_date = 0;
-  int64_t cap = 0;     // 0: no cap
-  std::string parent;  // head contract's reference, empty: none
+  int64_t cap = 0;       // 0: no cap
+  std::string parent{};  // head contract's reference, empty: none
   schema::IntegratorModel model = schema::IntegratorModel::UNSPECIFIED;
   bool has_fee_cap = false;
   uint32_t fee_cap_basis_points = 0;
-  std::vector<ScheduleRow> schedule;
+  std::vector<ScheduleRow> schedule{};
   bool operator==(const ContractAgreed&) const = default;
 };
 struct ContractVaried {
-  std::string reference;
+  std::string reference{};
   int64_t new_cap = 0;        // 0: unchanged
   uint32_t new_end_date = 0;  // 0: unchanged
   bool replace_schedule = false;
-  std::vector<ScheduleRow> schedule;  // the new schedule when replace_schedule
-  std::string reason;
+  std::vector<ScheduleRow> schedule{};  // the new schedule when replace_schedule
+  std::string reason{};
   bool operator==(const ContractVaried&) const = default;
 };
 struct ContractEnded {
-  std::string reference;
+  std::string reference{};
   schema::EndReason reason = schema::EndReason::COMPLETED;
-  std::string successor;  // transferred: the party that takes it over
+  std::string successor{};  // transferred: the party that takes it over
   uint32_t date = 0;
   bool operator==(const ContractEnded&) const = default;
 };
 
 struct KeyGranted {
-  std::string party;
+  std::string party{};
   PublicKey public_key{};
   schema::Role role = schema::Role::OFFICER;
   bool operator==(const KeyGranted&) const = default;
 };
 struct KeyRevoked {
-  std::string party;
+  std::string party{};
   PublicKey public_key{};
   bool operator==(const KeyRevoked&) const = default;
 };
 
 struct Contribution {
-  std::string from, to;  // to: a pool
+  std::string from{}, to{};  // to: a pool
   int64_t amount = 0;
-  std::string currency;
+  std::string currency{};
   uint32_t value_date = 0;
-  std::string reference;
+  std::string reference{};
   bool operator==(const Contribution&) const = default;
 };
 
@@ -132,39 +134,39 @@ struct FundedBy {
   bool operator==(const FundedBy&) const = default;
 };
 struct Payment {
-  std::string from, to;
+  std::string from{}, to{};
   int64_t amount = 0;
-  std::string currency;
+  std::string currency{};
   uint32_t value_date = 0;
   schema::Mechanism mechanism = schema::Mechanism::OTHER;
-  std::string milestone;
+  std::string milestone{};
   uint64_t contract_seq = 0;  // 0: not under a contract (seq 0 is genesis); see contract_seq_for
   uint32_t outcome_count = 0;
-  std::string group;
-  std::vector<std::string> claim_ids;  // salted hashes, never personal data
-  FundedBy funded_by;
-  std::string memo;
+  std::string group{};
+  std::vector<std::string> claim_ids{};  // salted hashes, never personal data
+  FundedBy funded_by{};
+  std::string memo{};
   bool operator==(const Payment&) const = default;
 };
 
 struct ResponsibilityAssigned {
-  std::string accountable;
-  std::vector<std::string> responsible;  // several: held jointly
-  std::string subject;
+  std::string accountable{};
+  std::vector<std::string> responsible{};  // several: held jointly
+  std::string subject{};
   schema::ResponsibilityKind kind = schema::ResponsibilityKind::CONTRACT;
   uint32_t start_date = 0, end_date = 0;
-  std::string contract_ref;
+  std::string contract_ref{};
   bool operator==(const ResponsibilityAssigned&) const = default;
 };
 struct ResponsibilityEnded {
   uint64_t assignment_seq = 0;
-  std::string reason;
+  std::string reason{};
   bool operator==(const ResponsibilityEnded&) const = default;
 };
 
 struct Reversal {
   uint64_t target_seq = 0;  // the money record it cancels
-  std::string reason;
+  std::string reason{};
   bool operator==(const Reversal&) const = default;
 };
 

@@ -689,7 +689,7 @@ TEST_CASE("responsibility: assigned by the accountable party's officer or by an 
   SUBCASE("refused: ends before it starts (rule 2)") {
     expect_refused(w.L(),
                    w.assign("council", {"sme"}, "x", {w.council_off},
-                            [](spec::ResponsibilityAssigned& r) { r.end_date = kDate - 1; }),
+                            [](spec::ResponsibilityAssigned& ra) { ra.end_date = kDate - 1; }),
                    2);
   }
   SUBCASE("ended by the accountable party's officer, then ending it twice is refused") {
