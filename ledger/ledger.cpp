@@ -217,7 +217,7 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
     impl->facts.dual_control_threshold = g.getDualControlThreshold();
     std::memcpy(impl->facts.log_key.data(), g.getLogPublicKey().begin(), 32);
   } catch (const Error& e) {
-    if (e.kind == ErrorKind::unusable) throw;
+    if (e.kind == ErrorKind::unusable && e.check.empty()) throw;  // a check on the bytes: the record is damaged
     damaged(std::string("the genesis record is damaged: ") + e.what());
   }
   // A writer refuses to extend a head that does not check: the last record
@@ -234,7 +234,7 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
       if (rec.leaf().getSeq() != head.size - 1 || !before || p.size() != 32 || prev != fundtrail::leaf_hash(as_span(*before)))
         damaged("the last record does not chain to the one before it");
     } catch (const Error& e) {
-      if (e.kind == ErrorKind::unusable) throw;
+      if (e.kind == ErrorKind::unusable && e.check.empty()) throw;  // a check on the bytes: the record is damaged
       damaged(std::string("the last record is damaged: ") + e.what());
     }
   }

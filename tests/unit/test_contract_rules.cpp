@@ -170,7 +170,7 @@ TEST_CASE("rule 2: contractAgreed refusals") {
   c.payer = "council";
   c.payee = "sme";
   c.end = 20260331;
-  auto refused = [&](const ContractSpec& spec, const Signers& s, int rule = 2) {
+  auto refused = [&](const ContractSpec& spec, const Signers& s, CheckId rule = 2) {
     return expect_refused_c(w.L(), contract_agreed(w, spec, s), rule);
   };
   SUBCASE("a reference already used") {
@@ -179,7 +179,7 @@ TEST_CASE("rule 2: contractAgreed refusals") {
   }
   SUBCASE("an empty reference") {
     c.reference = "";
-    refused(c, {w.council_off});
+    refused(c, {w.council_off}, "format");
   }
   SUBCASE("an unknown payer or payee") {
     c.payee = "nobody";
@@ -202,13 +202,13 @@ TEST_CASE("rule 2: contractAgreed refusals") {
   }
   SUBCASE("an empty subject") {
     c.subject = "";
-    refused(c, {w.council_off});
+    refused(c, {w.council_off}, "format");
   }
   SUBCASE("no start date, or not a real one") {
     c.start = 0;
-    refused(c, {w.council_off});
+    refused(c, {w.council_off}, "format");
     c.start = 20250230;
-    refused(c, {w.council_off});
+    refused(c, {w.council_off}, "format");
   }
   SUBCASE("an end before the start") {
     c.end = 20250331;  // the day before kDate
@@ -248,7 +248,7 @@ TEST_CASE("rule 2: contractAgreed refusals") {
   }
   SUBCASE("schedule rows: an empty milestone") {
     c.rows = {{"", "young", 100, false}};
-    refused(c, {w.council_off});
+    refused(c, {w.council_off}, "format");
   }
   SUBCASE("schedule rows: financed by the parent without a parent") {
     c.rows = {{"26 weeks", "young", 100, true}};
@@ -306,7 +306,7 @@ TEST_CASE("rule 2: contractVaried refusals") {
   }
   SUBCASE("an empty reason") {
     v.reason = "";
-    expect_refused_c(w.L(), contract_varied(w, v, {w.prime_off}), 2);
+    expect_refused_c(w.L(), contract_varied(w, v, {w.prime_off}), "format");
   }
   SUBCASE("a negative cap") {
     v.new_cap = -5;
@@ -325,7 +325,7 @@ TEST_CASE("rule 2: contractVaried refusals") {
     v.new_end = 20250331;
     CHECK(contains(expect_refused_c(w.L(), contract_varied(w, v, {w.prime_off}), 2), "before the contract's start"));
     v.new_end = 20260230;
-    expect_refused_c(w.L(), contract_varied(w, v, {w.prime_off}), 2);
+    expect_refused_c(w.L(), contract_varied(w, v, {w.prime_off}), "format");
   }
   SUBCASE("a replacement schedule with a bad row") {
     v.schedule = std::vector<RowSpec>{{"start", "young", 0, false}};
@@ -378,7 +378,7 @@ TEST_CASE("rule 2: contractEnded") {
     expect_refused_c(w.L(), contract_ended(w, "NO-SUCH", EndReason::COMPLETED, "", {w.prime_off}), 2);
   }
   SUBCASE("a date that is not a real day") {
-    expect_refused_c(w.L(), contract_ended(w, "SUB-SME", EndReason::COMPLETED, "", {w.prime_off}, 20260431), 2);
+    expect_refused_c(w.L(), contract_ended(w, "SUB-SME", EndReason::COMPLETED, "", {w.prime_off}, 20260431), "format");
   }
   SUBCASE("rule 1: signed by the payee") {
     expect_refused_c(w.L(), contract_ended(w, "SUB-SME", EndReason::COMPLETED, "", {w.sme_off}), 1);
@@ -401,11 +401,11 @@ TEST_CASE("rule 2: partyStatusChanged") {
     expect_refused_c(w.L(), status_changed(w, "nobody", PartyStatus::EXITED, kDate, {w.admin}), 2);
   }
   SUBCASE("no date, or not a real day") {
-    expect_refused_c(w.L(), status_changed(w, "charity", PartyStatus::EXITED, 0, {w.admin}), 2);
-    expect_refused_c(w.L(), status_changed(w, "charity", PartyStatus::EXITED, 20250229, {w.admin}), 2);
+    expect_refused_c(w.L(), status_changed(w, "charity", PartyStatus::EXITED, 0, {w.admin}), "format");
+    expect_refused_c(w.L(), status_changed(w, "charity", PartyStatus::EXITED, 20250229, {w.admin}), "format");
   }
   SUBCASE("a note over 1,000 bytes; exactly 1,000 is held") {
-    expect_refused_c(w.L(), status_changed(w, "charity", PartyStatus::EXITED, kDate, {w.admin}, std::string(1001, 'n')), 2);
+    expect_refused_c(w.L(), status_changed(w, "charity", PartyStatus::EXITED, kDate, {w.admin}, std::string(1001, 'n')), "limits");
     expect_appended(w.L(), status_changed(w, "charity", PartyStatus::EXITED, kDate, {w.admin}, std::string(1000, 'n')));
   }
   SUBCASE("rule 1: signed by an officer, not an administrator") {
