@@ -114,7 +114,7 @@ TEST_CASE("index: idem values are seq(8) || body hash(32)") {
   index::Idem idem = index::read_idem(v);
   CHECK(idem.seq == 5);
   CHECK(idem.body == body);
-  expect_size_refusals(v, [](std::string_view v) { index::read_idem(v); }, "idempotency index entry");
+  expect_size_refusals(v, [](std::string_view bytes) { index::read_idem(bytes); }, "idempotency index entry");
 }
 
 TEST_CASE("index: party values are kind(1) || budget limited(1) || balance(8) || registered at(8)") {
@@ -133,7 +133,7 @@ TEST_CASE("index: party values are kind(1) || budget limited(1) || balance(8) ||
   CHECK(back.budget_limited);
   CHECK(back.balance == -2);
   CHECK(back.registered_at == 3);
-  expect_size_refusals(v, [](std::string_view v) { index::read_party("council", v); }, "parties index entry for 'council'");
+  expect_size_refusals(v, [](std::string_view bytes) { index::read_party("council", bytes); }, "parties index entry for 'council'");
 }
 
 TEST_CASE("index: grant keys are party || 0x00 || key(32), values role(1) || granted at(8) || revoked(1)") {
@@ -151,7 +151,7 @@ TEST_CASE("index: grant keys are party || 0x00 || key(32), values role(1) || gra
     CHECK(back.role == schema::Role::APPROVER);
     CHECK(back.granted_at == 0x0a0b);
     CHECK(back.revoked == revoked);
-    expect_size_refusals(v, [&](std::string_view v) { index::read_grant(key, v); }, "grants index entry");
+    expect_size_refusals(v, [&](std::string_view bytes) { index::read_grant(key, bytes); }, "grants index entry");
   }
   std::string v = index::grant_value({"sme", k, schema::Role::OFFICER, 1, false});
   std::string no_separator = key;
@@ -216,7 +216,7 @@ TEST_CASE("index: claim keys and lists of (reference, payment seq)") {
   CHECK(back[1].seq == 0x0102);
   CHECK(index::read_claims("").empty());
   CHECK(index::claims_value({}).empty());
-  expect_size_refusals(v, [](std::string_view v) { index::read_claims(v); }, "claims index entry");
+  expect_size_refusals(v, [](std::string_view bytes) { index::read_claims(bytes); }, "claims index entry");
   expect_index_refusal([] { index::read_claims("C-1"); }, "claims index entry");
 }
 
@@ -232,6 +232,6 @@ TEST_CASE("index: status keys are party || 0x00 || from(4) || seq(8), values one
   CHECK(s.from == 20240315);
   CHECK(s.seq == 9);
   CHECK(s.status == schema::PartyStatus::FINANCIAL_FAILURE);
-  expect_size_refusals(v, [&](std::string_view v) { index::read_status(key, v); }, "statuses index entry");
+  expect_size_refusals(v, [&](std::string_view bytes) { index::read_status(key, bytes); }, "statuses index entry");
   expect_size_refusals(key, [&](std::string_view k) { index::read_status(k, v); }, "statuses index entry");
 }
