@@ -31,7 +31,7 @@ TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
   for src in "$ROOT"/fuzz/fuzz_*.cpp; do TARGETS+=("$(basename "$src" .cpp)"); done
 fi
-nice -n 5 cmake --build "$BUILD" -j "$(nproc)" --target "${TARGETS[@]}"
+nice -n 5 cmake --build "$BUILD" -j "${JOBS:-$(nproc)}" --target "${TARGETS[@]}"
 
 # LMDB, libsodium and Cap'n Proto are not instrumented; their allocations are
 # not ours to judge, but a leak in our code is a finding.
