@@ -686,7 +686,7 @@ TEST_CASE("rule 10: claim ids in one payment and the outcome count") {
   }
 }
 
-TEST_CASE("rule 10: one outcome from two budgets is refused; down one chain of contracts it is paid at each level") {
+TEST_CASE("rule 10: one outcome from two budgets is refused, down one chain of contracts it is paid at each level") {
   Chain w;
   auto head26 = [&](std::vector<std::string> claims) {
     return w.council_pays("prime", kHead26Young * static_cast<int64_t>(claims.size()), milestone_of(w.head, "26 weeks", "young", 0, claims));

@@ -23,7 +23,7 @@ std::optional<uint64_t> try_contract(Books& b) {
 
 }  // namespace
 
-TEST_CASE("map contracts: a prime declared pure whose flows are blended; pre-financing by schedule; a payment after a failure") {
+TEST_CASE("map contracts: a prime declared pure whose flows are blended, pre-financing by schedule, a payment after a failure") {
   Books b;
   b.party("council", PartyKind::COMMISSIONER);
   b.party("prime", PartyKind::INTEGRATOR);

@@ -25,7 +25,7 @@ int count_type(const map::Map& m, map::EdgeType t) {
 
 }  // namespace
 
-TEST_CASE("map graph: funding aggregated per payer, payee and mechanism; reversals and ended lines left out") {
+TEST_CASE("map graph: funding aggregated per payer, payee and mechanism, reversals and ended lines left out") {
   Books b;
   b.party("council", PartyKind::COMMISSIONER);
   b.pool("pool", "council", {});

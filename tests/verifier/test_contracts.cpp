@@ -212,7 +212,7 @@ TEST_CASE("rule 9: a payment under a contract goes from its payer to its payee")
   broken(payer, bad, 9, "and this payment goes from 'dept' to 'prov-a'");
 }
 
-TEST_CASE("rule 9: no payment under a contract after its contractEnded; an unknown contract is refused") {
+TEST_CASE("rule 9: no payment under a contract after its contractEnded, an unknown contract is refused") {
   World w;
   Ledger::Payment fee{.from = "prime", .to = "prov-a", .amount = 100, .contractSeq = w.subA};
   Ledger good = w.L;
@@ -257,7 +257,7 @@ TEST_CASE("rule 9: a milestone payment's amount is the outcome count times the u
   broken(huge, bad, 9, "3 outcome(s) make more than 92233720368547758.07, not 0.03");
 }
 
-TEST_CASE("rule 9: a milestone payment matches a schedule row; a row without a group only matches no group") {
+TEST_CASE("rule 9: a milestone payment matches a schedule row, a row without a group only matches no group") {
   World w;
   auto milestone = [&](Ledger& l, const std::string& m, const std::string& g, int64_t amount) {
     return w.pay(l, {.from = "dept", .to = "prime", .amount = amount, .mechanism = M::MILESTONE, .contractSeq = w.head,
@@ -324,7 +324,7 @@ TEST_CASE("rule 10: a claim is paid once per milestone under one contract") {
                                std::to_string(w.head) + ") at seq " + std::to_string(first), 1, dir);
 }
 
-TEST_CASE("rule 10: one claim along a chain of parent contracts is paid once at each level; two budgets are refused") {
+TEST_CASE("rule 10: one claim along a chain of parent contracts is paid once at each level, two budgets are refused") {
   World w;
   Ledger chain = w.L;
   w.outcome(chain, w.head, "dept", "prime", 100000, {"c1"});

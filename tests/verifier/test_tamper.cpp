@@ -336,7 +336,7 @@ TEST_CASE("verifier: unusable input is exit 2: truncated bundle or garbage appen
   CHECK(runVerify(quote(dir + "/does-not-exist")).rc == 2);
 }
 
-TEST_CASE("verifier: exit 2: a newer formatVersion is unusable; an unknown body kind is a newer format") {
+TEST_CASE("verifier: exit 2: a newer formatVersion is unusable, an unknown body kind is a newer format") {
   Ledger L;
   L.records.clear();
   L.add([&](schema::Entry::Builder e) {
