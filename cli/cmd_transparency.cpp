@@ -1,6 +1,11 @@
 // log-key, checkpoint, proof, statement, export-bundle: what a council
 // publishes and what anyone can check with standard transparency-log tools.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -22,17 +27,36 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// Writes to a temporary name and renames, so a reader never sees half a file.
+// Writes to a temporary name, syncs and renames, so a reader never sees half
+// a file; on any failure (a full disk, a file size limit) the temporary file
+// is removed and nothing is left behind.
 void write_file_atomically(const std::string& path, const std::string& bytes) {
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) usage_error("cannot write '" + tmp + "'");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) usage_error("writing '" + tmp + "' failed (disk full?)");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) usage_error("cannot write '" + tmp + "': " + std::strerror(errno));
+  auto fail = [&](const std::string& doing) {
+    int e = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw Error(ErrorKind::unusable, doing + " '" + tmp + "' failed: " + std::strerror(e) + "; nothing was written");
+  };
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("writing");
+    done += size_t(n);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) usage_error("cannot rename '" + tmp + "' to '" + path + "'");
+  if (::fsync(fd) != 0) fail("syncing");
+  if (::close(fd) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw Error(ErrorKind::unusable, "closing '" + tmp + "' failed: " + std::strerror(e) + "; nothing was written");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw Error(ErrorKind::unusable, "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(e));
+  }
 }
 
 KeyPair unlock_log_key(const Context& ctx) {
@@ -175,7 +199,16 @@ void add_proofs(CLI::App& app, Context& ctx) {
       }
       if (size != cp.size) refuse("the proof is for tree size " + std::to_string(size) + ", the checkpoint for " + std::to_string(cp.size));
       if (!verify_inclusion(index, size, leaf, hashes, cp.root, why)) refuse("inclusion proof fails: " + why);
-      std::cout << "inclusion proof verified: record " << index << " is in the tree of size " << size << "\n";
+      if (!k->leaf.empty()) {
+        std::cout << "inclusion proof verified: record " << index << " is in the tree of size " << size << "\n";
+      } else {
+        // Without the record's bytes only the proof's own leaf hash was
+        // checked: that says nothing about which record it is.
+        std::cout << "inclusion proof consistent: leaf hash " << base64(leaf) << " is at index " << index
+                  << " of the tree of size " << size
+                  << "; the record itself was not checked (give --leaf FILE, from 'fundtrail show " << index
+                  << " --raw')\n";
+      }
     } else {
       if (k->old_checkpoint.empty()) usage_error("a consistency proof needs --old-checkpoint");
       Checkpoint old = load_checkpoint(k->old_checkpoint);

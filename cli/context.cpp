@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "ledger/limits.h"
+#include "ledger/state_change.h"
 #include "ledger/money.h"
 
 namespace fundtrail::cli {
@@ -98,13 +99,40 @@ int64_t amount_arg(const std::string& text, int exponent, const char* option) {
 
 void print_json(const nlohmann::json& j) { std::cout << (stdout_is_terminal() ? j.dump(2) : j.dump()) << "\n"; }
 
+namespace {
+
+// A state change whose effect already holds: nothing to sign, so no key is
+// unlocked; answered like a retry, naming the record that made it hold.
+Appended answer_already_holds(const Context& ctx, const Ledger& ledger, const StateNow::Holds& holds) {
+  Appended a{holds.seq, ledger.leaf_hash(holds.seq), true};
+  if (ctx.json) {
+    print_json({{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", true}, {"already_holds", holds.what}});
+  } else {
+    std::cout << a.seq << "\n";
+    std::cerr << holds.what << " (seq " << a.seq << "); nothing new was written.\n";
+  }
+  return a;
+}
+
+}  // namespace
+
 Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const spec::Body& body) {
+  bool derived = opts.idempotency_key.empty();
+  std::string key = opts.idempotency_key;
+  if (derived) {
+    // DESIGN.md "Idempotency": state changes are idempotent by state, every
+    // other request by its content.
+    if (auto state = check_state_change(ledger, body)) {
+      if (state->holds) return answer_already_holds(ctx, ledger, *state->holds);
+      key = state_idempotency_key(ledger.facts().origin, body, state->version);
+    } else {
+      key = derived_idempotency_key(ledger.facts().origin, body);
+    }
+  }
   std::vector<KeyPair> keys;
   for (auto& path : opts.keys) keys.push_back(unlock_key(path));
   if (keys.size() == 2 && keys[0].pk == keys[1].pk)
     usage_error("both --key files hold the same key: dual control needs two distinct keys");
-  bool derived = opts.idempotency_key.empty();
-  std::string key = derived ? derived_idempotency_key(ledger.facts().origin, body) : opts.idempotency_key;
   std::vector<const KeyPair*> signers;
   for (auto& k : keys) signers.push_back(&k);
   Appended a = ledger.append(sign_request(encode_entry(ledger.facts().origin, now_ms(), key, body), signers));
@@ -113,7 +141,9 @@ Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions&
   } else {
     std::cout << a.seq << "\n";
     if (a.retried) {
-      std::cerr << "already recorded as seq " << a.seq << " (idempotency key " << key << "); nothing new was written.";
+      std::cerr << "already recorded as seq " << a.seq << " (idempotency key " << key << ")";
+      if (ledger.is_reversed(a.seq)) std::cerr << ", and since reversed";
+      std::cerr << "; nothing new was written.";
       if (derived)
         std::cerr << " To record a second identical request on purpose, pass --idempotency-key with a new value.";
       std::cerr << "\n";

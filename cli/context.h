@@ -18,6 +18,7 @@ namespace fundtrail::cli {
 struct Context {
   std::string ledger_dir;  // --ledger or FUNDTRAIL_LEDGER
   bool json = false;       // --json on read commands, and on writes for scripts
+  int exit_status = 0;     // a command that finished its report but found a problem sets 1
 
   // The ledger directory, or a usage error saying how to name one.
   std::string require_ledger_dir() const;
@@ -70,6 +71,7 @@ void add_publish_command(CLI::App& app, Context& ctx);
 void add_map_commands(CLI::App& app, Context& ctx);
 void add_export_command(CLI::App& app, Context& ctx);    // export --format 360giving
 void add_witness_commands(CLI::App& app, Context& ctx);  // witness add URL...
+void add_maintenance_commands(CLI::App& app, Context& ctx);  // check, reindex
 
 }  // namespace fundtrail::cli
 

@@ -3,13 +3,21 @@
 
 #include <kj/exception.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include "cli/commands.h"
+#include "cli/isolate.h"
 
 using namespace fundtrail;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
+  // Fault injection for the crash-isolation tests (tests/cli/test_isolation.cpp).
+  if (const char* fault = std::getenv("FUNDTRAIL_TEST_FAULT"); fault && std::string_view(fault) == "segv") ::raise(SIGSEGV);
   if (sodium_init() < 0) {
     std::cerr << "fundtrail: libsodium failed to initialise\n";
     return 2;
@@ -39,5 +47,11 @@ int main(int argc, char** argv) {
     std::cerr << "fundtrail: error: " << e.what() << "\n";
     return 2;
   }
-  return 0;
+  return ctx.exit_status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return cli::run_isolated(argc, argv, [&] { return run(argc, argv); });
 }

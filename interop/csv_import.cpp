@@ -118,9 +118,13 @@ std::vector<Row> read_rows(const std::string& path) {
   auto csv = read_csv(path);
   if (csv.empty()) unusable(path + " is empty: it needs the header line " + join_bar(kColumns));
   auto& header = csv[0].fields;
-  for (auto& h : header)
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string& h = header[i];
     if (std::find(kColumns.begin(), kColumns.end(), h) == kColumns.end())
       unusable(path + ": line 1: unknown column '" + h + "'; the columns are " + join_bar(kColumns));
+    if (std::find(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(i), h) != header.begin() + static_cast<std::ptrdiff_t>(i))
+      unusable(path + ": line 1: the header names the column '" + h + "' twice; which one holds the value would be a guess");
+  }
   for (const char* req : {"kind", "from", "to", "amount", "date"})
     if (std::find(header.begin(), header.end(), req) == header.end())
       unusable(path + ": line 1: the header lacks the column '" + std::string(req) + "'");

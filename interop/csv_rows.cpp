@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "interop/input_file.h"
 #include "ledger/error.h"
 
 namespace fundtrail::interop {
@@ -60,12 +61,9 @@ std::vector<CsvRow> parse_csv(std::string_view bytes) {
 }
 
 std::vector<CsvRow> read_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) unusable("cannot read CSV file '" + path + "'");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  std::string bytes = read_input_file(path, "the CSV file");
   try {
-    return parse_csv(bytes.str());
+    return parse_csv(bytes);
   } catch (const Error& e) {
     throw Error(e.kind, path + ": " + e.what());
   }

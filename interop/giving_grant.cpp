@@ -1,6 +1,7 @@
 #include "interop/giving_grant.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "ledger/limits.h"
 #include "ledger/money.h"
@@ -46,6 +47,20 @@ uint32_t parse_award_date(const std::string& text) {
 }
 
 GivingGrant check_grant(const GivingRecord& r) {
+  // Issue 20 defect 7: a NUL (or another control character) would be signed
+  // cut short or changed; published text holds none but tab and line breaks.
+  for (const auto& [path, v] : r.fields) {
+    if (v.type != GivingValue::Type::text) continue;
+    for (char c : v.text) {
+      auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) {
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%02X", unsigned(u));
+        giving_error(r, "'" + path + "' holds the control character " + code +
+                            " (only tab and line breaks are allowed in published text)");
+      }
+    }
+  }
   auto need = [&](const char* path, const char* title) -> const std::string& {
     if (r.text(path).empty())
       giving_error(r, std::string("the required field '") + path + "' (column '" + title + "') is missing");

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "interop/giving_csv.h"
+#include "interop/input_file.h"
 #include "interop/giving_json.h"
 #include "interop/giving_plan.h"
 #include "ledger/error.h"
@@ -18,14 +19,6 @@ namespace {
 
 constexpr const char* kPartyPrefix = "360giving-party:";
 constexpr const char* kIndividualPrefix = "360giving-individual:";
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) unusable("cannot read 360Giving file '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool looks_like_json(const std::string& path, const std::string& bytes) {
   std::string ext = ascii_lower(std::filesystem::path(path).extension().string());
@@ -54,7 +47,7 @@ std::vector<KnownParty> known_parties(const Ledger& ledger) {
 GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,
                                    const KeyPair* admin) {
   const LedgerFacts& facts = ledger.facts();
-  std::string bytes = read_all(path);
+  std::string bytes = read_input_file(path, "the 360Giving file");
   GivingFile file;
   try {
     file = looks_like_json(path, bytes) ? read_giving_json(bytes) : read_giving_csv(bytes);

@@ -129,6 +129,7 @@ void contract_agreed(Txn& txn, const LedgerFacts&, uint64_t seq, Entry::Body::Re
   state.start = c.getStartDate();
   state.end = c.getEndDate();
   state.schedule_seq = seq;
+  state.changed_at = seq;
   put_contract(txn, state);
 }
 
@@ -147,10 +148,11 @@ void contract_varied(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Bo
   if (v.getNewCap() > 0) c.cap = v.getNewCap();
   if (v.getNewEndDate()) c.end = v.getNewEndDate();
   if (v.getReplaceSchedule()) c.schedule_seq = seq;
+  c.changed_at = seq;
   put_contract(txn, c);
 }
 
-void contract_ended(Txn& txn, Entry::Body::Reader body, SigList sigs) {
+void contract_ended(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
   auto e = body.getContractEnded();
   ContractState c = need_contract(txn, str(e.getReference()), 2);
   if (c.ended) fail(2, "contract " + quoted(c.reference) + " has already ended");
@@ -163,6 +165,7 @@ void contract_ended(Txn& txn, Entry::Body::Reader body, SigList sigs) {
   }
   signers_act_for(txn, c.payer, sigs, false);
   c.ended = true;
+  c.changed_at = seq;
   put_contract(txn, c);
 }
 

@@ -7,7 +7,7 @@ namespace fundtrail::rules {
 
 void contract_agreed(Txn& txn, const LedgerFacts& facts, uint64_t seq, schema::Entry::Body::Reader body, SigList sigs);
 void contract_varied(Txn& txn, const LedgerFacts& facts, uint64_t seq, schema::Entry::Body::Reader body, SigList sigs);
-void contract_ended(Txn& txn, schema::Entry::Body::Reader body, SigList sigs);
+void contract_ended(Txn& txn, uint64_t seq, schema::Entry::Body::Reader body, SigList sigs);
 void party_status_changed(Txn& txn, uint64_t seq, schema::Entry::Body::Reader body, SigList sigs);
 
 // Rules 9, 10 and 11 for a payment (its own fields already checked), and

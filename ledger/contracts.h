@@ -16,6 +16,7 @@ struct ContractState {
   uint32_t start = 0, end = 0;  // YYYYMMDD; end 0: open
   bool ended = false;
   uint64_t schedule_seq = 0;  // record holding the current price schedule
+  uint64_t changed_at = 0;    // the last contractAgreed, contractVaried or contractEnded of it
 };
 
 }  // namespace fundtrail

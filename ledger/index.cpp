@@ -121,17 +121,19 @@ std::string grant_value(const Grant& g) {
   std::string v(1, static_cast<char>(g.role));
   v += be64(g.granted_at);
   v += static_cast<char>(g.revoked ? 1 : 0);
+  v += be64(g.revoked_at);
   return v;
 }
 
 Grant read_grant(std::string_view k, std::string_view v) {
-  if (v.size() != 10 || k.size() < 33 || k[k.size() - 33] != '\0') malformed("a grants index entry");
+  if (v.size() != 18 || k.size() < 33 || k[k.size() - 33] != '\0') malformed("a grants index entry");
   Grant g;
   g.party = std::string(k.substr(0, k.size() - 33));
   std::memcpy(g.key.data(), k.data() + k.size() - 32, 32);
   g.role = static_cast<schema::Role>(static_cast<uint8_t>(v[0]));
   g.granted_at = be64_at(v, 1);
   g.revoked = v[9] != 0;
+  g.revoked_at = be64_at(v, 10);
   return g;
 }
 
@@ -142,13 +144,14 @@ std::string contract_value(const ContractState& c) {
   v += be32(c.start) + be32(c.end);
   v += static_cast<char>(c.ended ? 1 : 0);
   v += be64(c.schedule_seq);
+  v += be64(c.changed_at);
   v += c.payer + '\0' + c.payee + '\0' + c.parent;
   return v;
 }
 
 ContractState read_contract(std::string_view ref, std::string_view v) {
   auto bad = [&] { malformed("the contracts index entry for " + quoted(ref)); };
-  if (v.size() < 43) bad();  // 41 bytes of numbers, two separators
+  if (v.size() < 51) bad();  // 49 bytes of numbers, two separators
   ContractState c;
   c.reference = std::string(ref);
   c.seq = be64_at(v, 0);
@@ -158,7 +161,8 @@ ContractState read_contract(std::string_view ref, std::string_view v) {
   c.end = be32_at(v, 28);
   c.ended = v[32] != 0;
   c.schedule_seq = be64_at(v, 33);
-  std::string_view rest = v.substr(41);
+  c.changed_at = be64_at(v, 41);
+  std::string_view rest = v.substr(49);
   size_t a = rest.find('\0');
   size_t b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
   if (b == std::string_view::npos) bad();

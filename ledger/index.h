@@ -20,12 +20,13 @@
 //                                   || balance(8, two's complement) || registered at seq(8)
 //   orgids       lower-cased org id (text) -> party id (text)
 //   grants       party id || 0x00 || public key(32) -> role(1) || granted at seq(8)
-//                                                     || revoked(1: 0/1)
+//                                                     || revoked(1: 0/1) || revoked at seq(8)
 //   reversed     money record's seq(8) -> reversal's seq(8)
 //   ended        assignment's seq(8) -> responsibilityEnded's seq(8)
 //   contracts    reference (text) -> contractAgreed seq(8) || cap(8) || paid(8)
 //                                    || start date(4) || end date(4) || ended(1: 0/1)
-//                                    || schedule seq(8) || payer || 0x00 || payee
+//                                    || schedule seq(8) || changed at seq(8)
+//                                    || payer || 0x00 || payee
 //                                    || 0x00 || parent          (dates YYYYMMDD, end 0: open)
 //   claims       claim id || 0x00 || milestone -> repeated { contract reference
 //                                    || 0x00 || payment seq(8) }, in payment order
@@ -85,7 +86,7 @@ PartyState read_party(std::string_view id, std::string_view value);
 // ---- grants ----------------------------------------------------------------
 std::string grant_prefix(std::string_view party);  // every grant key of `party` starts so
 std::string grant_key(std::string_view party, const PublicKey& key);
-std::string grant_value(const Grant& g);  // role, granted_at, revoked
+std::string grant_value(const Grant& g);  // role, granted_at, revoked, revoked_at
 Grant read_grant(std::string_view key, std::string_view value);
 
 // ---- contracts (key: the reference) --------------------------------------
@@ -102,12 +103,7 @@ std::string claims_value(const std::vector<PaidClaim>& paid);
 std::vector<PaidClaim> read_claims(std::string_view value);
 
 // ---- statuses --------------------------------------------------------------
-struct StatusChange {
-  std::string party;
-  uint32_t from = 0;  // YYYYMMDD
-  uint64_t seq = 0;   // the partyStatusChanged record
-  schema::PartyStatus status = schema::PartyStatus::ACTIVE;
-};
+using StatusChange = fundtrail::StatusChange;
 std::string status_prefix(std::string_view party);  // every status key of `party` starts so
 std::string status_key(std::string_view party, uint32_t from, uint64_t seq);
 std::string status_value(schema::PartyStatus status);

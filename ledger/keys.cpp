@@ -86,12 +86,14 @@ ParsedFile parse_text(const std::string& path, const std::string& text) {
 // Reads a key file through one descriptor, so the mode checked is the mode of
 // the file read (no window for a swap between the check and the read).
 std::string read_key_text(const std::string& path, bool must_be_private) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO (or a device) for reading would otherwise wait
+  // for a writer forever, before the type check below could refuse it.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) unusable("cannot read key file '" + path + "': " + std::strerror(errno));
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    unusable("key file '" + path + "' is not a regular file");
+    unusable("key file '" + path + "' is not a regular file (a FIFO, device or directory): give the key file itself");
   }
   if (must_be_private && (st.st_mode & (S_IRWXG | S_IRWXO))) {
     ::close(fd);

@@ -7,13 +7,18 @@
 #include <cstring>
 #include <thread>
 
+#include <kj/exception.h>
+
 #include "ledger/assert.h"
 #include "ledger/index.h"
+#include "ledger/issued_checkpoints.h"
 #include "ledger/limits.h"
 #include "ledger/merkle.h"
+#include "ledger/reindex.h"
 #include "ledger/money.h"
 #include "ledger/rules.h"
 #include "ledger/store.h"
+#include "ledger/tree_store.h"
 #include "ledger/validate.h"
 
 namespace fundtrail {
@@ -24,35 +29,11 @@ int64_t now_ms() {
       .count();
 }
 
-std::string_view as_view(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 std::span<const uint8_t> as_span(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 using index::Head;
 using index::read_head;
 using index::write_head;
-
-SubtreeReader reader_for(const Txn& txn, std::atomic<uint64_t>* counter) {
-  return [&txn, counter](unsigned level, uint64_t index) {
-    if (counter) ++*counter;
-    auto v = txn.get(txn.dbs().tree, index::tree_key(level, index));
-    if (!v) unusable("the Merkle tree index lacks a stored hash; the ledger is damaged");
-    return index::read_hash(*v, "tree index hash");
-  };
-}
-
-// Writes `leaf` as record head.size and advances the head; the caller has validated it.
-Hash write_leaf(Txn& txn, Head& head, std::span<const uint8_t> leaf) {
-  FT_REQUIRE(!leaf.empty() && leaf.size() <= kMaxLeafBytes, "a leaf is 1 to 65535 bytes");
-  txn.put(txn.dbs().entries, index::seq_key(head.size), as_view(leaf), MDB_APPEND);
-  Hash lh = leaf_hash(leaf);
-  add_leaf(reader_for(txn, nullptr), head.size, lh, [&](unsigned level, uint64_t index, const Hash& h) {
-    txn.put(txn.dbs().tree, index::tree_key(level, index), index::hash_value(h));
-  });
-  head.size += 1;
-  FT_ASSERT(head.size != 0, "the ledger's size overflowed");
-  head.hash = lh;
-  return lh;
-}
 
 // A request's Entry must be canonical (check `canonical`) and its fields of
 // their schema types (check `format`): EntryView refuses both.
@@ -85,6 +66,36 @@ struct Ledger::Impl {
   LedgerFacts facts;
   mutable std::atomic<uint64_t> subtree_reads{0};
 
+  // A request whose key the idempotency index holds. The index is derived
+  // and may be damaged, so the answer comes from the record it names: the
+  // same key and body is a retry, the same key with another body is rule 6,
+  // and a record with another key means the index lies (check "index").
+  Appended answer_retry(const Txn& txn, const std::string& key, uint64_t seq, const Hash& body) {
+    auto damaged = [&](const std::string& why) -> Appended {
+      refuse("index", "idempotencyKey", seq,
+             "the idempotency index names seq " + std::to_string(seq) + " for key '" + key + "', but " + why +
+                 ": the index is damaged and nothing was written. Run 'fundtrail check', then 'fundtrail reindex'");
+    };
+    auto stored = txn.get(txn.dbs().entries, index::seq_key(seq));
+    if (!stored) return damaged("the ledger has no such record");
+    Hash stored_body;
+    std::string stored_key;
+    try {
+      Record rec(as_span(*stored), false);
+      stored_key = text_of(rec.entry().getIdempotencyKey());
+      stored_body = request_body_hash(rec.entry());
+    } catch (const kj::Exception&) {
+      return damaged("that record cannot be read");
+    } catch (const Error&) {
+      return damaged("that record cannot be read");
+    }
+    if (stored_key != key) return damaged("that record holds key '" + stored_key + "'");
+    if (stored_body != body)
+      refuse("rule 6", "idempotencyKey", seq,
+             "idempotency key '" + key + "' already holds a different request, seq " + std::to_string(seq));
+    return {seq, fundtrail::leaf_hash(as_span(*stored)), true};
+  }
+
   // Validates and writes one request inside `txn`. `verified`: signatures
   // already checked on a worker thread.
   Appended append_in(Txn& txn, Head& head, const SignedRequest& req, bool verified) {
@@ -98,14 +109,7 @@ struct Ledger::Impl {
              "the entry was signed for ledger '" + text_of(entry.getOrigin()) + "', not '" + facts.origin + "'");
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
     Hash body = request_body_hash(entry);
-    if (auto prior = txn.get(txn.dbs().idem, key)) {
-      auto [seq, prior_body] = index::read_idem(*prior);
-      if (prior_body != body)
-        refuse("rule 6", "idempotencyKey", seq,
-               "idempotency key '" + key + "' already holds a different request, seq " + std::to_string(seq));
-      auto stored = txn.get(txn.dbs().entries, index::seq_key(seq));
-      return {seq, fundtrail::leaf_hash(as_span(*stored)), true};
-    }
+    if (auto prior = txn.get(txn.dbs().idem, key)) return answer_retry(txn, key, index::read_idem(*prior).seq, body);
     int64_t recorded_at = std::max(now_ms(), head.recorded_at);
     if (entry.getCreatedAt() > recorded_at + 300000)
       refuse("rule 8", "createdAt", std::nullopt,
@@ -247,6 +251,7 @@ const std::string& Ledger::dir() const { return impl_->env->dir(); }
 Appended Ledger::append(const SignedRequest& request) {
   return impl_->with_write([&](Txn& txn) {
     Head head = read_head(txn);
+    check_issued_checkpoints(txn, head.size, tree_reader(txn, nullptr));
     return impl_->append_in(txn, head, request, false);
   });
 }
@@ -278,6 +283,7 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
 
   return impl_->with_write([&](Txn& txn) {
     Head head = read_head(txn);
+    check_issued_checkpoints(txn, head.size, tree_reader(txn, nullptr));
     std::vector<Appended> out;
     out.reserve(requests.size());
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -306,7 +312,7 @@ Bytes Ledger::leaf(uint64_t seq) const {
 Hash Ledger::leaf_hash(uint64_t seq) const {
   Txn txn(*impl_->env, false);
   if (seq >= read_head(txn).size) unusable("no record at seq " + std::to_string(seq));
-  return reader_for(txn, &impl_->subtree_reads)(0, seq);
+  return tree_reader(txn, &impl_->subtree_reads)(0, seq);
 }
 
 void Ledger::for_each(uint64_t from, uint64_t to, const std::function<bool(uint64_t, std::span<const uint8_t>)>& fn) const {
@@ -330,28 +336,28 @@ void need_size(uint64_t size, uint64_t have) {
 Hash Ledger::root(uint64_t size) const {
   Txn txn(*impl_->env, false);
   need_size(size, read_head(txn).size);
-  return tree_root(reader_for(txn, &impl_->subtree_reads), size);
+  return tree_root(tree_reader(txn, &impl_->subtree_reads), size);
 }
 
 std::vector<Hash> Ledger::inclusion_proof(uint64_t index, uint64_t size) const {
   Txn txn(*impl_->env, false);
   need_size(size, read_head(txn).size);
   if (index >= size) unusable("seq " + std::to_string(index) + " is not inside a tree of size " + std::to_string(size));
-  return fundtrail::inclusion_proof(reader_for(txn, &impl_->subtree_reads), index, size);
+  return fundtrail::inclusion_proof(tree_reader(txn, &impl_->subtree_reads), index, size);
 }
 
 std::vector<Hash> Ledger::consistency_proof(uint64_t old_size, uint64_t new_size) const {
   Txn txn(*impl_->env, false);
   need_size(new_size, read_head(txn).size);
   if (old_size > new_size) unusable("the old size " + std::to_string(old_size) + " is larger than the new size");
-  return fundtrail::consistency_proof(reader_for(txn, &impl_->subtree_reads), old_size, new_size);
+  return fundtrail::consistency_proof(tree_reader(txn, &impl_->subtree_reads), old_size, new_size);
 }
 
 uint64_t Ledger::subtree_reads() const { return impl_->subtree_reads; }
 
 Hash Ledger::subtree_hash(unsigned level, uint64_t index) const {
   Txn txn(*impl_->env, false);
-  return reader_for(txn, &impl_->subtree_reads)(level, index);
+  return tree_reader(txn, &impl_->subtree_reads)(level, index);
 }
 
 std::optional<PartyState> Ledger::party(const std::string& id) const {
@@ -383,6 +389,33 @@ std::vector<Grant> Ledger::grants() const {
   return out;
 }
 
+std::optional<Grant> Ledger::grant(const std::string& party, const PublicKey& key) const {
+  if (party.empty() || party.size() > 400) return std::nullopt;  // never an LMDB key
+  Txn txn(*impl_->env, false);
+  auto k = index::grant_key(party, key);
+  auto v = txn.get(txn.dbs().grants, k);
+  if (!v) return std::nullopt;
+  return index::read_grant(k, *v);
+}
+
+std::vector<StatusChange> Ledger::status_changes(const std::string& party) const {
+  std::vector<StatusChange> out;
+  if (party.empty() || party.size() > 400) return out;
+  Txn txn(*impl_->env, false);
+  std::string prefix = index::status_prefix(party);
+  Cursor cur(txn, txn.dbs().statuses);
+  for (bool more = cur.seek(prefix); more && cur.key().starts_with(prefix); more = cur.next())
+    out.push_back(index::read_status(cur.key(), cur.value()));
+  return out;
+}
+
+std::optional<uint64_t> Ledger::assignment_ended_by(uint64_t seq) const {
+  Txn txn(*impl_->env, false);
+  auto v = txn.get(txn.dbs().ended, index::seq_key(seq));
+  if (!v) return std::nullopt;
+  return index::read_seq(*v, "ended value");
+}
+
 std::optional<uint64_t> Ledger::find_idempotency_key(const std::string& key) const {
   if (key.empty() || key.size() > kIdempotencyLimit) return std::nullopt;  // never stored (and not an LMDB key)
   Txn txn(*impl_->env, false);
@@ -411,8 +444,35 @@ std::vector<ContractState> Ledger::contracts() const {
   return out;
 }
 
+IndexCheck Ledger::check_indexes(const std::string& tmp_parent, const IndexProgress& progress) const {
+  Txn txn(*impl_->env, false);
+  Rebuilt rebuilt(txn, tmp_parent, progress);
+  Txn fresh(rebuilt.env(), false);
+  return {rebuilt.records(), compare_derived(txn, fresh)};
+}
+
+IndexCheck Ledger::reindex(const std::string& tmp_parent, const IndexProgress& progress) {
+  if (impl_->env->read_only()) unusable("ledger '" + impl_->env->dir() + "' is opened read-only");
+  std::optional<Rebuilt> rebuilt;
+  {
+    Txn txn(*impl_->env, false);
+    rebuilt.emplace(txn, tmp_parent, progress);
+  }
+  return impl_->with_write([&](Txn& txn) {
+    Txn fresh(rebuilt->env(), false);
+    // Records appended since the rebuild's snapshot would be left out.
+    if (read_head(txn).size != rebuilt->records())
+      unusable("records were appended while the indexes were rebuilt; run fundtrail reindex again");
+    check_issued_checkpoints(txn, rebuilt->records(), tree_reader(fresh));  // the issued ones, the rebuilt tree
+    IndexCheck before{rebuilt->records(), compare_derived(txn, fresh)};
+    replace_derived(txn, fresh);
+    return before;
+  });
+}
+
 void Ledger::store_checkpoint(uint64_t size, const std::string& note) {
   impl_->with_write([&](Txn& txn) {
+    check_new_checkpoint(txn, size, note, read_head(txn).size, tree_reader(txn, nullptr));
     txn.put(txn.dbs().checkpoints, index::seq_key(size), note);
     return 0;
   });

@@ -49,7 +49,30 @@ struct Grant {
   schema::Role role = schema::Role::OFFICER;
   uint64_t granted_at = 0;
   bool revoked = false;
+  uint64_t revoked_at = 0;  // the keyRevoked record, when revoked
 };
+
+// One partyStatusChanged: `status` from date `from` (YYYYMMDD), recorded at `seq`.
+struct StatusChange {
+  std::string party;
+  uint32_t from = 0;
+  uint64_t seq = 0;
+  schema::PartyStatus status = schema::PartyStatus::ACTIVE;
+};
+
+// A derived database that differs from what the records imply
+// (Ledger::check_indexes): counts of keys missing, extra and changed, and the
+// first differing key, as hex.
+struct IndexDifference {
+  std::string database;  // "idem", "parties", "tree", "meta", ...
+  uint64_t missing = 0, extra = 0, changed = 0;
+  std::string first_key_hex;
+};
+struct IndexCheck {
+  uint64_t records = 0;
+  std::vector<IndexDifference> differences;  // empty: every index agrees
+};
+using IndexProgress = std::function<void(uint64_t done, uint64_t total)>;
 
 struct Appended {
   uint64_t seq = 0;
@@ -89,12 +112,34 @@ class Ledger {
   std::optional<PartyState> party(const std::string& id) const;
   std::vector<PartyState> parties() const;  // sorted by id bytewise
   std::vector<Grant> grants() const;
+  std::optional<Grant> grant(const std::string& party, const PublicKey& key) const;
+  // Every status change of `party`, by date then seq: the last one not after
+  // a date is the status in force at that date (rule 11).
+  std::vector<StatusChange> status_changes(const std::string& party) const;
+  // The responsibilityEnded record that ended assignment `seq`, if any.
+  std::optional<uint64_t> assignment_ended_by(uint64_t seq) const;
   std::optional<uint64_t> find_idempotency_key(const std::string& key) const;
   bool is_reversed(uint64_t seq) const;
   std::optional<ContractState> contract(const std::string& reference) const;
   std::vector<ContractState> contracts() const;  // by reference
 
+  // The derived indexes against what the records imply, rebuilt in a
+  // temporary directory under `tmp_parent` through the writer's own rules;
+  // writes nothing to the ledger. A record that fails its chain or rules is
+  // unusable (Error; run fundtrail-verify).
+  IndexCheck check_indexes(const std::string& tmp_parent, const IndexProgress& progress = {}) const;
+  // Rebuilds every derived index the same way and, in one write transaction,
+  // replaces them; entries, checkpoints and the format are kept. Refuses
+  // (check "checkpoint") when the rebuilt tree conflicts with an issued
+  // checkpoint. Returns what differed before.
+  IndexCheck reindex(const std::string& tmp_parent, const IndexProgress& progress = {});
+
   // Issued checkpoints (signed notes) by tree size, kept beside the records.
+  // Refuses (check "checkpoint", exit 2) a note that is not a checkpoint of
+  // this tree at `size`, one inconsistent with the largest checkpoint issued,
+  // or one whose body differs from the checkpoint already stored for `size`:
+  // an issued checkpoint is never replaced (issued_checkpoints.h). append and
+  // append_batch refuse likewise when the tree no longer extends the largest.
   void store_checkpoint(uint64_t size, const std::string& note);
   std::vector<std::pair<uint64_t, std::string>> checkpoints() const;
 

@@ -82,7 +82,7 @@ void key_granted(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs)
   if (admin && party != "ledger") fail(2, "the administrator role acts for the ledger itself: grant it to party 'ledger'");
   if (party == "ledger" && !admin && g.getRole() != schema::Role::AUDITOR)
     fail(2, "party 'ledger' takes only administrator or auditor keys");
-  Grant grant{party, key, g.getRole(), seq, false};
+  Grant grant{party, key, g.getRole(), seq, false, 0};
   txn.put(txn.dbs().grants, index::grant_key(party, key), index::grant_value(grant));
 }
 
@@ -98,7 +98,7 @@ size_t active_admins(const Txn& txn) {
   return count;
 }
 
-void key_revoked(Txn& txn, Entry::Body::Reader body, SigList sigs) {
+void key_revoked(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
   signers_are_admins(txn, sigs, false);
   auto r = body.getKeyRevoked();
   std::string party = str(r.getParty());
@@ -109,6 +109,7 @@ void key_revoked(Txn& txn, Entry::Body::Reader body, SigList sigs) {
   if (g->role == schema::Role::ADMINISTRATOR && active_admins(txn) <= 1)
     fail(2, "this is the ledger's last administrator key: grant another before revoking it");
   g->revoked = true;
+  g->revoked_at = seq;
   txn.put(txn.dbs().grants, index::grant_key(party, key), index::grant_value(*g));
 }
 
@@ -245,7 +246,7 @@ LedgerFacts apply_genesis(Txn& txn, Entry::Reader entry, SigList sigs) {
   ledger.kind = schema::PartyKind::OFFICE;
   put_party(txn, ledger);
   for (auto& k : admins)
-    txn.put(txn.dbs().grants, index::grant_key("ledger", k), index::grant_value({"ledger", k, schema::Role::ADMINISTRATOR, 0, false}));
+    txn.put(txn.dbs().grants, index::grant_key("ledger", k), index::grant_value({"ledger", k, schema::Role::ADMINISTRATOR, 0, false, 0}));
   return facts;
 }
 
@@ -255,7 +256,7 @@ void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Re
     case Entry::Body::GENESIS: fail(2, "only record 0 is genesis");
     case Entry::Body::PARTY_REGISTERED: return party_registered(txn, seq, body, sigs);
     case Entry::Body::KEY_GRANTED: return key_granted(txn, seq, body, sigs);
-    case Entry::Body::KEY_REVOKED: return key_revoked(txn, body, sigs);
+    case Entry::Body::KEY_REVOKED: return key_revoked(txn, seq, body, sigs);
     case Entry::Body::CONTRIBUTION: return contribution(txn, facts, body, sigs);
     case Entry::Body::PAYMENT: return payment(txn, facts, seq, body, sigs);
     case Entry::Body::RESPONSIBILITY_ASSIGNED: return responsibility_assigned(txn, body, sigs);
@@ -264,7 +265,7 @@ void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Re
     case Entry::Body::PARTY_STATUS_CHANGED: return party_status_changed(txn, seq, body, sigs);
     case Entry::Body::CONTRACT_AGREED: return contract_agreed(txn, facts, seq, body, sigs);
     case Entry::Body::CONTRACT_VARIED: return contract_varied(txn, facts, seq, body, sigs);
-    case Entry::Body::CONTRACT_ENDED: return contract_ended(txn, body, sigs);
+    case Entry::Body::CONTRACT_ENDED: return contract_ended(txn, seq, body, sigs);
   }
   unusable("record " + std::to_string(seq) + " has a body kind this fundtrail does not know");
 }

@@ -216,6 +216,12 @@ void Txn::del(MDB_dbi dbi, std::string_view key) {
   if (rc && rc != MDB_NOTFOUND) lmdb_fail(rc, "deleting", env_.dir());
 }
 
+void Txn::clear(MDB_dbi dbi) {
+  int rc = mdb_drop(txn_, dbi, 0);
+  if (rc == MDB_MAP_FULL) throw MapFull{};
+  if (rc) lmdb_fail(rc, "emptying a database", env_.dir());
+}
+
 void Txn::commit() {
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
@@ -240,6 +246,7 @@ bool Cursor::step(MDB_cursor_op op, std::string_view key) {
 }
 
 bool Cursor::first() { return step(MDB_FIRST); }
+bool Cursor::last() { return step(MDB_LAST); }
 bool Cursor::seek(std::string_view key) { return step(MDB_SET_RANGE, key); }
 bool Cursor::next() { return step(MDB_NEXT); }
 std::string_view Cursor::key() const { return {static_cast<const char*>(k_.mv_data), k_.mv_size}; }

@@ -61,6 +61,7 @@ class Txn {
   std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const;
   void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
   void del(MDB_dbi dbi, std::string_view key);
+  void clear(MDB_dbi dbi);  // empties the database (mdb_drop, keeping it)
   void commit();
   MDB_txn* raw() const { return txn_; }
   const Dbs& dbs() const { return env_.dbs(); }
@@ -81,6 +82,7 @@ class Cursor {
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
   bool first();                        // false: the database is empty
+  bool last();                         // false: the database is empty
   bool seek(std::string_view key);     // first key >= `key`; false: none
   bool next();                         // false: no further key
   std::string_view key() const;

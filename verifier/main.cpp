@@ -99,6 +99,16 @@ Report crashReport(const std::string& input, const std::string& why) {
   return r;
 }
 
+// A key option given empty or blank would otherwise mean "no key": a trusted
+// key that checks nothing. It is a usage error, like any malformed key text.
+const CLI::Validator kKeyText(
+    [](std::string& text) -> std::string {
+      if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return "the key text is empty: give the key as `fundtrail log-key` (or the witness) prints it";
+      return "";
+    },
+    "KEY_TEXT");
+
 std::optional<VerifierKey> parseKeyOption(const std::string& text, uint8_t type, const char* option) {
   std::string err;
   auto k = parseVerifierKey(text, err);
@@ -129,10 +139,12 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint", o.checkpointFiles, "a published checkpoint (C2SP signed note); repeatable")
       ->type_name("FILE");
   app.add_option("--log-key", logKeyText, "the log's public key as published: <origin>+<key id>+<base64>")
+      ->check(kKeyText)
       ->type_name("KEY_TEXT");
   app.add_option("--statement", o.statementFiles, "a signed statement of totals (fundtrail statement); repeatable")
       ->type_name("FILE");
   app.add_option("--witness", witnessTexts, "a witness key <name>+<key id>+<base64(0x04||key)>; repeatable")
+      ->check(kKeyText)
       ->type_name("KEY_TEXT");
   app.add_option("--witnesses-required", required, "how many of the --witness keys must cosign each checkpoint "
                                                    "(default: all of them)")
@@ -150,7 +162,7 @@ int main(int argc, char** argv) {
   cosign->add_option("input", cosignInput, "the ledger directory or bundle file to check")->required()->type_name("LEDGER_DIR|BUNDLE");
   cosign->add_option("--key", keyFile, "your secret key file (fundtrail key generate); its name is the witness name")
       ->required()->type_name("FILE");
-  cosign->add_option("--log-key", logKeyText, "the log's public key as published")->type_name("KEY_TEXT");
+  cosign->add_option("--log-key", logKeyText, "the log's public key as published")->check(kKeyText)->type_name("KEY_TEXT");
   cosign->add_flag("--json", json, "print the report (on stderr) as JSON");
 
   CLI::App* proof = app.add_subcommand(
@@ -163,7 +175,10 @@ int main(int argc, char** argv) {
   proof->add_option("--checkpoint", pr.checkpointFiles, "a checkpoint signed by the log key: one for an inclusion "
                                                         "proof, the old and the new for a consistency proof")
       ->required()->type_name("CP");
-  proof->add_option("--log-key", proofKeyText, "the log's public key as published")->required()->type_name("KEY_TEXT");
+  proof->add_option("--log-key", proofKeyText, "the log's public key as published")
+      ->required()
+      ->check(kKeyText)
+      ->type_name("KEY_TEXT");
   proof->add_option("--leaf", leafFile, "inclusion: the record's stored bytes (fundtrail show SEQ --raw)")
       ->type_name("FILE");
   proof->add_flag("--json", json, "print the outcome as JSON");

@@ -307,6 +307,10 @@ TEST_CASE("360giving: every bad grant is refused with its line and id and nothin
                                 "Recipient Org:Name,Funding Org:Identifier,Funding Org:Name,For Regrant Type\n"
                                 "360G-t-4,T,D,GBP,10.00,2024-01-02,GB-CHC-1164883,Hope Works,GB-LAE-TRF,Trafford,FRG040\n");
   expect_refused(b, import_args(b, b.file("frg.csv")), 2, "line 2, grant 360G-t-4: regrant type FRG040");
+  // Issue 20 defect 7: a raw NUL in a CSV title is refused where it is read.
+  write_file(b.file("nul.csv"), header + "360G-t-5,a" + std::string(1, '\0') + "b,D,GBP,10.00,2024-01-02,GB-CHC-1164883,Hope "
+                                         "Works,GB-LAE-TRF,Trafford Council\n");
+  expect_refused(b, import_args(b, b.file("nul.csv")), 2, "line 2: a NUL byte");
   // Not a 360Giving file at all.
   write_file(b.file("plain.csv"), "kind,from,to,amount\npayment,a,b,1.00\n");
   expect_refused(b, import_args(b, b.file("plain.csv")), 2, "no 'Identifier' column");
@@ -342,6 +346,12 @@ TEST_CASE("360giving: bad JSON grants are refused with their index and id") {
     write_file(b.file("bad.json"), "{\"grants\": [" + good + ", " + g + "]}");
     refused_at(b, import_args(b, b.file("bad.json")), "grants[1], grant 360G-t-9", why);
   }
+  // Issue 20 defect 7: a NUL in a title (escaped in JSON) was signed cut short.
+  std::string nul_title = good;
+  const std::string plain_title = "\"title\": \"T\"";
+  nul_title.replace(nul_title.find(plain_title), plain_title.size(), "\"title\": \"a\\u0000b\"");
+  write_file(b.file("nul.json"), "{\"grants\": [" + nul_title + "]}");
+  expect_refused(b, import_args(b, b.file("nul.json")), 2, "control character");
   write_file(b.file("bad.json"), "{\"grants\": [" + good + ", " + good + "]");
   expect_refused(b, import_args(b, b.file("bad.json")), 2, "not valid JSON");
   write_file(b.file("bad.json"), "[" + good + "]");

@@ -151,6 +151,11 @@ TEST_CASE("import: a bad row in the middle names its line and nothing is written
       {"an unknown mechanism", "payment,pool,ace,10.00,GBP,2025-04-06,bribe,,,,,,,,,", 2, {"line 3", "mechanism 'bribe'"}},
       {"a missing cell", "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,", 2, {"line 3", "15 cells"}},
       {"funded by a missing record", "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,999,,,", 1, {"line 3", "999"}},
+      // Issue 20 defect 7: "a<NUL>b" was signed as "a".
+      {"a NUL in the memo", std::string("payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,a") + '\0' + "b,", 2,
+       {"line 3", "control character"}},
+      {"--funded-by past 2^64", "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,18446744073709551616,,,", 2,
+       {"line 3", "funded_by", "18446744073709551616"}},
   };
   for (auto& c : bad) {
     CAPTURE(c.name);
@@ -204,6 +209,8 @@ TEST_CASE("import: unusable files are refused before anything is signed") {
       {"unknown column", "kind,from,to,amount,date,colour\n", "unknown column 'colour'"},
       {"missing column", "kind,from,to,date\n", "lacks the column 'amount'"},
       {"unclosed quote", kHeader + "payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,\"unclosed,\n", "malformed CSV"},
+      // Issue 20: the last of two columns of one name used to win, silently.
+      {"a column named twice", "kind,from,to,amount,date,memo,memo\n", "names the column 'memo' twice"},
   };
   for (auto& c : bad) {
     CAPTURE(c.name);
@@ -211,6 +218,16 @@ TEST_CASE("import: unusable files are refused before anything is signed") {
     expect_refused(b, import_args(b, "bad.csv", {"pool"}), 2, c.why);
   }
   expect_refused(b, import_args(b, "missing.csv", {"pool"}), 2, "missing.csv");
+  // Issue 20: /dev/zero was read until memory ran out. A NUL stops the read at
+  // once; any input is bounded (FUNDTRAIL_MAX_INPUT_BYTES, 1 GiB by default).
+  RunOptions bounded;
+  bounded.timeout_s = 20;
+  expect_refused(b, {"import", "/dev/zero", "--key", b.key("pool")}, 2, "line 1: a NUL byte", bounded);
+  write_file(b.file("big.csv"), csv(std::vector<std::string>(40, "payment,pool,ace,1.00,GBP,2025-04-06,block,,,,,,,,,")));
+  bounded.env["FUNDTRAIL_MAX_INPUT_BYTES"] = "1000";
+  expect_refused(b, import_args(b, "big.csv", {"pool"}), 2, "larger than 1000 bytes", bounded);
+  bounded.env["FUNDTRAIL_MAX_INPUT_BYTES"] = "lots";
+  expect_refused(b, import_args(b, "big.csv", {"pool"}), 2, "FUNDTRAIL_MAX_INPUT_BYTES", bounded);
   // A header-only file imports nothing.
   write_file(b.file("header-only.csv"), kHeader);
   RunResult none = b.ft(import_args(b, "header-only.csv", {"pool"}));

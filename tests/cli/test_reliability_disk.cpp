@@ -71,6 +71,25 @@ TEST_CASE("full disk: a file size limit (ulimit -f) makes the commit fail cleanl
   verify_if_present({b.ledger.string()});
 }
 
+TEST_CASE("full disk: a failed export-bundle leaves neither the bundle nor its temporary file") {
+  Books b;
+  write_file(b.file("rows.csv"), payments_csv("council", "ace", "1.00", 300, "x"));
+  b.ok({"import", b.file("rows.csv"), "--key", b.key("council")});
+  SpawnOptions opt;
+  opt.file_size_limit = 16 * 1024;  // the bundle of 312 records is larger
+  opt.ignore_sigxfsz = true;         // as a full disk does: the write fails, the process lives
+  fs::path out = b.root / "out.bundle";
+  RunResult r = finish(spawn(kBin, {"--ledger", b.ledger.string(), "export-bundle", out.string()}, b.root, "bundle", opt));
+  INFO(r);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "nothing was written"));
+  CHECK(!fs::exists(out));
+  CHECK(!fs::exists(out.string() + ".tmp"));  // issue 20: a 0-byte .tmp was left behind
+  b.ok({"export-bundle", out.string()});
+  CHECK(fs::file_size(out) > 16 * 1024);
+  CHECK(!fs::exists(out.string() + ".tmp"));
+}
+
 TEST_CASE("limits: oversize names and memos and identifiers are refused with the limit stated") {
   Books b;
   const std::string before = b.ok({"log", "--json"}).out;

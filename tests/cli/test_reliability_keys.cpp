@@ -91,4 +91,11 @@ TEST_CASE("keys: something that is not a key file is refused without a crash") {
   }
   fs::create_directories(b.root / "dir.key");
   expect_refused(b, pay_with((b.root / "dir.key").string()), 2, "dir.key");
+  // Issue 20: a FIFO blocked the command forever (open waits for a writer).
+  std::string fifo = (b.root / "fifo.key").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  RunOptions bounded;
+  bounded.timeout_s = 20;
+  expect_refused(b, pay_with(fifo), 2, "not a regular file", bounded);
+  expect_refused(b, {"key", "public", fifo}, 2, "not a regular file", bounded);
 }

@@ -116,7 +116,12 @@ TEST_CASE("proof: inclusion and consistency pass proof check and tampered proofs
   INFO(ok1);
   CHECK(ok1.code == 0);
   CHECK(contains(ok1.out, "inclusion proof verified"));
-  CHECK(check({b.file("inc5.json"), "--checkpoint", b.file("cp5.txt"), "--log-key", key}).code == 0);
+  // Issue 20: without --leaf only the proof's own leaf hash is checked, and it says so.
+  RunResult no_leaf = check({b.file("inc5.json"), "--checkpoint", b.file("cp5.txt"), "--log-key", key});
+  INFO(no_leaf);
+  CHECK(no_leaf.code == 0);
+  CHECK(contains(no_leaf.out, "the record itself was not checked"));
+  CHECK(!contains(no_leaf.out, "is in the tree"));
   RunResult ok2 = check({b.file("cons.json"), "--old-checkpoint", b.file("cp5.txt"), "--checkpoint", b.file("cp.txt"), "--log-key", key});
   INFO(ok2);
   CHECK(ok2.code == 0);

@@ -2,6 +2,9 @@
 // add-checkpoint, the cosignature it returns, concurrent submissions, and a
 // restart. The log here is a key and a tree made by the test itself, so the
 // test can sign anything a log could, split views included.
+#include <atomic>
+#include <memory>
+
 #include "test_witness_support.h"
 
 using namespace fundtrail::test;
@@ -206,6 +209,8 @@ TEST_CASE("fundtrail-witness: 422 for a bad proof and for a split view") {
   INFO(split);
   CHECK(split.status == 422);
   CHECK(contains(split.body, "split view"));
+  CHECK(!contains(split.body, s.state.string()));  // issue 20: the answer named the server's state path
+  CHECK(!contains(split.body, "evidence/"));
   fs::path evidence = s.state / Setup::origin_hash() / "evidence";
   REQUIRE(fs::exists(evidence));
   size_t kept = 0;
@@ -217,6 +222,91 @@ TEST_CASE("fundtrail-witness: 422 for a bad proof and for a split view") {
   CHECK(latest.body.rfind(s.note(5), 0) == 0);
   expect_cosigned(s, s.submit(5, 5), 5);
   expect_cosigned(s, s.submit(5, 11), 11);
+}
+
+namespace {
+
+// A client that opens a connection to 127.0.0.1:`port` and sends a request's
+// first line; drip() sends one more header line.
+struct SlowClient {
+  int fd = -1;
+  explicit SlowClient(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    timeval tv{30, 0};  // a hang guard
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(uint16_t(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    send_text("GET /" + Setup::origin_hash() + "/checkpoint HTTP/1.1\r\n");
+  }
+  ~SlowClient() { ::close(fd); }
+  bool send_text(const std::string& t) { return ::send(fd, t.data(), t.size(), MSG_NOSIGNAL) == ssize_t(t.size()); }
+  bool drip(int i) { return send_text("X-Slow-" + std::to_string(i) + ": still here\r\n"); }
+  // What the server sent before closing (empty: closed without a word).
+  std::string read_to_close() {
+    std::string got;
+    char buf[512];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, size_t(n));
+    return got;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fundtrail-witness: slow clients neither starve others nor hold a connection past the deadline") {
+  SKIP_WITHOUT_WITNESS();
+  Setup s;
+  std::string why;
+  auto args = s.args();
+  args.insert(args.end(), {"--workers", "8", "--request-deadline-ms", "1500"});
+  REQUIRE_MESSAGE(s.w.start(args, s.tmp.path / "witness.log", why), why);
+  expect_cosigned(s, s.submit(0, 3), 3);
+
+  // Eight clients, as many as its workers, each sending a header line every
+  // 300 ms (the attack of issue 20 used 3 s): before the fix they held every
+  // worker as long as they kept dripping, and a real request got no answer.
+  std::vector<std::unique_ptr<SlowClient>> slow;
+  for (int i = 0; i < 8; ++i) slow.push_back(std::make_unique<SlowClient>(s.w.port));
+  std::atomic<bool> dripping{true};
+  std::thread dripper([&] {
+    for (int round = 0; dripping && round < 200; ++round) {
+      for (auto& c : slow) c->drip(round);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  Http latest = s.latest();  // under the hang guard of http(): 60 s
+  dripping = false;
+  dripper.join();
+  INFO(latest);
+  CHECK(latest.status == 200);
+  CHECK(latest.body.rfind(s.note(3), 0) == 0);
+  // Each slow connection was shut down at its deadline, without an answer.
+  for (auto& c : slow) CHECK(c->read_to_close().find("200 OK") == std::string::npos);
+}
+
+TEST_CASE("fundtrail-witness: connections beyond the per-address cap are answered 503 at once") {
+  SKIP_WITHOUT_WITNESS();
+  Setup s;
+  std::string why;
+  auto args = s.args();
+  args.insert(args.end(), {"--max-connections-per-address", "2", "--request-deadline-ms", "20000"});
+  REQUIRE_MESSAGE(s.w.start(args, s.tmp.path / "witness.log", why), why);
+  SlowClient a(s.w.port), b(s.w.port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both accepted before the third
+  SlowClient c(s.w.port);
+  std::string third = c.read_to_close();
+  CHECK(third.rfind("HTTP/1.1 503", 0) == 0);
+  CHECK(contains(third, "too many connections from your address"));
+  // Once they finish, the address is served again.
+  a.send_text("Connection: close\r\n\r\n");
+  CHECK(a.read_to_close().rfind("HTTP/1.1 404", 0) == 0);  // nothing cosigned yet
+  b.send_text("Connection: close\r\n\r\n");
+  CHECK(b.read_to_close().rfind("HTTP/1.1 404", 0) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(s.latest().status == 404);
 }
 
 TEST_CASE("fundtrail-witness: two concurrent submissions cannot roll its size back") {

@@ -142,18 +142,20 @@ TEST_CASE("index: grant keys are party || 0x00 || key(32), values role(1) || gra
   CHECK(key == std::string("sme") + '\0' + std::string(reinterpret_cast<const char*>(k.data()), 32));
   CHECK(key.rfind(index::grant_prefix("sme"), 0) == 0);
   for (bool revoked : {false, true}) {
-    Grant g{"sme", k, schema::Role::APPROVER, 0x0a0b, revoked};
+    Grant g{"sme", k, schema::Role::APPROVER, 0x0a0b, revoked, revoked ? 0x0c0dU : 0U};
     std::string v = index::grant_value(g);
-    CHECK(v == bytes({static_cast<int>(schema::Role::APPROVER), 0, 0, 0, 0, 0, 0, 0x0a, 0x0b, revoked ? 1 : 0}));
+    CHECK(v == bytes({static_cast<int>(schema::Role::APPROVER), 0, 0, 0, 0, 0, 0, 0x0a, 0x0b, revoked ? 1 : 0, 0, 0, 0, 0,
+                      0, 0, revoked ? 0x0c : 0, revoked ? 0x0d : 0}));
     Grant back = index::read_grant(key, v);
     CHECK(back.party == "sme");
     CHECK(back.key == k);
     CHECK(back.role == schema::Role::APPROVER);
     CHECK(back.granted_at == 0x0a0b);
     CHECK(back.revoked == revoked);
+    CHECK(back.revoked_at == g.revoked_at);
     expect_size_refusals(v, [&](std::string_view bytes) { index::read_grant(key, bytes); }, "grants index entry");
   }
-  std::string v = index::grant_value({"sme", k, schema::Role::OFFICER, 1, false});
+  std::string v = index::grant_value({"sme", k, schema::Role::OFFICER, 1, false, 0});
   std::string no_separator = key;
   no_separator[3] = 'x';
   expect_index_refusal([&] { index::read_grant(no_separator, v); }, "grants index entry");
@@ -170,13 +172,14 @@ TEST_CASE("index: contract values hold the numbers, then payer, payee and parent
   c.end = 20241231;
   c.ended = true;
   c.schedule_seq = 14;
+  c.changed_at = 19;
   c.payer = "council";
   c.payee = "sme";
   c.parent = "C-0";
   std::string v = index::contract_value(c);
   // start and end: what a be64((start << 32) | end) wrote before the layout had a module.
   CHECK(v == index::seq_key(11) + index::seq_key(5000) + index::seq_key(1200) +
-                 index::seq_key((uint64_t(20240101) << 32) | 20241231) + '\x01' + index::seq_key(14) + "council" + '\0' +
+                 index::seq_key((uint64_t(20240101) << 32) | 20241231) + '\x01' + index::seq_key(14) + index::seq_key(19) + "council" + '\0' +
                  "sme" + '\0' + "C-0");
   ContractState back = index::read_contract("C-1", v);
   CHECK(back.reference == "C-1");
@@ -187,6 +190,7 @@ TEST_CASE("index: contract values hold the numbers, then payer, payee and parent
   CHECK(back.end == 20241231);
   CHECK(back.ended);
   CHECK(back.schedule_seq == 14);
+  CHECK(back.changed_at == 19);
   CHECK(back.payer == "council");
   CHECK(back.payee == "sme");
   CHECK(back.parent == "C-0");
@@ -198,8 +202,8 @@ TEST_CASE("index: contract values hold the numbers, then payer, payee and parent
   CHECK(!open.ended);
   CHECK(open.end == 0);
 
-  std::string numbers = v.substr(0, 41);
-  for (std::string bad : {numbers.substr(0, 40), numbers, numbers + "council", numbers + "council" + '\0' + "sme"})
+  std::string numbers = v.substr(0, 49);
+  for (std::string bad : {numbers.substr(0, 48), numbers, numbers + "council", numbers + "council" + '\0' + "sme"})
     expect_index_refusal([&] { index::read_contract("C-1", bad); }, "contracts index entry for 'C-1'");
 }
 

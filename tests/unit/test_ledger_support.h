@@ -23,6 +23,7 @@
 #include "ledger/error.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/note.h"
 #include "ledger/record.h"
 #include "ledger/request.h"
 
@@ -268,6 +269,12 @@ class World : public Fixture {
     return p->balance;
   }
   uint64_t append(const SignedRequest& r) { return L().append(r).seq; }
+
+  // The checkpoint of the first `size` records, signed by the log key, as
+  // `fundtrail checkpoint` makes it.
+  std::string checkpoint(uint64_t size) {
+    return sign_note(checkpoint_body(origin, size, L().root(size)), origin, log.sk, log.pk);
+  }
 };
 
 // What "nothing was written" means: same size, root, head, balances, grants,

@@ -101,6 +101,25 @@ TEST_CASE("verifier: checkpoints: a good one matches and a bad signature or root
   CHECK(f.verify("--checkpoint " + quote(f.dir + "/missing") + f.logKey()).rc == 2);
 }
 
+TEST_CASE("verifier: an empty or blank key text is a usage error, never 'no key' (issue 20 defect 6)") {
+  Fixture f;
+  std::string cp = quote(f.file("cp", f.s.L.checkpoint(f.leaves.size())));
+  for (const std::string& blank : {std::string(""), std::string("   "), std::string("\t")}) {
+    CAPTURE(blank);
+    Result r = f.verify("--checkpoint " + cp + " --log-key " + quote(blank));
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("--log-key") != std::string::npos);
+    CHECK(r.err.find("empty") != std::string::npos);
+    CHECK(r.out.find("PASS") == std::string::npos);
+    r = f.verify("--checkpoint " + cp + f.logKey() + " --witness " + quote(blank));
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("--witness") != std::string::npos);
+    r = runVerify("proof " + quote(f.file("p.json", "{}")) + " --checkpoint " + cp + " --log-key " + quote(blank));
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("--log-key") != std::string::npos);
+  }
+}
+
 TEST_CASE("verifier: statement of totals: right totals pass and a wrong total fails naming the party") {
   Fixture f;
   size_t n = f.leaves.size();

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "guarded_server.h"
 #include "keyfile.h"
 #include "request.h"
 #include "records_check.h"
@@ -75,6 +76,17 @@ int main(int argc, char** argv) {
   app.add_option("--tiles", tilesUrl, "the log's published tiles (directory or URL): run the full verifier over "
                                      "the records up to each checkpoint before cosigning it")
       ->type_name("URL");
+  GuardOptions guard;
+  size_t deadlineMs = size_t(guard.request_deadline.count());
+  app.add_option("--max-connections-per-address", guard.per_address,
+                 "connections one client address may hold at once; more are answered 503 (default 16)")
+      ->check(CLI::Range(size_t(1), size_t(1) << 16))
+      ->type_name("N");
+  app.add_option("--workers", guard.workers, "requests served at once (default 64)")
+      ->check(CLI::Range(size_t(1), size_t(4096)))
+      ->type_name("N");
+  // For tests: the total time a client has to send one request (default 10000).
+  app.add_option("--request-deadline-ms", deadlineMs)->check(CLI::Range(size_t(1), size_t(600000)))->group("");
   std::vector<VerifierKey> logKeys;
   std::optional<Listen> listen;
   try {
@@ -119,14 +131,18 @@ int main(int argc, char** argv) {
 
   httplib::Server server;
   server.set_payload_max_length(kMaxRequestBytes);
+  guard.request_deadline = std::chrono::milliseconds(deadlineMs);
+  ConnectionGuard guarded(server, guard);
   auto reply = [](httplib::Response& res, const Answer& a) {
     res.status = a.status;
     res.set_content(a.body, a.contentType.c_str());
   };
   server.Post("/add-checkpoint", [&](const httplib::Request& req, httplib::Response& res) {
+    requestReadWhole();
     reply(res, witness->addCheckpoint(req.body));
   });
   server.Get(R"(/([0-9a-f]{64})/checkpoint)", [&](const httplib::Request& req, httplib::Response& res) {
+    requestReadWhole();
     reply(res, witness->latest(req.matches[1].str()));
   });
 

@@ -101,7 +101,9 @@ Answer Witness::addCheckpoint(std::string_view body) {
     std::string kept = state_.keepEvidence(cp->origin, cp->size, std::string(body));
     a = answer(422, "split view: the log signed a second root for size " + std::to_string(cp->size) + " (" +
                         base64Encode(cp->root) + "; this witness cosigned " + base64Encode(st.root) + ")" +
-                        (kept.empty() ? "" : "; the request is kept as evidence in " + kept));
+                        (kept.empty() ? "" : "; the request is kept as evidence"));
+    // Where it is kept is the operator's business, not the client's: stderr only.
+    if (!kept.empty()) fprintf(stderr, "fundtrail-witness: split-view evidence kept in %s\n", kept.c_str());
   } else if (cp->size == st.size && !req->proof.empty()) {
     a = answer(422, "a checkpoint of the size already cosigned takes an empty consistency proof");
   } else if (st.size > 0 && !verifyConsistency(st.size, cp->size, st.root, cp->root, req->proof)) {

@@ -1,0 +1,50 @@
+// Rebuilding the derived indexes from `entries` (internal to ledger/; the
+// public face is Ledger::check_indexes and Ledger::reindex). DESIGN.md
+// "Storage": every database but entries and checkpoints (and meta's format)
+// is derived from the records, so it can be rebuilt, and compared with what
+// the records imply, without trusting what is stored.
+//
+// The rebuild replays every record through the writer's own rules
+// (apply_genesis, check_signatures, check_and_apply) into a fresh LMDB
+// environment in a temporary directory, committed every 10,000 records, so a
+// ledger of any size is rebuilt in bounded transactions.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+
+namespace fundtrail {
+
+// A fresh environment holding the records of `src` (read through one read
+// transaction) and every index they imply, in a new directory under
+// `tmp_parent`; removed with everything in it when destroyed. A record that
+// fails its own chain or rules is unusable input (the entries themselves are
+// damaged, which fundtrail-verify reports in full).
+class Rebuilt {
+ public:
+  Rebuilt(const Txn& src, const std::string& tmp_parent, const std::function<void(uint64_t, uint64_t)>& progress);
+  ~Rebuilt();
+  Rebuilt(const Rebuilt&) = delete;
+  Rebuilt& operator=(const Rebuilt&) = delete;
+  const Env& env() const { return *env_; }
+  uint64_t records() const { return records_; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Env> env_;
+  uint64_t records_ = 0;
+};
+
+// Where the stored derived databases of `stored` differ from `rebuilt`'s.
+std::vector<IndexDifference> compare_derived(const Txn& stored, const Txn& rebuilt);
+
+// Replaces every derived database of `stored` with `rebuilt`'s. Throws
+// MapFull like Txn::put (the caller grows the map and retries).
+void replace_derived(Txn& stored, const Txn& rebuilt);
+
+}  // namespace fundtrail

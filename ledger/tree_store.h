@@ -1,0 +1,26 @@
+// The stored Merkle tree and the records it covers, inside one transaction
+// (internal to ledger/): how the writer and the index rebuild both append a
+// record, so the tree is built one way only.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "ledger/hash.h"
+#include "ledger/index.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+namespace fundtrail {
+
+// Reads stored subtree hashes of `txn`'s tree database; counts reads in
+// `counter` when given. A missing hash is unusable (the ledger is damaged).
+// The reader refers to `txn`: use it only while `txn` is open.
+SubtreeReader tree_reader(const Txn& txn, std::atomic<uint64_t>* counter = nullptr);
+
+// Writes `leaf` as record head.size (MDB_APPEND), adds its hash to the tree
+// and advances `head` (not written: the caller writes the head once). The
+// caller has validated the leaf.
+Hash write_leaf(Txn& txn, index::Head& head, std::span<const uint8_t> leaf);
+
+}  // namespace fundtrail
