@@ -256,10 +256,13 @@ Appended Ledger::append(const SignedRequest& request) {
   });
 }
 
-std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& requests) {
-  // Signatures need no ledger state: check them on every core before the write lock.
+namespace {
+
+// Stateless checks of each request (fields, signatures) on every core, before
+// the write lock: they need no ledger state.
+std::vector<std::optional<Error>> check_requests_in_parallel(const std::vector<SignedRequest>& requests) {
   std::vector<std::optional<Error>> errors(requests.size());
-  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), unsigned(requests.size())));
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i; (i = next++) < requests.size();) {
@@ -271,6 +274,8 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
         check_signatures(requests[i].entry, rec.leaf().getSignatures());
       } catch (const Error& e) {
         errors[i] = e;
+      } catch (const kj::Exception& e) {
+        errors[i] = Error("format", "", std::nullopt, std::string("the entry cannot be decoded: ") + e.getDescription().cStr());
       }
     }
   };
@@ -278,6 +283,39 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  return errors;
+}
+
+}  // namespace
+
+std::vector<AppendOutcome> Ledger::append_each(const std::vector<SignedRequest>& requests) {
+  std::vector<std::optional<Error>> errors = check_requests_in_parallel(requests);
+  return impl_->with_write([&](Txn& txn) {
+    Head head = read_head(txn);
+    check_issued_checkpoints(txn, head.size, tree_reader(txn));
+    std::vector<AppendOutcome> out(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (errors[i]) {
+        out[i].refused = errors[i];
+        continue;
+      }
+      Head next = head;
+      Txn one(txn);  // undone unless the request is appended (or retried) whole
+      try {
+        out[i].appended = impl_->append_in(one, next, requests[i], true);
+      } catch (const Error& e) {
+        out[i].refused = e;
+        continue;
+      }
+      one.commit();
+      head = next;
+    }
+    return out;
+  });
+}
+
+std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& requests) {
+  std::vector<std::optional<Error>> errors = check_requests_in_parallel(requests);
   for (size_t i = 0; i < requests.size(); ++i)
     if (errors[i]) throw in_request(i, *errors[i]);
 

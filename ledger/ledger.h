@@ -80,6 +80,12 @@ struct Appended {
   bool retried = false;  // the idempotency key was already recorded with this body
 };
 
+// One request's outcome in Ledger::append_each: appended (or retried), or refused.
+struct AppendOutcome {
+  std::optional<Appended> appended;
+  std::optional<Error> refused;
+};
+
 class Ledger {
  public:
   // Creates DIR (empty or absent) with the signed genesis as record 0.
@@ -95,6 +101,13 @@ class Ledger {
   Appended append(const SignedRequest& request);
   // All or nothing: one transaction; a refusal names the request's index.
   std::vector<Appended> append_batch(const std::vector<SignedRequest>& requests);
+  // Group commit (DESIGN.md "Serving a partnership"): each request validated
+  // in order against the state the earlier ones leave, in one durable write
+  // transaction; a refused request is left out (a nested transaction undoes
+  // whatever it began) and does not spoil the others. Signatures are checked
+  // on every core first. Throws only for what stops the whole group (the
+  // environment, check `checkpoint`).
+  std::vector<AppendOutcome> append_each(const std::vector<SignedRequest>& requests);
 
   uint64_t size() const;
   Bytes leaf(uint64_t seq) const;

@@ -191,6 +191,12 @@ Txn::Txn(const Env& env, bool write) : env_(env) {
   }
 }
 
+Txn::Txn(Txn& parent) : env_(parent.env_) {
+  int rc = mdb_txn_begin(env_.get(), parent.txn_, 0, &txn_);
+  if (rc == MDB_MAP_FULL) throw MapFull{};
+  if (rc) lmdb_fail(rc, "starting a nested write transaction", env_.dir());
+}
+
 Txn::~Txn() {
   if (txn_) mdb_txn_abort(txn_);
 }

@@ -55,6 +55,10 @@ class Env {
 class Txn {
  public:
   Txn(const Env& env, bool write);
+  // A nested write transaction inside `parent` (a write transaction): its
+  // changes reach `parent` only when it commits; destroyed uncommitted, they
+  // vanish and `parent` goes on as before.
+  explicit Txn(Txn& parent);
   ~Txn();
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
