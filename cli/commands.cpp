@@ -22,7 +22,7 @@ void add_party_and_contract(CLI::App& app, Context& ctx) {
   add_contract_commands(app, ctx);  // adds `party status`, so it needs `party`
 }
 
-const std::array<Family, 14> kFamilies{{
+const std::array<Family, 15> kFamilies{{
     {{"key"}, add_key_commands},
     {{"init"}, add_init_command},
     {{"party", "grant-key", "revoke-key", "contract", "claim-id"}, add_party_and_contract},
@@ -37,6 +37,7 @@ const std::array<Family, 14> kFamilies{{
     {{"export"}, add_export_command},
     {{"witness"}, add_witness_commands},
     {{"check", "reindex"}, add_maintenance_commands},
+    {{"serve"}, add_serve_command},
 }};
 
 bool provides(const Family& f, std::string_view name) {

@@ -72,6 +72,7 @@ void add_map_commands(CLI::App& app, Context& ctx);
 void add_export_command(CLI::App& app, Context& ctx);    // export --format 360giving
 void add_witness_commands(CLI::App& app, Context& ctx);  // witness add URL...
 void add_maintenance_commands(CLI::App& app, Context& ctx);  // check, reindex
+void add_serve_command(CLI::App& app, Context& ctx);         // runs fundtrail-serve
 
 }  // namespace fundtrail::cli
 

@@ -523,4 +523,11 @@ std::vector<std::pair<uint64_t, std::string>> Ledger::checkpoints() const {
   return out;
 }
 
+std::optional<std::pair<uint64_t, std::string>> Ledger::latest_checkpoint() const {
+  Txn txn(*impl_->env, false);
+  Cursor cur(txn, txn.dbs().checkpoints);
+  if (!cur.last()) return std::nullopt;
+  return std::make_pair(index::read_seq(cur.key(), "checkpoints key"), std::string(cur.value()));
+}
+
 }  // namespace fundtrail

@@ -155,6 +155,8 @@ class Ledger {
   // append_batch refuse likewise when the tree no longer extends the largest.
   void store_checkpoint(uint64_t size, const std::string& note);
   std::vector<std::pair<uint64_t, std::string>> checkpoints() const;
+  // The checkpoint of the largest size issued, if any (one read, not a scan).
+  std::optional<std::pair<uint64_t, std::string>> latest_checkpoint() const;
 
  private:
   struct Impl;
