@@ -288,8 +288,25 @@ std::vector<std::optional<Error>> check_requests_in_parallel(const std::vector<S
 
 }  // namespace
 
+namespace {
+// Thrown out of a write transaction that appended nothing, so it is aborted:
+// a group of refusals and retries leaves the file as it was.
+struct NothingWritten {
+  std::vector<AppendOutcome> outcomes;
+};
+}  // namespace
+
 std::vector<AppendOutcome> Ledger::append_each(const std::vector<SignedRequest>& requests) {
   std::vector<std::optional<Error>> errors = check_requests_in_parallel(requests);
+  try {
+    return append_each_checked(requests, errors);
+  } catch (NothingWritten& none) {
+    return std::move(none.outcomes);
+  }
+}
+
+std::vector<AppendOutcome> Ledger::append_each_checked(const std::vector<SignedRequest>& requests,
+                                                      const std::vector<std::optional<Error>>& errors) {
   return impl_->with_write([&](Txn& txn) {
     Head head = read_head(txn);
     check_issued_checkpoints(txn, head.size, tree_reader(txn));
@@ -310,6 +327,9 @@ std::vector<AppendOutcome> Ledger::append_each(const std::vector<SignedRequest>&
       one.commit();
       head = next;
     }
+    bool wrote = false;
+    for (auto& o : out) wrote |= o.appended && !o.appended->retried;
+    if (!wrote) throw NothingWritten{std::move(out)};
     return out;
   });
 }

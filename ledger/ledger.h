@@ -159,6 +159,9 @@ class Ledger {
   std::optional<std::pair<uint64_t, std::string>> latest_checkpoint() const;
 
  private:
+  // The group's write transaction, after the stateless checks (`errors`).
+  std::vector<AppendOutcome> append_each_checked(const std::vector<SignedRequest>& requests,
+                                                 const std::vector<std::optional<Error>>& errors);
   struct Impl;
   explicit Ledger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

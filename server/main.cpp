@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   guard.per_address = 64;
   guard.requests_per_second = 1000;
   size_t deadline_ms = 10000;
+  size_t max_body = kMaxBodyBytes;
   app.add_option("--ledger", ledger_dir, "ledger directory (default: $FUNDTRAIL_LEDGER)")->envname("FUNDTRAIL_LEDGER");
   app.add_option("--listen", listen_text, "HOST:PORT to listen on (default 127.0.0.1:8470; port 0: any free port)");
   app.add_option("--tls-cert", cert, "TLS certificate chain (PEM); with --tls-key, serve HTTPS")->check(CLI::ExistingFile);
@@ -76,7 +77,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-requests-per-second-per-address", guard.requests_per_second,
                  "requests a second from one address, more are answered 429 (default 1000; 0: no limit)");
   app.add_option("--workers", guard.workers, "requests served at once (default 64)")->check(CLI::Range(size_t(1), size_t(4096)));
+  // For tests: the request deadline and the body limit, small.
   app.add_option("--request-deadline-ms", deadline_ms)->check(CLI::Range(size_t(1), size_t(600000)))->group("");
+  app.add_option("--max-body-bytes", max_body)->check(CLI::Range(size_t(1), kMaxBodyBytes))->group("");
   try {
     app.parse(argc, argv);
     if (ledger_dir.empty()) throw CLI::RequiredError("--ledger (or FUNDTRAIL_LEDGER)");
@@ -132,7 +135,7 @@ int main(int argc, char** argv) {
     std::cerr << "fundtrail serve: error: cannot use the TLS certificate and key given\n";
     return 2;
   }
-  http->set_payload_max_length(kMaxBodyBytes);
+  http->set_payload_max_length(max_body);
   http->set_keep_alive_timeout(2);
   ConnectionGuard guarded(*http, guard);
   add_routes(*http, *ledger, committer.get(), ledger_lock);
