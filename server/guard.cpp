@@ -77,8 +77,8 @@ struct ConnectionGuard::Impl : httplib::TaskQueue {
 
   static void refuse(int fd) {
     static const char kBusy[] =
-        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 52\r\n\r\n"
-        "too many connections from your address; try later\r\n";
+        "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        "Content-Length: 62\r\n\r\n{\"error\": \"too many connections from your address; try later\"}";
     [[maybe_unused]] ssize_t n = send(fd, kBusy, sizeof kBusy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     close(fd);
   }

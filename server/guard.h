@@ -10,7 +10,7 @@
 //    first, stops it; it starts again, once the response is routed, for
 //    writing it and reading the next request on a kept-alive connection;
 //  - a cap on concurrent connections per client address: more are answered
-//    503 and closed at once, without taking a worker;
+//    429 and closed at once, without taking a worker;
 //  - a token bucket of requests per second per address: more are answered
 //    429 before any handler runs;
 //  - a pool of workers.

@@ -221,6 +221,33 @@ TEST_CASE("serve: a slow client and an oversized body do not stop others being s
   for (int fd : slow) ::close(fd);
 }
 
+TEST_CASE("serve: connections past the per-address cap are answered 429 at once") {
+  ServedWorld w;
+  Server s(w.dir, {"--max-connections-per-address", "2"});
+  auto connect = [&] {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{30, 0};  // a hang guard
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(uint16_t(s.port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    return fd;
+  };
+  int a = connect(), b = connect();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both accepted first
+  int c = connect();
+  std::string got;
+  char buf[512];
+  for (ssize_t n; (n = ::recv(c, buf, sizeof buf, 0)) > 0;) got.append(buf, size_t(n));
+  CHECK(got.rfind("HTTP/1.1 429", 0) == 0);
+  CHECK(got.find("too many connections") != std::string::npos);
+  for (int fd : {a, b, c}) ::close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(s.get("/v1/state").status == 200);  // served again once they closed
+}
+
 TEST_CASE("serve: the reads a remote officer and a mirror use") {
   ServedWorld w;
   Server s(w.dir);

@@ -76,7 +76,7 @@ struct ConnectionGuard::Impl : httplib::TaskQueue {
 
   static void refuse(int fd) {
     static const char kBusy[] =
-        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 52\r\n\r\n"
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 51\r\n\r\n"
         "too many connections from your address; try later\r\n";
     [[maybe_unused]] ssize_t n = send(fd, kBusy, sizeof kBusy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     close(fd);
