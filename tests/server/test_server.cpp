@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -185,6 +186,66 @@ TEST_CASE("serve: 16 concurrent clients x 200 payments from one budget-limited p
   json state = json::parse(s.get("/v1/state").body);
   s.stop(SIGTERM);
   CHECK(state["size"].get<uint64_t>() == answered.rbegin()->first + 1);
+  CHECK(verify(w.dir) == 0);
+}
+
+TEST_CASE("serve: SIGKILLed at random moments under load, every answered seq survives and retries get it again") {
+  ServedWorld w;
+  auto s = std::make_unique<Server>(w.dir, std::vector<std::string>{"--max-requests-per-second-per-address", "0"});
+  REQUIRE(s->post(w.contribution("council", "pool", 10000000, {w.council_off})).status == 201);
+  constexpr int kClients = 8, kEach = 120;
+  std::vector<std::vector<SignedRequest>> work(kClients);
+  for (int c = 0; c < kClients; ++c)
+    for (int i = 0; i < kEach; ++i) work[c].push_back(w.payment("pool", c % 2 ? "prime" : "sme", 100 + i, {w.pool_off}));
+  std::mutex mu;
+  std::map<std::string, uint64_t> answered;  // idempotency key -> seq the server answered
+  std::atomic<int> port{s->port()};
+  std::atomic<bool> running{true};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.emplace_back([&, c] {
+      for (const auto& r : work[c]) {
+        // Retried with the same request (so the same idempotency key) until answered.
+        for (int attempt = 0; attempt < 400; ++attempt) {
+          httplib::Client http("127.0.0.1", port.load());
+          http.set_read_timeout(30, 0);
+          auto res = http.Post("/v1/entries", wire::signed_request_json(r), "application/json");
+          if (res && (res->status == 201 || res->status == 200)) {
+            uint64_t seq = json::parse(res->body)["seq"];
+            std::lock_guard<std::mutex> hold(mu);
+            auto [it, fresh] = answered.emplace(*idempotency_key_of(r), seq);
+            CHECK(it->second == seq);  // a retry gets the original seq
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+    });
+  std::mt19937 rng(20261207);
+  int kills = 0;
+  for (; kills < 10; ++kills) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 300));
+    s->stop(SIGKILL);
+    s = std::make_unique<Server>(w.dir, std::vector<std::string>{"--max-requests-per-second-per-address", "0"});
+    port = s->port();
+  }
+  for (auto& t : clients) t.join();
+  running = false;
+  CHECK(kills == 10);
+  CHECK(answered.size() == size_t(kClients * kEach));  // every request was answered in the end
+  // Every answered seq holds exactly that request.
+  std::map<std::string, SignedRequest> by_key;
+  for (auto& list : work)
+    for (auto& r : list) by_key.emplace(*idempotency_key_of(r), r);
+  for (auto& [key, seq] : answered) {
+    Http rec = s->get("/v1/records/" + std::to_string(seq));
+    REQUIRE(rec.status == 200);
+    Bytes leaf(rec.body.begin(), rec.body.end());
+    Record stored(leaf);
+    auto e = stored.leaf().getEntry();
+    CHECK(Bytes(e.begin(), e.end()) == by_key.at(key).entry);
+  }
+  s->stop(SIGTERM);
   CHECK(verify(w.dir) == 0);
 }
 
