@@ -5,62 +5,12 @@
 #include <iostream>
 
 #include "cli/context.h"
-#include "cli/curl_lazy.h"
+#include "cli/http_client.h"
 #include "ledger/cosignatures.h"
 #include "ledger/note.h"
 
 namespace fundtrail::cli {
 namespace {
-
-constexpr size_t kMaxAnswerBytes = 1 << 20;  // a cosignature line is ~120 bytes; bound hostile answers
-
-struct HttpAnswer {
-  long status = 0;        // 0: no HTTP answer at all
-  std::string body;
-  std::string transport;  // curl's reason when status is 0
-};
-
-size_t collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  if (out->size() + size * n > kMaxAnswerBytes) return 0;  // curl then fails the transfer
-  out->append(data, size * n);
-  return size * n;
-}
-
-HttpAnswer post(const std::string& url, const std::string& body, long timeout_s) {
-  const Curl& lib = cli::curl();
-  HttpAnswer a;
-  CURL* curl = lib.easy_init();
-  if (!curl) return a.transport = "cannot start libcurl", a;
-  curl_slist* headers = lib.slist_append(nullptr, "Content-Type: text/plain; charset=utf-8");
-  char error[CURL_ERROR_SIZE] = "";
-  lib.easy_setopt(curl, CURLOPT_URL, url.c_str());
-  lib.easy_setopt(curl, CURLOPT_POST, 1L);
-  lib.easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  lib.easy_setopt(curl, CURLOPT_WRITEDATA, &a.body);
-  lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  lib.easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
-  lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  CURLcode rc = lib.easy_perform(curl);
-  if (rc == CURLE_OK) lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
-  else a.transport = *error ? error : lib.easy_strerror(rc);
-  lib.slist_free_all(headers);
-  lib.easy_cleanup(curl);
-  return a;
-}
-
-// A body safe to show on a terminal: printable ASCII and newlines, bounded.
-std::string shown(const std::string& body) {
-  std::string out;
-  for (char c : body.substr(0, 2000)) out += (c == '\n' || (c >= 0x20 && c < 0x7f)) ? c : '?';
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out.empty() ? "(empty body)" : out;
-}
 
 // The 409 body: the witness's size in decimal and a newline.
 std::optional<uint64_t> conflict_size(const std::string& body) {
@@ -117,7 +67,7 @@ Outcome submit(Ledger& ledger, const std::string& url, const VerifierKey& witnes
   uint64_t old_size = last_cosigned(ledger, witness, size);
   HttpAnswer a;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    a = post(endpoint, request_body(ledger, old_size, size, checkpoint), timeout_s);
+    a = http_post(endpoint, request_body(ledger, old_size, size, checkpoint), "text/plain; charset=utf-8", timeout_s);
     if (a.status != 409 || attempt == 1) break;
     // The witness's record of the log is at another size: prove from there.
     auto theirs = conflict_size(a.body);

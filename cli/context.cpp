@@ -9,7 +9,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/atomic_file.h"
 #include "ledger/limits.h"
+#include "server/request_json.h"
 #include "ledger/state_change.h"
 #include "ledger/money.h"
 
@@ -71,6 +73,10 @@ void WriteOptions::add_to(CLI::App* cmd, bool allow_two_keys) {
   cmd->add_option("--idempotency-key", idempotency_key,
                   "retry-safe request id; without it one is derived from the request, so a repeated command is not "
                   "recorded twice");
+  auto* so = cmd->add_flag("--sign-only", sign_only,
+                           "sign, and write the signed request to --out instead of recording it (a second officer "
+                           "adds a signature with 'fundtrail cosign', anyone records it with 'fundtrail submit')");
+  cmd->add_option("--out", out, "with --sign-only: the request file to write (it holds no secret)")->needs(so);
 }
 
 int64_t now_ms() {
@@ -129,13 +135,27 @@ Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions&
       key = derived_idempotency_key(ledger.facts().origin, body);
     }
   }
+  if (opts.sign_only && opts.out.empty()) usage_error("--sign-only needs --out FILE: the signed request is written there");
   std::vector<KeyPair> keys;
   for (auto& path : opts.keys) keys.push_back(unlock_key(path));
   if (keys.size() == 2 && keys[0].pk == keys[1].pk)
     usage_error("both --key files hold the same key: dual control needs two distinct keys");
   std::vector<const KeyPair*> signers;
   for (auto& k : keys) signers.push_back(&k);
-  Appended a = ledger.append(sign_request(encode_entry(ledger.facts().origin, now_ms(), key, body), signers));
+  SignedRequest request = sign_request(encode_entry(ledger.facts().origin, now_ms(), key, body), signers);
+  if (opts.sign_only) {
+    write_file_atomically(opts.out, wire::signed_request_json(request) + "\n");
+    if (ctx.json) {
+      print_json({{"out", opts.out}, {"idempotency_key", key}, {"signatures", request.signatures.size()}});
+    } else {
+      std::cerr << "signed request written to " << opts.out << " (idempotency key " << key << ", "
+                << request.signatures.size() << " signature" << (request.signatures.size() > 1 ? "s" : "")
+                << "); a second officer adds theirs with 'fundtrail cosign " << opts.out
+                << " --key KEY', and 'fundtrail submit " << opts.out << "' records it\n";
+    }
+    return {};
+  }
+  Appended a = ledger.append(request);
   if (ctx.json) {
     print_json({{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}});
   } else {

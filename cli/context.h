@@ -33,11 +33,14 @@ KeyPair unlock_key(const std::string& path);
 struct WriteOptions {
   std::vector<std::string> keys;
   std::string idempotency_key;
+  bool sign_only = false;  // --sign-only: write the signed request to `out` instead of appending it
+  std::string out;
   void add_to(CLI::App* cmd, bool allow_two_keys);
 };
 
 // Signs the body with each key, appends it and prints the seq (stdout) and a
-// sentence (stderr). Without --idempotency-key, a key is derived from the
+// sentence (stderr); with --sign-only, writes the signed request to --out
+// instead (docs/server.md: cosign and submit it). Without --idempotency-key, a key is derived from the
 // body (derived_idempotency_key), so a repeated command is answered with the
 // original seq.
 Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const spec::Body& body);
@@ -73,6 +76,7 @@ void add_export_command(CLI::App& app, Context& ctx);    // export --format 360g
 void add_witness_commands(CLI::App& app, Context& ctx);  // witness add URL...
 void add_maintenance_commands(CLI::App& app, Context& ctx);  // check, reindex
 void add_serve_command(CLI::App& app, Context& ctx);         // runs fundtrail-serve
+void add_request_commands(CLI::App& app, Context& ctx);      // cosign, submit
 
 }  // namespace fundtrail::cli
 
