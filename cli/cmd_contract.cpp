@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/context.h"
+#include "cli/write_target.h"
 #include "cli/describe.h"
 #include "interop/csv_rows.h"
 #include "ledger/limits.h"
@@ -71,8 +72,8 @@ void add_agree(CLI::App* contract, Context& ctx) {
   o->w.add_to(cmd, false);
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
-    Ledger ledger = ctx.open_ledger();
-    int exp = ledger.facts().exponent;
+    auto target = open_write_target(ctx, o->w);
+    int exp = target->facts().exponent;
     uint32_t from = date_arg(o->from, "--from"), to = o->to.empty() ? 0 : date_arg(o->to, "--to");
     int64_t cap = o->cap.empty() ? 0 : amount_arg(o->cap, exp, "--cap");
     int64_t fee_bp = o->fee_cap.empty() ? 0 : amount_arg(o->fee_cap, 2, "--fee-cap");
@@ -91,7 +92,7 @@ void add_agree(CLI::App* contract, Context& ctx) {
     c.has_fee_cap = !o->fee_cap.empty();
     c.fee_cap_basis_points = static_cast<uint32_t>(std::min<int64_t>(fee_bp, UINT32_MAX));
     if (!o->schedule.empty()) c.schedule = read_schedule(o->schedule, exp);
-    sign_and_append(ctx, ledger, o->w, c);
+    sign_and_append(ctx, *target, o->w, c);
   });
 }
 
@@ -112,14 +113,14 @@ void add_vary_end(CLI::App* contract, Context& ctx) {
   v->w.add_to(vary, false);
   add_json_flag(vary, ctx);
   vary->callback([v, &ctx] {
-    Ledger ledger = ctx.open_ledger();
-    int exp = ledger.facts().exponent;
+    auto target = open_write_target(ctx, v->w);
+    int exp = target->facts().exponent;
     if (v->cap.empty() && v->to.empty() && v->schedule.empty()) usage_error("give at least one of --cap, --to, --schedule");
     int64_t cap = v->cap.empty() ? 0 : amount_arg(v->cap, exp, "--cap");
     if (!v->cap.empty() && cap == 0) usage_error("--cap must be positive");
     uint32_t to = v->to.empty() ? 0 : date_arg(v->to, "--to");
     auto rows = v->schedule.empty() ? std::vector<spec::ScheduleRow>{} : read_schedule(v->schedule, exp);
-    sign_and_append(ctx, ledger, v->w, spec::ContractVaried{v->ref, cap, to, !v->schedule.empty(), rows, v->reason});
+    sign_and_append(ctx, *target, v->w, spec::ContractVaried{v->ref, cap, to, !v->schedule.empty(), rows, v->reason});
   });
 
   struct EndOpts {
@@ -139,12 +140,12 @@ void add_vary_end(CLI::App* contract, Context& ctx) {
   e->w.add_to(end, false);
   add_json_flag(end, ctx);
   end->callback([e, &ctx] {
-    Ledger ledger = ctx.open_ledger();
+    auto target = open_write_target(ctx, e->w);
     uint32_t date = e->date.empty() ? 0 : date_arg(e->date, "--date");
     auto reason = e->reason == "completed"    ? schema::EndReason::COMPLETED
                   : e->reason == "terminated" ? schema::EndReason::TERMINATED
                                               : schema::EndReason::TRANSFERRED;
-    sign_and_append(ctx, ledger, e->w, spec::ContractEnded{e->ref, reason, e->to, date});
+    sign_and_append(ctx, *target, e->w, spec::ContractEnded{e->ref, reason, e->to, date});
   });
 }
 
@@ -177,13 +178,13 @@ void add_contract_commands(CLI::App& app, Context& ctx) {
   s->w.add_to(st, false);
   add_json_flag(st, ctx);
   st->callback([s, &ctx] {
-    Ledger ledger = ctx.open_ledger();
+    auto target = open_write_target(ctx, s->w);
     uint32_t from = date_arg(s->from, "--from");
     auto status = s->status == "active"              ? schema::PartyStatus::ACTIVE
                   : s->status == "service-failure"   ? schema::PartyStatus::SERVICE_FAILURE
                   : s->status == "financial-failure" ? schema::PartyStatus::FINANCIAL_FAILURE
                                                      : schema::PartyStatus::EXITED;
-    sign_and_append(ctx, ledger, s->w, spec::PartyStatusChanged{s->party, status, from, s->note});
+    sign_and_append(ctx, *target, s->w, spec::PartyStatusChanged{s->party, status, from, s->note});
   });
 
   struct ClaimOpts {

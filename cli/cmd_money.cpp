@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/write_target.h"
 #include "ledger/names.h"
 
 namespace fundtrail::cli {
@@ -25,11 +26,11 @@ void add_contribute(CLI::App& app, Context& ctx) {
   o->w.add_to(cmd, false);
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
-    Ledger ledger = ctx.open_ledger();
-    int64_t amount = amount_arg(o->amount, ledger.facts().exponent, "--amount");
+    auto target = open_write_target(ctx, o->w);
+    int64_t amount = amount_arg(o->amount, target->facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
-    sign_and_append(ctx, ledger, o->w,
-                    spec::Contribution{o->from, o->to, amount, ledger.facts().currency, date, o->reference});
+    sign_and_append(ctx, *target, o->w,
+                    spec::Contribution{o->from, o->to, amount, target->facts().currency, date, o->reference});
   });
 }
 
@@ -62,16 +63,16 @@ void add_pay(CLI::App& app, Context& ctx) {
   add_json_flag(cmd, ctx);
   cmd->callback([o, funded_by, &ctx] {
     if (o->w.keys.size() > 2) usage_error("give at most two --key files (officer + approver)");
-    Ledger ledger = ctx.open_ledger();
-    int64_t amount = amount_arg(o->amount, ledger.facts().exponent, "--amount");
+    auto target = open_write_target(ctx, o->w);
+    int64_t amount = amount_arg(o->amount, target->facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
     spec::Payment p;
     p.funded_by = funded_by->count() ? parse_funded_by(o->funded_by) : spec::FundedBy{};
-    p.contract_seq = o->contract.empty() ? 0 : contract_seq_for(ledger, o->contract);
+    p.contract_seq = o->contract.empty() ? 0 : target->contract_seq(o->contract);
     p.from = o->from;
     p.to = o->to;
     p.amount = amount;
-    p.currency = ledger.facts().currency;
+    p.currency = target->facts().currency;
     p.value_date = date;
     p.mechanism = *mechanism_from(o->mechanism);
     p.milestone = o->milestone;
@@ -79,7 +80,7 @@ void add_pay(CLI::App& app, Context& ctx) {
     p.group = o->group;
     p.claim_ids = o->claims;
     p.memo = o->memo;
-    sign_and_append(ctx, ledger, o->w, p);
+    sign_and_append(ctx, *target, o->w, p);
   });
 }
 
@@ -99,8 +100,8 @@ void add_reverse(CLI::App& app, Context& ctx) {
   o->w.add_to(cmd, true);
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
-    Ledger ledger = ctx.open_ledger();
-    sign_and_append(ctx, ledger, o->w, spec::Reversal{o->seq, o->reason});
+    auto target = open_write_target(ctx, o->w);
+    sign_and_append(ctx, *target, o->w, spec::Reversal{o->seq, o->reason});
   });
 }
 
@@ -129,10 +130,10 @@ void add_assign(CLI::App& app, Context& ctx) {
   o->w.add_to(cmd, false);
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
-    Ledger ledger = ctx.open_ledger();
+    auto target = open_write_target(ctx, o->w);
     uint32_t from = o->from.empty() ? 0 : date_arg(o->from, "--from");
     uint32_t to = o->to.empty() ? 0 : date_arg(o->to, "--to");
-    sign_and_append(ctx, ledger, o->w,
+    sign_and_append(ctx, *target, o->w,
                     spec::ResponsibilityAssigned{o->accountable, o->responsible, o->subject,
                                                  *responsibility_kind_from(o->kind), from, to, o->contract});
   });
@@ -150,8 +151,8 @@ void add_assign(CLI::App& app, Context& ctx) {
   e->w.add_to(end, false);
   add_json_flag(end, ctx);
   end->callback([e, &ctx] {
-    Ledger ledger = ctx.open_ledger();
-    sign_and_append(ctx, ledger, e->w, spec::ResponsibilityEnded{e->seq, e->reason});
+    auto target = open_write_target(ctx, e->w);
+    sign_and_append(ctx, *target, e->w, spec::ResponsibilityEnded{e->seq, e->reason});
   });
 }
 

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/write_target.h"
 #include "cli/describe.h"
 #include "ledger/money.h"
 #include "ledger/names.h"
@@ -39,7 +40,7 @@ void add_party_add(CLI::App* party, Context& ctx) {
   o->w.add_to(cmd, false);
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
-    Ledger ledger = ctx.open_ledger();
+    auto target = open_write_target(ctx, o->w);
     spec::PartyRegistered p;
     p.id = o->id;
     p.name = o->name;
@@ -62,7 +63,7 @@ void add_party_add(CLI::App* party, Context& ctx) {
       }
       p.pool_terms = t;
     }
-    sign_and_append(ctx, ledger, o->w, p);
+    sign_and_append(ctx, *target, o->w, p);
   });
 }
 
@@ -142,9 +143,9 @@ void add_key_grants(CLI::App& app, Context& ctx) {
   g->w.add_to(grant, false);
   add_json_flag(grant, ctx);
   grant->callback([g, &ctx] {
-    Ledger ledger = ctx.open_ledger();
+    auto target = open_write_target(ctx, g->w);
     PublicKey pk = parse_public_key_arg(g->key);
-    sign_and_append(ctx, ledger, g->w, spec::KeyGranted{g->party, pk, *role_from(g->role)});
+    sign_and_append(ctx, *target, g->w, spec::KeyGranted{g->party, pk, *role_from(g->role)});
   });
 
   auto r = std::make_shared<Opts>();
@@ -156,9 +157,9 @@ void add_key_grants(CLI::App& app, Context& ctx) {
   r->w.add_to(revoke, false);
   add_json_flag(revoke, ctx);
   revoke->callback([r, &ctx] {
-    Ledger ledger = ctx.open_ledger();
+    auto target = open_write_target(ctx, r->w);
     PublicKey pk = parse_public_key_arg(r->key);
-    sign_and_append(ctx, ledger, r->w, spec::KeyRevoked{r->party, pk});
+    sign_and_append(ctx, *target, r->w, spec::KeyRevoked{r->party, pk});
   });
 }
 

@@ -11,6 +11,7 @@
 #include "cli/context.h"
 #include "cli/describe.h"
 #include "cli/http_client.h"
+#include "cli/write_target.h"
 #include "ledger/money.h"
 #include "server/request_json.h"
 
@@ -47,13 +48,6 @@ std::string what_it_says(const SignedRequest& r) {
   int exp = currency_exponent(facts.currency);
   facts.exponent = exp < 0 ? 2 : exp;
   return "ledger " + facts.origin + ": " + record_summary(rec, facts);
-}
-
-std::string server_url(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-    usage_error("--server '" + url + "' is not an http:// or https:// URL");
-  return url;
 }
 
 // Submits one request to a server; prints its seq as a local write does.
@@ -128,7 +122,7 @@ void add_request_commands(CLI::App& app, Context& ctx) {
     std::vector<SignedRequest> requests;
     for (const auto& f : s->files) requests.push_back(read_request_file(f));  // every file read before any is sent
     if (!server.empty()) {
-      std::string url = server_url(server);
+      std::string url = server_base_url(server);
       for (size_t i = 0; i < requests.size(); ++i) submit_remote(ctx, url, s->files[i], requests[i]);
       return;
     }

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/atomic_file.h"
+#include "cli/write_target.h"
 #include "ledger/limits.h"
 #include "server/request_json.h"
 #include "ledger/state_change.h"
@@ -77,6 +78,8 @@ void WriteOptions::add_to(CLI::App* cmd, bool allow_two_keys) {
                            "sign, and write the signed request to --out instead of recording it (a second officer "
                            "adds a signature with 'fundtrail cosign', anyone records it with 'fundtrail submit')");
   cmd->add_option("--out", out, "with --sign-only: the request file to write (it holds no secret)")->needs(so);
+  cmd->add_option("--server", server,
+                  "a ledger server's URL (default: $FUNDTRAIL_SERVER): look up there, sign here, submit there");
 }
 
 int64_t now_ms() {
@@ -109,8 +112,8 @@ namespace {
 
 // A state change whose effect already holds: nothing to sign, so no key is
 // unlocked; answered like a retry, naming the record that made it hold.
-Appended answer_already_holds(const Context& ctx, const Ledger& ledger, const StateNow::Holds& holds) {
-  Appended a{holds.seq, ledger.leaf_hash(holds.seq), true};
+Appended answer_already_holds(const Context& ctx, const WriteTarget& target, const StateNow::Holds& holds) {
+  Appended a{holds.seq, target.leaf_hash(holds.seq), true};
   if (ctx.json) {
     print_json({{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", true}, {"already_holds", holds.what}});
   } else {
@@ -122,17 +125,18 @@ Appended answer_already_holds(const Context& ctx, const Ledger& ledger, const St
 
 }  // namespace
 
-Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const spec::Body& body) {
+Appended sign_and_append(const Context& ctx, WriteTarget& target, const WriteOptions& opts, const spec::Body& body) {
+  const LedgerFacts& facts = target.facts();
   bool derived = opts.idempotency_key.empty();
   std::string key = opts.idempotency_key;
   if (derived) {
     // DESIGN.md "Idempotency": state changes are idempotent by state, every
     // other request by its content.
-    if (auto state = check_state_change(ledger, body)) {
-      if (state->holds) return answer_already_holds(ctx, ledger, *state->holds);
-      key = state_idempotency_key(ledger.facts().origin, body, state->version);
+    if (auto state = check_state_change(target.state(), body)) {
+      if (state->holds) return answer_already_holds(ctx, target, *state->holds);
+      key = state_idempotency_key(facts.origin, body, state->version);
     } else {
-      key = derived_idempotency_key(ledger.facts().origin, body);
+      key = derived_idempotency_key(facts.origin, body);
     }
   }
   if (opts.sign_only && opts.out.empty()) usage_error("--sign-only needs --out FILE: the signed request is written there");
@@ -142,7 +146,7 @@ Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions&
     usage_error("both --key files hold the same key: dual control needs two distinct keys");
   std::vector<const KeyPair*> signers;
   for (auto& k : keys) signers.push_back(&k);
-  SignedRequest request = sign_request(encode_entry(ledger.facts().origin, now_ms(), key, body), signers);
+  SignedRequest request = sign_request(encode_entry(facts.origin, now_ms(), key, body), signers);
   if (opts.sign_only) {
     write_file_atomically(opts.out, wire::signed_request_json(request) + "\n");
     if (ctx.json) {
@@ -155,14 +159,14 @@ Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions&
     }
     return {};
   }
-  Appended a = ledger.append(request);
+  Appended a = target.append(request);
   if (ctx.json) {
     print_json({{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}});
   } else {
     std::cout << a.seq << "\n";
     if (a.retried) {
       std::cerr << "already recorded as seq " << a.seq << " (idempotency key " << key << ")";
-      if (ledger.is_reversed(a.seq)) std::cerr << ", and since reversed";
+      if (target.is_reversed(a.seq)) std::cerr << ", and since reversed";
       std::cerr << "; nothing new was written.";
       if (derived)
         std::cerr << " To record a second identical request on purpose, pass --idempotency-key with a new value.";

@@ -35,6 +35,7 @@ struct WriteOptions {
   std::string idempotency_key;
   bool sign_only = false;  // --sign-only: write the signed request to `out` instead of appending it
   std::string out;
+  std::string server;      // --server URL: look up and submit there (write_target.h)
   void add_to(CLI::App* cmd, bool allow_two_keys);
 };
 
@@ -43,7 +44,8 @@ struct WriteOptions {
 // instead (docs/server.md: cosign and submit it). Without --idempotency-key, a key is derived from the
 // body (derived_idempotency_key), so a repeated command is answered with the
 // original seq.
-Appended sign_and_append(const Context& ctx, Ledger& ledger, const WriteOptions& opts, const spec::Body& body);
+class WriteTarget;
+Appended sign_and_append(const Context& ctx, WriteTarget& target, const WriteOptions& opts, const spec::Body& body);
 
 int64_t now_ms();
 uint32_t today();

@@ -17,7 +17,7 @@ std::string key_text(const std::string& party, const PublicKey& key) {
   return "key " + base64(key) + " of '" + party + "'";
 }
 
-StateNow key_granted(const Ledger& ledger, const spec::KeyGranted& g) {
+StateNow key_granted(const StateSource& ledger, const spec::KeyGranted& g) {
   StateNow now;
   auto grant = ledger.grant(g.party, g.public_key);
   if (!grant) return now;
@@ -27,7 +27,7 @@ StateNow key_granted(const Ledger& ledger, const spec::KeyGranted& g) {
   return now;
 }
 
-StateNow key_revoked(const Ledger& ledger, const spec::KeyRevoked& r) {
+StateNow key_revoked(const StateSource& ledger, const spec::KeyRevoked& r) {
   StateNow now;
   auto grant = ledger.grant(r.party, r.public_key);
   if (!grant) return now;
@@ -40,13 +40,13 @@ StateNow key_revoked(const Ledger& ledger, const spec::KeyRevoked& r) {
 // date is in force then. A new change would sort after every change of its
 // own date, so its effect holds exactly when the status in force at its date
 // is the one it asks for.
-StateNow party_status(const Ledger& ledger, const spec::PartyStatusChanged& s) {
+StateNow party_status(const StateSource& ledger, const spec::PartyStatusChanged& s) {
   StateNow now;
-  auto party = ledger.party(s.party);
-  if (!party) return now;
+  auto registered = ledger.registered_at(s.party);
+  if (!registered) return now;
   auto changes = ledger.status_changes(s.party);
   schema::PartyStatus in_force = schema::PartyStatus::ACTIVE;
-  uint64_t made_by = party->registered_at;
+  uint64_t made_by = *registered;
   for (const auto& c : changes) {
     now.version = std::max(now.version, c.seq);
     if (c.from <= s.from) {
@@ -59,7 +59,7 @@ StateNow party_status(const Ledger& ledger, const spec::PartyStatusChanged& s) {
   return now;
 }
 
-bool same_schedule(const Ledger& ledger, uint64_t seq, const std::vector<spec::ScheduleRow>& wanted) {
+bool same_schedule(const StateSource& ledger, uint64_t seq, const std::vector<spec::ScheduleRow>& wanted) {
   Record rec(ledger.leaf(seq));
   auto b = rec.entry().getBody();
   capnp::List<schema::ScheduleRow>::Reader rows;
@@ -77,7 +77,7 @@ bool same_schedule(const Ledger& ledger, uint64_t seq, const std::vector<spec::S
   return true;
 }
 
-StateNow contract_varied(const Ledger& ledger, const spec::ContractVaried& v) {
+StateNow contract_varied(const StateSource& ledger, const spec::ContractVaried& v) {
   StateNow now;
   auto c = ledger.contract(v.reference);
   if (!c) return now;
@@ -91,7 +91,7 @@ StateNow contract_varied(const Ledger& ledger, const spec::ContractVaried& v) {
   return now;
 }
 
-StateNow contract_ended(const Ledger& ledger, const spec::ContractEnded& e) {
+StateNow contract_ended(const StateSource& ledger, const spec::ContractEnded& e) {
   StateNow now;
   auto c = ledger.contract(e.reference);
   if (!c) return now;
@@ -108,7 +108,7 @@ StateNow contract_ended(const Ledger& ledger, const spec::ContractEnded& e) {
   return now;
 }
 
-StateNow responsibility_ended(const Ledger& ledger, const spec::ResponsibilityEnded& e) {
+StateNow responsibility_ended(const StateSource& ledger, const spec::ResponsibilityEnded& e) {
   StateNow now;
   if (auto by = ledger.assignment_ended_by(e.assignment_seq))
     now.holds = StateNow::Holds{*by, "assignment " + std::to_string(e.assignment_seq) + " has already ended"};
@@ -117,7 +117,7 @@ StateNow responsibility_ended(const Ledger& ledger, const spec::ResponsibilityEn
 
 }  // namespace
 
-std::optional<StateNow> check_state_change(const Ledger& ledger, const spec::Body& body) {
+std::optional<StateNow> check_state_change(const StateSource& ledger, const spec::Body& body) {
   return std::visit(
       [&](const auto& s) -> std::optional<StateNow> {
         using T = std::decay_t<decltype(s)>;
@@ -130,6 +130,26 @@ std::optional<StateNow> check_state_change(const Ledger& ledger, const spec::Bod
         else return std::nullopt;
       },
       body);
+}
+
+namespace {
+struct LedgerSource : StateSource {
+  const Ledger& l;
+  explicit LedgerSource(const Ledger& ledger) : l(ledger) {}
+  std::optional<Grant> grant(const std::string& party, const PublicKey& key) const override { return l.grant(party, key); }
+  std::optional<uint64_t> registered_at(const std::string& party) const override {
+    auto p = l.party(party);
+    return p ? std::optional<uint64_t>(p->registered_at) : std::nullopt;
+  }
+  std::vector<StatusChange> status_changes(const std::string& party) const override { return l.status_changes(party); }
+  std::optional<ContractState> contract(const std::string& reference) const override { return l.contract(reference); }
+  Bytes leaf(uint64_t seq) const override { return l.leaf(seq); }
+  std::optional<uint64_t> assignment_ended_by(uint64_t seq) const override { return l.assignment_ended_by(seq); }
+};
+}  // namespace
+
+std::optional<StateNow> check_state_change(const Ledger& ledger, const spec::Body& body) {
+  return check_state_change(LedgerSource(ledger), body);
 }
 
 std::string state_idempotency_key(std::string_view origin, const spec::Body& body, uint64_t version) {

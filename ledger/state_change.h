@@ -34,8 +34,22 @@ struct StateNow {
   uint64_t version = 0;
 };
 
+// What the check reads: a local Ledger, or a server's reads (a remote write,
+// cli/remote_target.h). Each answers as the Ledger method of the same name.
+class StateSource {
+ public:
+  virtual ~StateSource() = default;
+  virtual std::optional<Grant> grant(const std::string& party, const PublicKey& key) const = 0;
+  virtual std::optional<uint64_t> registered_at(const std::string& party) const = 0;  // nullopt: no such party
+  virtual std::vector<StatusChange> status_changes(const std::string& party) const = 0;
+  virtual std::optional<ContractState> contract(const std::string& reference) const = 0;
+  virtual Bytes leaf(uint64_t seq) const = 0;
+  virtual std::optional<uint64_t> assignment_ended_by(uint64_t seq) const = 0;
+};
+
 // nullopt for a body kind that is not a state change (money, registrations,
 // contracts agreed): those are idempotent by their content key.
+std::optional<StateNow> check_state_change(const StateSource& source, const spec::Body& body);
 std::optional<StateNow> check_state_change(const Ledger& ledger, const spec::Body& body);
 
 // The key a state change without --idempotency-key is given: the content key

@@ -173,6 +173,12 @@ void add_routes(httplib::Server& http, Ledger& ledger, GroupCommitter* committer
     if (!c) return send_error(res, 404, "no contract '" + req.matches[1].str() + "'");
     send_json(res, 200, contract_json(ledger, *c));
   }));
+  http.Get(R"(/v1/assignments/(\d+))", read([&](const httplib::Request& req, httplib::Response& res) {
+    auto seq = number(req.matches[1].str());
+    if (!seq || *seq >= ledger.size()) return send_error(res, 404, "no record " + req.matches[1].str());
+    auto by = ledger.assignment_ended_by(*seq);
+    send_json(res, 200, {{"seq", *seq}, {"ended_by", by ? json(*by) : json(nullptr)}});
+  }));
   http.Get("/v1/balances", read([&](const httplib::Request& req, httplib::Response& res) {
     std::map<std::string, int64_t> balances;
     if (req.has_param("as_of")) {

@@ -33,62 +33,138 @@ struct RunningServer {
   }
 };
 
-std::vector<std::string> big_payment(const Books& b, const std::string& out) {
-  return {"pay", "--from", "pool", "--to", "ace", "--amount", "1500.00", "--mechanism", "block", "--date", "2025-04-02",
-          "--key", b.key("pool"), "--sign-only", "--out", out};
-}
-
 }  // namespace
 
 TEST_CASE("requests: two officers with separate key directories record a dual-control payment through the server") {
   Books b;
-  // The second officer's machine: their own key, and nothing of the ledger.
-  fs::path other = b.root / "approver-machine";
-  fs::create_directories(other);
-  fs::copy_file(b.key("approver"), other / "approver.key");
-  const std::string req = (b.root / "payment.json").string();
+  RunningServer server(b);
+  // Each officer's machine: their own key, and nothing of the ledger.
+  fs::path first = b.root / "officer-machine", second = b.root / "approver-machine";
+  for (const auto& [dir, key] : {std::pair{first, "pool"}, std::pair{second, "approver"}}) {
+    fs::create_directories(dir);
+    fs::copy_file(b.key(key), dir / (std::string(key) + ".key"));
+  }
+  RunOptions officer, approver;
+  officer.env["FUNDTRAIL_PASSPHRASE"] = approver.env["FUNDTRAIL_PASSPHRASE"] = kPass;
+  officer.cwd = first.string();
+  approver.cwd = second.string();
+  const std::string req = (first / "payment.json").string();
 
-  RunResult signed_once = b.ft(big_payment(b, req));
+  RunResult signed_once = ft_raw({"pay", "--from", "pool", "--to", "ace", "--amount", "1500.00", "--mechanism", "block",
+                                  "--date", "2025-04-02", "--key", (first / "pool.key").string(), "--server", server.url,
+                                  "--sign-only", "--out", req},
+                                 officer);
   INFO(signed_once);
   REQUIRE(signed_once.code == 0);
   CHECK(signed_once.out.empty());  // nothing recorded, so no seq
   CHECK(contains(signed_once.err, "signed request written to " + req));
   CHECK(b.size() == kStartSize);
-  const std::string one_signature = read_file(req);
-  CHECK(!contains(one_signature, kPass));  // a request file holds no secret
+  CHECK(!contains(read_file(req), kPass));  // a request file holds no secret
 
-  RunningServer server(b);
   // One signature is not enough at 1500.00: rule 5, exit 1, nothing written.
   RunResult refused = ft_raw({"submit", req, "--server", server.url});
   INFO(refused);
   CHECK(refused.code == 1);
   CHECK(contains(refused.err, "rule 5"));
 
-  RunOptions approver_machine;
-  approver_machine.env["FUNDTRAIL_PASSPHRASE"] = kPass;
-  approver_machine.cwd = other.string();
-  RunResult cosigned = ft_raw({"cosign", req, "--key", (other / "approver.key").string()}, approver_machine);
+  // The file travels to the approver (mail, a shared drive); they add their signature.
+  fs::copy_file(req, second / "payment.json");
+  const std::string theirs = (second / "payment.json").string();
+  RunResult cosigned = ft_raw({"cosign", theirs, "--key", (second / "approver.key").string()}, approver);
   INFO(cosigned);
   REQUIRE(cosigned.code == 0);
   CHECK(contains(cosigned.err, "about to sign ledger " + kOrigin + ": "));
   CHECK(contains(cosigned.err, "1500.00"));
   CHECK(contains(cosigned.err, "now carries 2 signatures"));
   // The same key twice is not dual control.
-  RunResult twice = ft_raw({"cosign", req, "--key", (other / "approver.key").string()}, approver_machine);
+  RunResult twice = ft_raw({"cosign", theirs, "--key", (second / "approver.key").string()}, approver);
   CHECK(twice.code == 2);
   CHECK(contains(twice.err, "already carries a signature by this key"));
 
-  RunResult submitted = ft_raw({"submit", req, "--server", server.url});
+  RunResult submitted = ft_raw({"submit", theirs, "--server", server.url}, approver);
   INFO(submitted);
   REQUIRE(submitted.code == 0);
   CHECK(submitted.out == std::to_string(kStartSize) + "\n");
-  RunResult again = ft_raw({"submit", req, "--server", server.url});
+  RunResult again = ft_raw({"submit", theirs, "--server", server.url});
   CHECK(again.code == 0);
   CHECK(again.out == std::to_string(kStartSize) + "\n");
   CHECK(contains(again.err, "already recorded as seq " + std::to_string(kStartSize)));
 
   json rec = b.ok_json({"show", std::to_string(kStartSize), "--json"});
   CHECK(rec["signatures"].size() == 2);
+  verify_if_present({b.ledger.string()});
+}
+
+TEST_CASE("requests: every write command with --server prints and exits as a local write") {
+  Books b;
+  RunningServer server(b);
+  auto remote = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--server", server.url});
+    return ft_raw(args);
+  };
+  auto recorded = [&](const RunResult& r, uint64_t seq) {
+    INFO(r);
+    CHECK(r.code == 0);
+    CHECK(r.out == std::to_string(seq) + "\n");
+  };
+  uint64_t n = kStartSize;
+  recorded(remote({"contribute", "--from", "council", "--to", "pool", "--amount", "10.00", "--date", "2025-04-02", "--key",
+                   b.key("council")}),
+           n++);
+  recorded(remote({"pay", "--from", "pool", "--to", "ace", "--amount", "5.00", "--mechanism", "block", "--date",
+                   "2025-04-02", "--key", b.key("pool")}),
+           n++);
+  // A rule refusal is exit 1 naming the rule; nothing written.
+  RunResult overdraft = remote({"pay", "--from", "hope", "--to", "ace", "--amount", "5.00", "--mechanism", "block", "--key",
+                                b.key("hope")});
+  CHECK(overdraft.code == 1);
+  CHECK(contains(overdraft.err, "rule 4"));
+  RunResult unknown = remote({"pay", "--from", "pool", "--to", "ace", "--amount", "5.00", "--mechanism", "block",
+                              "--contract", "NOPE", "--key", b.key("pool")});
+  CHECK(unknown.code == 1);
+  CHECK(contains(unknown.err, "rule 9"));
+  // Idempotency by state, looked up on the server: revoke, grant, revoke.
+  std::string text = trim(b.ok({"key", "public", b.key("stranger")}).out);
+  recorded(remote({"grant-key", "police", text, "--role", "officer", "--key", b.key("admin")}), n++);
+  recorded(remote({"revoke-key", "police", text, "--key", b.key("admin")}), n++);
+  RunResult holds = remote({"revoke-key", "police", text, "--key", b.key("admin")});
+  CHECK(holds.code == 0);
+  CHECK(holds.out == std::to_string(n - 1) + "\n");  // the revocation just recorded
+  CHECK(contains(holds.err, "already revoked"));
+  recorded(remote({"grant-key", "police", text, "--role", "officer", "--key", b.key("admin")}), n++);
+  recorded(remote({"revoke-key", "police", text, "--key", b.key("admin")}), n++);
+  recorded(remote({"party", "status", "hope", "--status", "exited", "--from", "2025-06-01", "--key", b.key("admin")}), n++);
+  recorded(remote({"contract", "agree", "C1", "--payer", "council", "--payee", "ace", "--subject", "support", "--from",
+                   "2025-04-01", "--cap", "100.00", "--key", b.key("council")}),
+           n++);
+  RunResult same_terms = remote({"contract", "vary", "C1", "--cap", "100.00", "--reason", "none", "--key", b.key("council")});
+  CHECK(same_terms.code == 0);
+  CHECK(contains(same_terms.err, "already has these terms"));
+  recorded(remote({"contract", "end", "C1", "--reason", "completed", "--key", b.key("council")}), n++);
+  const uint64_t assignment = n++;
+  recorded(remote({"assign", "--accountable", "council", "--responsible", "ace", "--subject", "support", "--kind", "contract",
+                   "--key", b.key("council")}),
+           assignment);
+  recorded(remote({"end-assignment", std::to_string(assignment), "--reason", "done", "--key", b.key("council")}), n++);
+  RunResult ended = remote({"end-assignment", std::to_string(assignment), "--reason", "done", "--key", b.key("council")});
+  CHECK(ended.code == 0);
+  CHECK(contains(ended.err, "has already ended"));
+  // FUNDTRAIL_SERVER, and the usage errors.
+  RunOptions env;
+  env.env["FUNDTRAIL_PASSPHRASE"] = kPass;
+  env.env["FUNDTRAIL_SERVER"] = server.url;
+  recorded(ft_raw({"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--key", b.key("council")}, env), n++);
+  expect_refused(b, {"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--key", b.key("council"),
+                     "--server", server.url},
+                 2, "give --server or --ledger, not both");
+  RunResult not_url = remote({"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--key", b.key("council"),
+                              "--server", "ledger.example"});
+  CHECK(not_url.code == 2);
+  RunResult nobody = ft_raw({"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--key", b.key("council"),
+                             "--server", "http://127.0.0.1:1"});
+  CHECK(nobody.code == 2);
+  CHECK(contains(nobody.err, "no answer from http://127.0.0.1:1"));
+  CHECK(b.size() == n);
   verify_if_present({b.ledger.string()});
 }
 
