@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "bench/primitives.h"
+#include "bench/serve.h"
 #include "bench/process.h"
 #include "bench/synthetic.h"
 #include "ledger/keys.h"
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
   std::string map_only;
   auto* fundtrail_opt = app.add_option("--fundtrail", fundtrail_bin, "the fundtrail binary");
   auto* verify_opt = app.add_option("--verify", verify_bin, "the fundtrail-verify binary");
+  std::string serve_bin;
+  app.add_option("--serve", serve_bin, "the fundtrail-serve binary: adds the serve_* figures");
 #ifdef FUNDTRAIL_HAVE_MAP
   auto* map_opt = app.add_option("--map-only", map_only,
                                  "time only the accountability map of an existing ledger directory (for profiling)");
@@ -109,6 +112,20 @@ int main(int argc, char** argv) {
   out["ed25519_sign_per_s_2core"] = bench::ed25519_sign_per_s(2);
   out["sha256_leaf_hashes_per_s"] = bench::sha256_leaf_hashes_per_s();
   out["lmdb_batched_appends_per_s"] = bench::lmdb_batched_appends_per_s((work + "-lmdb").c_str());
+  out["durable_commits_per_s"] = bench::durable_commits_per_s((work + "-lmdb").c_str());
+  if (!serve_bin.empty()) {
+    std::cerr << "serve: 16 clients posting signed payments...\n";
+    double verify_before = sample_verify();
+    nlohmann::json serve = bench::bench_serve(serve_bin, work + "-serve");
+    double verify_after = sample_verify();
+    for (auto& [k, v] : serve.items()) out[k] = v;
+    if (serve.contains("serve_appends_per_s")) {
+      double rate = serve["serve_appends_per_s"];
+      // Targets (issue 21): >= 0.4 of the 2-core verify rate, >= 5 x one record per durable commit.
+      out["serve_vs_verify_2core_adjacent"] = rate / ((verify_before + verify_after) / 2);
+      out["serve_vs_durable_commits"] = rate / out["durable_commits_per_s"].get<double>();
+    }
+  }
   out["cores"] = cores;
 
   std::string dir = work + "/ledger";

@@ -13,5 +13,8 @@ double ed25519_verify_per_s(unsigned threads, double seconds, size_t distinct = 
 double ed25519_sign_per_s(unsigned threads);
 double sha256_leaf_hashes_per_s();              // SHA-256(0x00 || ~300-byte leaf)
 double lmdb_batched_appends_per_s(const char* dir);  // MDB_APPEND, batches of 10,000, 300-byte values
+// One 300-byte record per durable LMDB commit (the default sync): the rate a
+// server without group commit could not exceed.
+double durable_commits_per_s(const char* dir);
 
 }  // namespace fundtrail::bench

@@ -17,4 +17,4 @@ bash scripts/build.sh >&2
 work=$(mktemp -d /tmp/fundtrail-bench.XXXXXX)
 trap 'rm -rf "$work" "$work-lmdb"' EXIT
 ./build/bench/fundtrail-bench --records "$records" --min-payments "$payments" --parties 10000 --pays "$pays" --work "$work" \
-  --fundtrail ./build/cli/fundtrail --verify ./build/verifier/fundtrail-verify
+  --fundtrail ./build/cli/fundtrail --verify ./build/verifier/fundtrail-verify --serve ./build/cli/fundtrail-serve
