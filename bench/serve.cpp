@@ -82,6 +82,7 @@ nlohmann::json bench_serve(const std::string& serve_bin, const std::string& dir,
     threads.emplace_back([&, c] {
       httplib::Client http("127.0.0.1", port);
       http.set_keep_alive(true);
+      http.set_tcp_nodelay(true);
       for (int i = 0; i < each; ++i) {
         auto t = Clock::now();
         auto res = http.Post("/v1/entries", bodies[size_t(c * each + i)], "application/json");

@@ -22,7 +22,7 @@ void add_party_and_contract(CLI::App& app, Context& ctx) {
   add_contract_commands(app, ctx);  // adds `party status`, so it needs `party`
 }
 
-const std::array<Family, 16> kFamilies{{
+const std::array<Family, 17> kFamilies{{
     {{"key"}, add_key_commands},
     {{"init"}, add_init_command},
     {{"party", "grant-key", "revoke-key", "contract", "claim-id"}, add_party_and_contract},
@@ -39,6 +39,7 @@ const std::array<Family, 16> kFamilies{{
     {{"check", "reindex"}, add_maintenance_commands},
     {{"serve"}, add_serve_command},
     {{"cosign", "submit"}, add_request_commands},
+    {{"mirror"}, add_mirror_command},
 }};
 
 bool provides(const Family& f, std::string_view name) {

@@ -79,6 +79,7 @@ void add_witness_commands(CLI::App& app, Context& ctx);  // witness add URL...
 void add_maintenance_commands(CLI::App& app, Context& ctx);  // check, reindex
 void add_serve_command(CLI::App& app, Context& ctx);         // runs fundtrail-serve
 void add_request_commands(CLI::App& app, Context& ctx);      // cosign, submit
+void add_mirror_command(CLI::App& app, Context& ctx);        // mirror SOURCE DIR
 
 }  // namespace fundtrail::cli
 

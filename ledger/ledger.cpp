@@ -194,6 +194,62 @@ Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
   return Ledger(std::move(impl));
 }
 
+Ledger Ledger::create_replica(const std::string& dir, std::span<const uint8_t> genesis_leaf) {
+  struct stat st;
+  bool made_dir = false;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (::mkdir(dir.c_str(), 0755) != 0) unusable("cannot create mirror directory '" + dir + "': " + std::strerror(errno));
+    made_dir = true;
+  }
+  if (::stat((dir + "/data.mdb").c_str(), &st) == 0) unusable("'" + dir + "' already holds a ledger; nothing was changed");
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->env = std::make_unique<Env>(dir, false, true);
+    impl->with_write([&](Txn& txn) {
+      txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(kFormatVersion));
+      Head head;
+      try {
+        replay_record(txn, impl->facts, head, 0, std::string_view(reinterpret_cast<const char*>(genesis_leaf.data()), genesis_leaf.size()));
+      } catch (const ReplayRefused& r) {
+        throw Error(ErrorKind::refused, "the source's " + std::string(r.what()) + "; no mirror was made");
+      }
+      write_head(txn, head);
+      return 0;
+    });
+    impl->facts.exponent = currency_exponent(impl->facts.currency);
+  } catch (...) {
+    impl.reset();
+    ::unlink((dir + "/data.mdb").c_str());
+    ::unlink((dir + "/lock.mdb").c_str());
+    if (made_dir) ::rmdir(dir.c_str());
+    throw;
+  }
+  return Ledger(std::move(impl));
+}
+
+void Ledger::replicate(const std::vector<Bytes>& leaves, uint64_t size, const Hash& root) {
+  impl_->with_write([&](Txn& txn) {
+    Head head = read_head(txn);
+    if (head.size + leaves.size() != size)
+      unusable("replicate: " + std::to_string(leaves.size()) + " records do not take " + std::to_string(head.size) +
+               " records to " + std::to_string(size));
+    LedgerFacts facts = impl_->facts;
+    for (const Bytes& leaf : leaves) {
+      try {
+        replay_record(txn, facts, head, head.size, std::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()));
+      } catch (const ReplayRefused& r) {
+        throw Error(ErrorKind::refused, "the source's " + std::string(r.what()) + "; the mirror keeps what it had");
+      }
+    }
+    Hash ours = tree_root(tree_reader(txn), size);
+    if (ours != root)
+      throw Error(ErrorKind::refused, "the source's records do not have the root its checkpoint of size " + std::to_string(size) +
+                                          " signs; the mirror keeps what it had");
+    write_head(txn, head);
+    return 0;
+  });
+}
+
 Ledger Ledger::open(const std::string& dir, bool read_only) {
   auto impl = std::make_unique<Impl>();
   impl->env = std::make_unique<Env>(dir, read_only, false);

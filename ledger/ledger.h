@@ -90,6 +90,10 @@ class Ledger {
  public:
   // Creates DIR (empty or absent) with the signed genesis as record 0.
   static Ledger create(const std::string& dir, const SignedRequest& genesis);
+  // A mirror (`fundtrail mirror`): creates DIR holding `genesis_leaf`, a
+  // source's record 0 exactly as it is, checked as the writer checks one.
+  // A bad record is Error(refused) (exit 1).
+  static Ledger create_replica(const std::string& dir, std::span<const uint8_t> genesis_leaf);
   // Opens DIR; refuses a newer format or a directory that is not a ledger.
   static Ledger open(const std::string& dir, bool read_only = false);
   ~Ledger();
@@ -135,6 +139,14 @@ class Ledger {
   bool is_reversed(uint64_t seq) const;
   std::optional<ContractState> contract(const std::string& reference) const;
   std::vector<ContractState> contracts() const;  // by reference
+
+  // A mirror's catch-up: appends `leaves` as records size().. exactly as the
+  // source stored them, each checked as the writer checked it when it was
+  // appended (chain, signatures, every rule), and requires the tree of
+  // `size` records then to have `root` (the source's signed checkpoint). All
+  // or nothing, in one transaction: a record that does not follow, or a root
+  // that differs, is Error(refused) (exit 1) and the mirror keeps what it had.
+  void replicate(const std::vector<Bytes>& leaves, uint64_t size, const Hash& root);
 
   // The derived indexes against what the records imply, rebuilt in a
   // temporary directory under `tmp_parent` through the writer's own rules;

@@ -49,33 +49,53 @@ std::string make_temp_dir(const std::string& parent) {
   return buf.data();
 }
 
-// Applies record `seq` (leaf bytes `leaf`) to `txn` as the writer would have.
-void replay(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf) {
+[[noreturn]] void bad_record(uint64_t seq, const std::string& why) { throw ReplayRefused(seq, why); }
+
+}  // namespace
+
+void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf) {
   try {
     Record rec(as_span(leaf));
     auto l = rec.leaf();
     auto entry = rec.entry();
     Hash prev{};
     if (l.getPrevHash().size() == 32) std::memcpy(prev.data(), l.getPrevHash().begin(), 32);
-    if (l.getSeq() != seq) damaged_record(seq, "says it is record " + std::to_string(l.getSeq()));
-    if (l.getPrevHash().size() != 32 || prev != head.hash) damaged_record(seq, "does not chain to the record before it");
-    if (l.getRecordedAt() < head.recorded_at) damaged_record(seq, "was recorded before the record before it");
+    if (l.getSeq() != seq) bad_record(seq, "says it is record " + std::to_string(l.getSeq()));
+    if (l.getPrevHash().size() != 32 || prev != head.hash) bad_record(seq, "does not chain to the record before it");
+    if (l.getRecordedAt() < head.recorded_at) bad_record(seq, "was recorded before the record before it");
     auto entry_bytes = l.getEntry();
     check_signatures({entry_bytes.begin(), entry_bytes.size()}, l.getSignatures());
-    if (seq == 0) facts = apply_genesis(txn, entry, l.getSignatures());
-    else check_and_apply(txn, facts, seq, entry, l.getSignatures());
+    if (seq == 0) {
+      if (!entry.getBody().isGenesis()) bad_record(seq, "is not a genesis record");
+      facts = apply_genesis(txn, entry, l.getSignatures());
+    } else {
+      check_and_apply(txn, facts, seq, entry, l.getSignatures());
+    }
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
-    if (txn.get(txn.dbs().idem, key)) damaged_record(seq, "repeats the idempotency key '" + key + "' of an earlier record");
+    if (txn.get(txn.dbs().idem, key)) bad_record(seq, "repeats the idempotency key '" + key + "' of an earlier record");
     txn.put(txn.dbs().idem, key, index::idem_value(seq, request_body_hash(entry)));
     head.recorded_at = l.getRecordedAt();
     write_leaf(txn, head, as_span(leaf));
   } catch (const MapFull&) {
     throw;
+  } catch (const ReplayRefused&) {
+    throw;
   } catch (const Error& e) {
     if (e.kind == ErrorKind::unusable && e.check.empty()) throw;
-    damaged_record(seq, std::string("fails a check: ") + e.what());
+    bad_record(seq, std::string("fails a check: ") + e.what());
   } catch (const kj::Exception& e) {
-    damaged_record(seq, std::string("cannot be read: ") + e.getDescription().cStr());
+    bad_record(seq, std::string("cannot be read: ") + e.getDescription().cStr());
+  }
+}
+
+namespace {
+
+// The rebuild's replay: a record that fails is damage in the ledger itself.
+void replay(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf) {
+  try {
+    replay_record(txn, facts, head, seq, leaf);
+  } catch (const ReplayRefused& r) {
+    damaged_record(r.seq, r.why);
   }
 }
 

@@ -12,13 +12,31 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "ledger/index.h"
 #include "ledger/ledger.h"
 #include "ledger/store.h"
 
 namespace fundtrail {
+
+// A record that does not follow from the ones before it: the chain, the
+// signatures, a rule, a repeated idempotency key.
+struct ReplayRefused : std::runtime_error {
+  uint64_t seq;
+  std::string why;
+  ReplayRefused(uint64_t s, const std::string& w)
+      : std::runtime_error("record " + std::to_string(s) + " " + w), seq(s), why(w) {}
+};
+
+// Checks record `seq` (its stored leaf bytes) as the writer checked it when it
+// was appended -- seq, prevHash and recordedAt against `head`, signatures,
+// every rule, idempotency -- applies it to the derived indexes in `txn` and
+// writes the leaf as it is (the rebuild, a mirror). Throws ReplayRefused, or
+// MapFull like Txn::put.
+void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf);
 
 // A fresh environment holding the records of `src` (read through one read
 // transaction) and every index they imply, in a new directory under

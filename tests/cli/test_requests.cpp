@@ -195,3 +195,89 @@ TEST_CASE("requests: submit to a local ledger, and every way a request file can 
   refused_raw({"submit", req, "--server", "http://127.0.0.1:1"}, "no answer from");
   expect_refused(b, {"submit", req, "--server", "http://127.0.0.1:1"}, 2, "give --server or --ledger, not both");
 }
+
+TEST_CASE("mirror: a verified copy that keeps up with the server, serves reads, and refuses a fork") {
+  Books b;
+  // A second ledger with the same origin and log key that went its own way.
+  fs::path twin = b.root / "twin";
+  fs::create_directories(twin);
+  fs::copy_file(b.ledger / "data.mdb", twin / "data.mdb");
+  fs::copy_file(b.ledger / "log.key", twin / "log.key");
+  ft_raw({"--ledger", twin.string(), "contribute", "--from", "council", "--to", "pool", "--amount", "99.00", "--key",
+          b.key("council")},
+         [] {
+           RunOptions o;
+           o.env["FUNDTRAIL_PASSPHRASE"] = kPass;
+           return o;
+         }());
+  const std::string log_key = trim(b.ok({"log-key"}).out);
+  const std::string copy = (b.root / "copy").string();
+  {
+    RunningServer server(b);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its first checkpoint
+    RunResult first = ft_raw({"mirror", server.url, copy, "--log-key", log_key});
+    INFO(first);
+    REQUIRE(first.code == 0);
+    CHECK(first.out == std::to_string(kStartSize) + "\n");
+    CHECK(contains(first.err, std::to_string(kStartSize) + " new records"));
+    // More appends, then an incremental update.
+    RunOptions pass;
+    pass.env["FUNDTRAIL_PASSPHRASE"] = kPass;
+    REQUIRE(ft_raw({"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--key", b.key("council"),
+                    "--server", server.url},
+                   pass)
+                .code == 0);
+    std::string again_out;
+    for (int i = 0; i < 50 && again_out != std::to_string(kStartSize + 1) + "\n"; ++i) {  // the checkpoint follows within a second
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      again_out = ft_raw({"mirror", server.url, copy, "--log-key", log_key}).out;
+    }
+    CHECK(again_out == std::to_string(kStartSize + 1) + "\n");
+    CHECK(ft_raw({"--ledger", copy, "log", "--json"}).out == b.ok({"log", "--json"}).out);
+  }
+  verify_if_present({copy, "--log-key", log_key});
+  // The twin serves another history under the same key: refused, the copy unchanged.
+  const std::string before = read_file(fs::path(copy) / "data.mdb");
+  {
+    Spawned twin_server = spawn(kBin, {"serve", "--ledger", twin.string(), "--listen", "127.0.0.1:0"}, b.root, "twin");
+    std::string url;
+    for (int i = 0; i < 300 && url.empty(); ++i) {
+      std::string out = read_file(twin_server.out);
+      auto at = out.find("listening on ");
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) url = trim(out.substr(at + 13, out.find('\n', at) - at - 13));
+      else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(!url.empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    RunResult fork = ft_raw({"mirror", url, copy, "--log-key", log_key});
+    INFO(fork);
+    CHECK(fork.code == 1);
+    bool named = contains(fork.err, "the mirror keeps what it had") || contains(fork.err, "forked");
+    CHECK(named);
+    ::kill(twin_server.pid, SIGTERM);
+    wait_for(twin_server);
+  }
+  CHECK(read_file(fs::path(copy) / "data.mdb") == before);
+  // A read replica: serve --read-only over the copy.
+  Spawned replica = spawn(kBin, {"serve", "--ledger", copy, "--listen", "127.0.0.1:0", "--read-only"}, b.root, "replica");
+  std::string url;
+  for (int i = 0; i < 300 && url.empty(); ++i) {
+    std::string out = read_file(replica.out);
+    auto at = out.find("listening on ");
+    if (at != std::string::npos && out.find('\n', at) != std::string::npos) url = trim(out.substr(at + 13, out.find('\n', at) - at - 13));
+    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(!url.empty());
+  RunResult write = ft_raw({"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--key", b.key("council"),
+                            "--server", url},
+                           [] {
+                             RunOptions o;
+                             o.env["FUNDTRAIL_PASSPHRASE"] = kPass;
+                             return o;
+                           }());
+  CHECK(write.code == 2);
+  CHECK(contains(write.err, "read-only"));
+  ::kill(replica.pid, SIGTERM);
+  wait_for(replica);
+}
+
