@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
   }
   http->set_payload_max_length(max_body);
   http->set_keep_alive_timeout(2);
+  http->set_keep_alive_max_count(1000);  // httplib's 5 makes busy clients reconnect every few requests
   http->set_tcp_nodelay(true);  // answers are small: without it Nagle and delayed ACKs add ~40 ms to each
   ConnectionGuard guarded(*http, guard);
   add_routes(*http, *ledger, committer.get(), ledger_lock);
