@@ -50,26 +50,6 @@ std::string what_it_says(const SignedRequest& r) {
   return "ledger " + facts.origin + ": " + record_summary(rec, facts);
 }
 
-// Submits one request to a server; prints its seq as a local write does.
-void submit_remote(const Context& ctx, const std::string& url, const std::string& file, const SignedRequest& r) {
-  HttpAnswer a = http_post(url + "/v1/entries", wire::signed_request_json(r), "application/json", 60);
-  if (a.status == 0) throw Error(ErrorKind::unusable, file + ": no answer from " + url + ": " + a.transport);
-  nlohmann::json j = nlohmann::json::parse(a.body, nullptr, false);
-  if ((a.status == 201 || a.status == 200) && j.is_object() && j.contains("seq") && j["seq"].is_number_unsigned()) {
-    uint64_t seq = j["seq"];
-    if (ctx.json) print_json({{"file", file}, {"seq", seq}, {"retried", a.status == 200}});
-    else std::cout << seq << "\n";
-    if (a.status == 200 && !ctx.json) std::cerr << file << ": already recorded as seq " << seq << "; nothing new was written\n";
-    return;
-  }
-  std::string why = j.is_object() && j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : shown(a.body);
-  std::string check = j.is_object() && j.contains("check") && j["check"].is_string() ? j["check"].get<std::string>() : "";
-  if (!check.empty() && (a.status == 409 || a.status == 422))
-    throw Error(check, j.value("field", ""), j.contains("seq") && j["seq"].is_number_unsigned() ? std::optional<uint64_t>(j["seq"].get<uint64_t>()) : std::nullopt,
-                why.rfind(check + ": ", 0) == 0 ? why.substr(check.size() + 2) : why, file + ": ");
-  throw Error(ErrorKind::unusable, file + ": the server answered HTTP " + std::to_string(a.status) + ": " + why);
-}
-
 }  // namespace
 
 void add_request_commands(CLI::App& app, Context& ctx) {
@@ -115,22 +95,15 @@ void add_request_commands(CLI::App& app, Context& ctx) {
   submit->add_option("--server", s->server, "the ledger server's URL (default: $FUNDTRAIL_SERVER)");
   add_json_flag(submit, ctx);
   submit->callback([s, &ctx] {
-    std::string server = s->server;
-    if (server.empty() && ctx.ledger_dir.empty())
-      if (const char* env = std::getenv("FUNDTRAIL_SERVER"); env && *env) server = env;
-    if (!server.empty() && !ctx.ledger_dir.empty()) usage_error("give --server or --ledger, not both");
     std::vector<SignedRequest> requests;
     for (const auto& f : s->files) requests.push_back(read_request_file(f));  // every file read before any is sent
-    if (!server.empty()) {
-      std::string url = server_base_url(server);
-      for (size_t i = 0; i < requests.size(); ++i) submit_remote(ctx, url, s->files[i], requests[i]);
-      return;
-    }
-    Ledger ledger = ctx.open_ledger();
+    WriteOptions where;
+    where.server = s->server;
+    std::unique_ptr<WriteTarget> target = open_write_target(ctx, where);
     for (size_t i = 0; i < requests.size(); ++i) {
       Appended a;
       try {
-        a = ledger.append(requests[i]);
+        a = target->append(requests[i]);
       } catch (const Error& e) {
         if (e.check.empty()) throw Error(e.kind, s->files[i] + ": " + e.what());
         throw Error(e.check, e.field, e.seq, e.message, s->files[i] + ": ");

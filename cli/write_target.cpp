@@ -199,6 +199,10 @@ std::string server_base_url(std::string url) {
   return url;
 }
 
+std::unique_ptr<WriteTarget> remote_write_target(const std::string& url) {
+  return std::make_unique<RemoteTarget>(server_base_url(url));
+}
+
 std::unique_ptr<WriteTarget> open_write_target(const Context& ctx, const WriteOptions& opts) {
   if (!opts.server.empty() && !ctx.ledger_dir.empty()) usage_error("give --server or --ledger, not both");
   std::string server = opts.server;
@@ -209,7 +213,7 @@ std::unique_ptr<WriteTarget> open_write_target(const Context& ctx, const WriteOp
       usage_error("both FUNDTRAIL_SERVER and FUNDTRAIL_LEDGER are set: pass --server or --ledger to choose");
     if (s && *s) server = s;
   }
-  if (!server.empty()) return std::make_unique<RemoteTarget>(server_base_url(server));
+  if (!server.empty()) return remote_write_target(server);
   return std::make_unique<LocalTarget>(ctx.open_ledger());
 }
 

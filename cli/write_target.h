@@ -29,6 +29,9 @@ class WriteTarget {
 // flags is a usage error; a flag wins over the other's environment variable.
 std::unique_ptr<WriteTarget> open_write_target(const Context& ctx, const WriteOptions& opts);
 
+// A ledger server as a write target (its state read once, here).
+std::unique_ptr<WriteTarget> remote_write_target(const std::string& url);
+
 // A server's base URL, checked: http:// or https://, no trailing slash.
 std::string server_base_url(std::string url);
 
