@@ -91,19 +91,26 @@ double sha256_leaf_hashes_per_s() {
   return double(n) / seconds_since(start);
 }
 
-double lmdb_batched_appends_per_s(const char* dir) {
+// A fresh LMDB environment in `dir` with an "entries" database; false if it cannot be opened.
+bool open_scratch_env(const char* dir, size_t map, MDB_env*& env, MDB_dbi& dbi) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  MDB_env* env;
   mdb_env_create(&env);
-  mdb_env_set_mapsize(env, size_t(1) << 30);
+  mdb_env_set_mapsize(env, map);
   mdb_env_set_maxdbs(env, 2);
-  if (mdb_env_open(env, dir, 0, 0644)) return 0;
-  MDB_dbi dbi;
+  if (mdb_env_open(env, dir, 0, 0644)) return false;
   MDB_txn* txn;
   mdb_txn_begin(env, nullptr, 0, &txn);
   mdb_dbi_open(txn, "entries", MDB_CREATE, &dbi);
   mdb_txn_commit(txn);
+  return true;
+}
+
+double lmdb_batched_appends_per_s(const char* dir) {
+  MDB_env* env;
+  MDB_dbi dbi;
+  if (!open_scratch_env(dir, size_t(1) << 30, env, dbi)) return 0;
+  MDB_txn* txn;
   std::vector<char> value(kMessage, 'x');
   constexpr uint64_t total = 200000, batch = 10000;
   auto start = Clock::now();
@@ -124,18 +131,10 @@ double lmdb_batched_appends_per_s(const char* dir) {
 }
 
 double durable_commits_per_s(const char* dir) {
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
   MDB_env* env;
-  mdb_env_create(&env);
-  mdb_env_set_mapsize(env, size_t(1) << 28);
-  mdb_env_set_maxdbs(env, 2);
-  if (mdb_env_open(env, dir, 0, 0644)) return 0;
   MDB_dbi dbi;
+  if (!open_scratch_env(dir, size_t(1) << 28, env, dbi)) return 0;
   MDB_txn* txn;
-  mdb_txn_begin(env, nullptr, 0, &txn);
-  mdb_dbi_open(txn, "entries", MDB_CREATE, &dbi);
-  mdb_txn_commit(txn);
   std::vector<char> value(kMessage, 'x');
   uint64_t n = 0;
   auto start = Clock::now();
