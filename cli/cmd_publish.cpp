@@ -36,17 +36,6 @@ void write_new(const std::filesystem::path& p, const std::string& bytes) {
   std::filesystem::rename(tmp, p);
 }
 
-std::string entry_bundle(const Ledger& ledger, const TileRef& t) {
-  std::string out;
-  ledger.for_each(t.index * kTileWidth, t.index * kTileWidth + t.width, [&](uint64_t, std::span<const uint8_t> leaf) {
-    out += static_cast<char>(leaf.size() >> 8);
-    out += static_cast<char>(leaf.size() & 0xff);
-    out.append(reinterpret_cast<const char*>(leaf.data()), leaf.size());
-    return true;
-  });
-  return out;
-}
-
 }  // namespace
 
 void add_publish_command(CLI::App& app, Context& ctx) {
@@ -76,10 +65,9 @@ void add_publish_command(CLI::App& app, Context& ctx) {
         refuse("the published checkpoint is for size " + std::to_string(cp->size) + "; publishing size " + std::to_string(n) +
                " would roll it back");
     }
-    SubtreeReader read = [&](unsigned level, uint64_t index) { return ledger.subtree_hash(level, index); };
     size_t written = 0, kept = 0;
     for (const TileRef& t : tiles_for_size(n)) {
-      std::string bytes = t.level < 0 ? entry_bundle(ledger, t) : hash_tile_bytes(read, t);
+      std::string bytes = tile_bytes(ledger, t);
       std::filesystem::path p = root / t.path();
       if (auto existing = read_existing(p)) {
         if (*existing != bytes) refuse("published file " + p.string() + " differs from what the ledger implies; it was not overwritten");

@@ -5,16 +5,20 @@
 namespace fundtrail::cli {
 namespace {
 
-constexpr size_t kMaxAnswerBytes = 1 << 20;
+struct Sink {
+  std::string* out;
+  size_t max_bytes;
+};
 
 size_t collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  if (out->size() + size * n > kMaxAnswerBytes) return 0;  // curl then fails the transfer
-  out->append(data, size * n);
+  auto* sink = static_cast<Sink*>(user);
+  if (sink->out->size() + size * n > sink->max_bytes) return 0;  // curl then fails the transfer
+  sink->out->append(data, size * n);
   return size * n;
 }
 
-HttpAnswer perform(const std::string& url, const std::string* body, const std::string& content_type, long timeout_s) {
+HttpAnswer perform(const std::string& url, const std::string* body, const std::string& content_type, long timeout_s,
+                   size_t max_bytes = kMaxAnswerBytes) {
   const Curl& lib = cli::curl();
   HttpAnswer a;
   CURL* curl = lib.easy_init();
@@ -30,7 +34,8 @@ HttpAnswer perform(const std::string& url, const std::string* body, const std::s
     lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   }
   lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  lib.easy_setopt(curl, CURLOPT_WRITEDATA, &a.body);
+  Sink sink{&a.body, max_bytes};
+  lib.easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
   lib.easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
@@ -50,7 +55,9 @@ HttpAnswer http_post(const std::string& url, const std::string& body, const std:
   return perform(url, &body, content_type, timeout_s);
 }
 
-HttpAnswer http_get(const std::string& url, long timeout_s) { return perform(url, nullptr, "", timeout_s); }
+HttpAnswer http_get(const std::string& url, long timeout_s, size_t max_bytes) {
+  return perform(url, nullptr, "", timeout_s, max_bytes);
+}
 
 std::string shown(const std::string& body) {
   std::string out;

@@ -11,6 +11,7 @@
 #include "ledger/money.h"
 #include "ledger/names.h"
 #include "ledger/note.h"
+#include "ledger/tiles.h"
 #include "server/guard.h"
 #include "server/request_json.h"
 
@@ -129,6 +130,16 @@ void add_routes(httplib::Server& http, Ledger& ledger, GroupCommitter* committer
     auto latest = ledger.latest_checkpoint();
     if (!latest) return send_error(res, 404, "no checkpoint has been issued yet");
     res.set_content(latest->second, "text/plain; charset=utf-8");
+  }));
+  // C2SP tlog-tiles, the bytes `publish --tiles` writes: a tile the ledger
+  // holds whole never changes, so caches may keep it for good.
+  http.Get(R"(/(tile/.+))", read([&](const httplib::Request& req, httplib::Response& res) {
+    auto tile = parse_tile_path(req.matches[1].str());
+    if (!tile) return send_error(res, 404, "not a tile path (tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])");
+    if (!tile_within(*tile, ledger.size()))
+      return send_error(res, 404, "the ledger does not hold this tile yet (" + std::to_string(ledger.size()) + " records)");
+    res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+    res.set_content(tile_bytes(ledger, *tile), "application/octet-stream");
   }));
   http.Get(R"(/v1/records/(\d+))", read([&](const httplib::Request& req, httplib::Response& res) {
     auto seq = number(req.matches[1].str());

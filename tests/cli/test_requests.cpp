@@ -5,39 +5,14 @@
 #include <csignal>
 #include <thread>
 
-#include "test_reliability_support.h"
+#include "servers.h"
 
 using namespace fundtrail::test;
 using namespace fundtrail::test::rel;
 
-namespace {
-
-// `fundtrail serve` on a free port of 127.0.0.1, stopped with SIGTERM at the end.
-struct RunningServer {
-  Spawned proc;
-  std::string url;
-  explicit RunningServer(const Books& b) {
-    proc = spawn(kBin, {"serve", "--ledger", b.ledger.string(), "--listen", "127.0.0.1:0"}, b.root, "serve");
-    for (int i = 0; i < 300 && url.empty(); ++i) {  // a hang guard of 30 s, not a timing assertion
-      std::string out = read_file(proc.out);
-      auto at = out.find("listening on ");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos)
-        url = trim(out.substr(at + 13, out.find('\n', at) - at - 13));
-      else std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    REQUIRE_MESSAGE(!url.empty(), "fundtrail serve did not start: " << read_file(proc.err));
-  }
-  ~RunningServer() {
-    ::kill(proc.pid, SIGTERM);
-    wait_for(proc);
-  }
-};
-
-}  // namespace
-
 TEST_CASE("requests: two officers with separate key directories record a dual-control payment through the server") {
   Books b;
-  RunningServer server(b);
+  ServeProcess server(b.ledger, b.root);
   // Each officer's machine: their own key, and nothing of the ledger.
   fs::path first = b.root / "officer-machine", second = b.root / "approver-machine";
   for (const auto& [dir, key] : {std::pair{first, "pool"}, std::pair{second, "approver"}}) {
@@ -97,7 +72,7 @@ TEST_CASE("requests: two officers with separate key directories record a dual-co
 
 TEST_CASE("requests: every write command with --server prints and exits as a local write") {
   Books b;
-  RunningServer server(b);
+  ServeProcess server(b.ledger, b.root);
   auto remote = [&](std::vector<std::string> args) {
     args.insert(args.end(), {"--server", server.url});
     return ft_raw(args);
@@ -213,7 +188,7 @@ TEST_CASE("mirror: a verified copy that keeps up with the server, serves reads, 
   const std::string log_key = trim(b.ok({"log-key"}).out);
   const std::string copy = (b.root / "copy").string();
   {
-    RunningServer server(b);
+    ServeProcess server(b.ledger, b.root);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its first checkpoint
     RunResult first = ft_raw({"mirror", server.url, copy, "--log-key", log_key});
     INFO(first);
@@ -239,35 +214,19 @@ TEST_CASE("mirror: a verified copy that keeps up with the server, serves reads, 
   // The twin serves another history under the same key: refused, the copy unchanged.
   const std::string before = read_file(fs::path(copy) / "data.mdb");
   {
-    Spawned twin_server = spawn(kBin, {"serve", "--ledger", twin.string(), "--listen", "127.0.0.1:0"}, b.root, "twin");
-    std::string url;
-    for (int i = 0; i < 300 && url.empty(); ++i) {
-      std::string out = read_file(twin_server.out);
-      auto at = out.find("listening on ");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos) url = trim(out.substr(at + 13, out.find('\n', at) - at - 13));
-      else std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    REQUIRE(!url.empty());
+    ServeProcess twin_server(twin, b.root, "twin");
+    const std::string& url = twin_server.url;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     RunResult fork = ft_raw({"mirror", url, copy, "--log-key", log_key});
     INFO(fork);
     CHECK(fork.code == 1);
     bool named = contains(fork.err, "the mirror keeps what it had") || contains(fork.err, "forked");
     CHECK(named);
-    ::kill(twin_server.pid, SIGTERM);
-    wait_for(twin_server);
   }
   CHECK(read_file(fs::path(copy) / "data.mdb") == before);
   // A read replica: serve --read-only over the copy.
-  Spawned replica = spawn(kBin, {"serve", "--ledger", copy, "--listen", "127.0.0.1:0", "--read-only"}, b.root, "replica");
-  std::string url;
-  for (int i = 0; i < 300 && url.empty(); ++i) {
-    std::string out = read_file(replica.out);
-    auto at = out.find("listening on ");
-    if (at != std::string::npos && out.find('\n', at) != std::string::npos) url = trim(out.substr(at + 13, out.find('\n', at) - at - 13));
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  REQUIRE(!url.empty());
+  ServeProcess replica(copy, b.root, "replica", {"--read-only"});
+  const std::string& url = replica.url;
   RunResult write = ft_raw({"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--key", b.key("council"),
                             "--server", url},
                            [] {
@@ -277,7 +236,5 @@ TEST_CASE("mirror: a verified copy that keeps up with the server, serves reads, 
                            }());
   CHECK(write.code == 2);
   CHECK(contains(write.err, "read-only"));
-  ::kill(replica.pid, SIGTERM);
-  wait_for(replica);
 }
 

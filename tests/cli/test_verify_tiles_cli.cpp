@@ -1,64 +1,13 @@
 // End to end: tiles written by `fundtrail publish --tiles` and proofs printed
 // by `fundtrail proof` are checked by `fundtrail-verify` (the two sides share
 // no code), from a directory and over HTTP (python3 -m http.server).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include "fixture.h"
+#include "servers.h"
 
 using namespace fundtrail::test;
 
 namespace {
 
 RunResult verify(const std::vector<std::string>& args) { return run(kVerifyBin, args); }
-
-// A static web server for one directory, stopped when it goes out of scope.
-struct Server {
-  pid_t pid = -1;
-  int port = 0;
-  explicit Server(const std::string& dir) {
-    // A free port: bind port 0, read what the kernel chose, let it go.
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(s >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
-    ::close(s);
-    pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      std::string p = std::to_string(port);
-      ::execlp("python3", "python3", "-m", "http.server", "--bind", "127.0.0.1", p.c_str(), "--directory", dir.c_str(),
-               static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    // Ready when it accepts a connection (a readiness wait, not a timing check).
-    bool up = false;
-    for (int i = 0; i < 300 && !up; ++i) {
-      int c = ::socket(AF_INET, SOCK_STREAM, 0);
-      up = ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      ::close(c);
-      if (!up) ::usleep(50000);
-    }
-    REQUIRE_MESSAGE(up, "python3 -m http.server did not start");
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
-  void stop() {
-    if (pid <= 0) return;
-    ::kill(pid, SIGTERM);
-    ::waitpid(pid, nullptr, 0);
-    pid = -1;
-  }
-  ~Server() { stop(); }
-};
 
 }  // namespace
 
@@ -75,7 +24,7 @@ TEST_CASE("verify --tiles: a published demo ledger served over HTTP passes and a
   std::string key = trim(ft_raw({"--ledger", dir, "log-key"}).out);
   uint64_t size = json::parse(ft_raw({"--ledger", dir, "log", "--json"}).out).size();
 
-  Server server(pub);
+  StaticHttp server(pub);
   RunResult r = verify({"--tiles", server.url(), "--log-key", key});
   INFO(r);
   CHECK(r.code == 0);
@@ -167,7 +116,7 @@ TEST_CASE("verify --tiles over HTTP: every tampering of a served log fails and i
   const std::string bundle = "tile/entries/000.p/" + std::to_string(kStartSize);
   write_file(b.file("newest.cp"), read_file(pub / "checkpoint"));
 
-  Server server(pub.string());
+  StaticHttp server(pub.string());
   auto check = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> args{"--tiles", server.url(), "--log-key", b.log_key_text};
     args.insert(args.end(), extra.begin(), extra.end());

@@ -91,3 +91,53 @@ TEST_CASE("tiles: a level-1 tile holds the roots of 256-leaf subtrees") {
   std::string level0 = hash_tile_bytes(read, TileRef{0, 1, 3});
   CHECK(level0.substr(0, 32) == std::string(reinterpret_cast<const char*>(leaves[256].data()), 32));
 }
+
+TEST_CASE("tiles: every path a size publishes parses back to its tile, and no other spelling parses") {
+  for (uint64_t size : {1ull, 255ull, 256ull, 257ull, 70000ull, 1234567ull}) {
+    for (const TileRef& t : tiles_for_size(size)) {
+      auto back = parse_tile_path(t.path());
+      INFO(t.path());
+      REQUIRE(back);
+      CHECK(back->level == t.level);
+      CHECK(back->index == t.index);
+      CHECK(back->width == t.width);
+      CHECK(tile_within(t, size));
+    }
+  }
+  for (const char* bad : {"", "tile/", "tile/0/", "tile/0/0", "tile/0/0000", "tile/0/x000/001", "tile/0/001.p/0",
+                          "tile/0/001.p/256", "tile/0/001.p/016", "tile/0/001.p/", "tile/8/000", "tile/-1/000",
+                          "tile/entry/000", "tile/0/x1000/000", "tile/0/00a", "tile/0/000/", "tile/0/000.p/1/",
+                          "tile/0/x001/x002/x003/x004/x005/x006/007", "/tile/0/000", "tile/0/x001"}) {
+    INFO(bad);
+    CHECK(!parse_tile_path(bad));
+  }
+}
+
+TEST_CASE("tiles: a tile is within a size only when that size holds all of it") {
+  CHECK(tile_within(TileRef{-1, 0, 5}, 5));
+  CHECK(!tile_within(TileRef{-1, 0, 6}, 5));
+  CHECK(tile_within(TileRef{0, 0, 256}, 256));
+  CHECK(!tile_within(TileRef{0, 1, 1}, 256));
+  CHECK(tile_within(TileRef{1, 0, 1}, 256));
+  CHECK(!tile_within(TileRef{1, 0, 2}, 511));
+  CHECK(tile_within(TileRef{1, 0, 2}, 512));
+  CHECK(tile_within(TileRef{7, 0, 255}, UINT64_MAX));  // 2^64 - 1 leaves: 255 subtrees of 2^56
+  CHECK(!tile_within(TileRef{7, 0, 256}, UINT64_MAX));
+  CHECK(!tile_within(TileRef{0, UINT64_MAX, 256}, UINT64_MAX));
+}
+
+TEST_CASE("tiles: an entry bundle splits back into its leaves, and bad framing is named") {
+  std::string bundle;
+  std::vector<Bytes> leaves{Bytes(1, 7), Bytes(300, 9), Bytes(kMaxLeafBytes, 1)};
+  for (const Bytes& l : leaves) append_bundle_entry(bundle, l);
+  std::string why;
+  auto back = split_entry_bundle(bundle, 3, why);
+  REQUIRE(back);
+  CHECK(*back == leaves);
+  CHECK(!split_entry_bundle(bundle, 2, why));
+  CHECK(why.find("follow its 2 entries") != std::string::npos);
+  CHECK(!split_entry_bundle(bundle, 4, why));
+  CHECK(why.find("ends after 3") != std::string::npos);
+  CHECK(!split_entry_bundle(bundle.substr(0, bundle.size() - 1), 3, why));
+  CHECK(!split_entry_bundle(std::string("\0\0", 2), 1, why));  // an empty entry is no record
+}
