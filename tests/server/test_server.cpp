@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include <capnp/schema.h>
+
 #include "ledger/index.h"
 #include "server_support.h"
 
@@ -87,6 +89,14 @@ TEST_CASE("serve: 201, 200 on a retry, 409, 422 and 400, with nothing written bu
                   }),
       {w.admin});
   refused_with(s, wire::signed_request_json(bad_role), 400, "format");
+  // A body kind this writer does not know: the union's tag patched in the
+  // canonical bytes (no builder writes one), then signed by the council.
+  Bytes unknown_kind = w.contribution("council", "pool", 7, {w.council_off}).entry;
+  size_t tag_at = 8 + 2 * size_t(capnp::Schema::from<schema::Entry::Body>().getProto().getStruct().getDiscriminantOffset());
+  REQUIRE(tag_at + 2 <= unknown_kind.size());
+  unknown_kind[tag_at] = 200;
+  unknown_kind[tag_at + 1] = 0;
+  refused_with(s, wire::signed_request_json(sign_request(unknown_kind, {w.council_off})), 400, "format");
   // Malformed requests: not JSON, not the shape, bad base64, a non-canonical entry.
   refused_with(s, "not json", 400, "format");
   refused_with(s, "{\"entry\": \"AAAA\", \"signatures\": [], \"extra\": 1}", 400, "format");
