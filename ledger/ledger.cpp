@@ -314,8 +314,21 @@ Appended Ledger::append(const SignedRequest& request) {
 
 namespace {
 
-// Stateless checks of each request (fields, signatures) on every core, before
-// the write lock: they need no ledger state.
+// The stateless checks of one request: fields, limits, canonical form and
+// signatures. They need no ledger state.
+void check_stateless(const SignedRequest& request) {
+  try {
+    EntryView view = request_view(request);
+    check_request(request, view.entry(), false);
+    Bytes leaf = build_leaf(0, Hash{}, 0, request);
+    Record rec(leaf, false);  // built from the entry request_view just checked
+    check_signatures(request.entry, rec.leaf().getSignatures());
+  } catch (const kj::Exception& e) {
+    throw Error("format", "", std::nullopt, std::string("the entry cannot be decoded: ") + e.getDescription().cStr());
+  }
+}
+
+// check_stateless of each request on every core, before the write lock.
 std::vector<std::optional<Error>> check_requests_in_parallel(const std::vector<SignedRequest>& requests) {
   std::vector<std::optional<Error>> errors(requests.size());
   unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), unsigned(requests.size())));
@@ -323,15 +336,9 @@ std::vector<std::optional<Error>> check_requests_in_parallel(const std::vector<S
   auto worker = [&] {
     for (size_t i; (i = next++) < requests.size();) {
       try {
-        EntryView view = request_view(requests[i]);
-        check_request(requests[i], view.entry(), false);
-        Bytes leaf = build_leaf(0, Hash{}, 0, requests[i]);
-        Record rec(leaf, false);  // built from the entry request_view just checked
-        check_signatures(requests[i].entry, rec.leaf().getSignatures());
+        check_stateless(requests[i]);
       } catch (const Error& e) {
         errors[i] = e;
-      } catch (const kj::Exception& e) {
-        errors[i] = Error("format", "", std::nullopt, std::string("the entry cannot be decoded: ") + e.getDescription().cStr());
       }
     }
   };
@@ -352,16 +359,33 @@ struct NothingWritten {
 };
 }  // namespace
 
+CheckedRequest Ledger::precheck(SignedRequest request) {
+  check_stateless(request);
+  return CheckedRequest(std::move(request));
+}
+
 std::vector<AppendOutcome> Ledger::append_each(const std::vector<SignedRequest>& requests) {
   std::vector<std::optional<Error>> errors = check_requests_in_parallel(requests);
+  std::vector<const SignedRequest*> each;
+  for (const SignedRequest& r : requests) each.push_back(&r);
   try {
-    return append_each_checked(requests, errors);
+    return append_each_checked(each, errors);
   } catch (NothingWritten& none) {
     return std::move(none.outcomes);
   }
 }
 
-std::vector<AppendOutcome> Ledger::append_each_checked(const std::vector<SignedRequest>& requests,
+std::vector<AppendOutcome> Ledger::append_each(const std::vector<CheckedRequest>& requests) {
+  std::vector<const SignedRequest*> each;
+  for (const CheckedRequest& r : requests) each.push_back(&r.request());
+  try {
+    return append_each_checked(each, std::vector<std::optional<Error>>(requests.size()));
+  } catch (NothingWritten& none) {
+    return std::move(none.outcomes);
+  }
+}
+
+std::vector<AppendOutcome> Ledger::append_each_checked(const std::vector<const SignedRequest*>& requests,
                                                       const std::vector<std::optional<Error>>& errors) {
   return impl_->with_write([&](Txn& txn) {
     Head head = read_head(txn);
@@ -375,7 +399,7 @@ std::vector<AppendOutcome> Ledger::append_each_checked(const std::vector<SignedR
       Head next = head;
       Txn one(txn);  // undone unless the request is appended (or retried) whole
       try {
-        out[i].appended = impl_->append_in(one, next, requests[i], true);
+        out[i].appended = impl_->append_in(one, next, *requests[i], true);
       } catch (const Error& e) {
         out[i].refused = e;
         continue;

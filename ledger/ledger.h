@@ -86,6 +86,20 @@ struct AppendOutcome {
   std::optional<Error> refused;
 };
 
+// A request whose stateless checks passed: every field, the limits, the
+// canonical form and each signature. Only Ledger::precheck makes one, so
+// nothing unchecked reaches append_each; a server runs those checks on its
+// request threads, before any lock, while earlier groups commit.
+class CheckedRequest {
+ public:
+  const SignedRequest& request() const { return request_; }
+
+ private:
+  friend class Ledger;
+  explicit CheckedRequest(SignedRequest request) : request_(std::move(request)) {}
+  SignedRequest request_;
+};
+
 class Ledger {
  public:
   // Creates DIR (empty or absent) with the signed genesis as record 0.
@@ -112,6 +126,13 @@ class Ledger {
   // on every core first. Throws only for what stops the whole group (the
   // environment, check `checkpoint`).
   std::vector<AppendOutcome> append_each(const std::vector<SignedRequest>& requests);
+  // The same for requests already prechecked (their signatures are not
+  // verified again); the ledger rules are checked here as for any append.
+  std::vector<AppendOutcome> append_each(const std::vector<CheckedRequest>& requests);
+  // The stateless checks of one request (what append checks before any
+  // ledger state: fields, limits, canonical form, signatures); throws the
+  // Error append would. Needs no ledger; safe from any thread.
+  static CheckedRequest precheck(SignedRequest request);
 
   uint64_t size() const;
   Bytes leaf(uint64_t seq) const;
@@ -172,7 +193,7 @@ class Ledger {
 
  private:
   // The group's write transaction, after the stateless checks (`errors`).
-  std::vector<AppendOutcome> append_each_checked(const std::vector<SignedRequest>& requests,
+  std::vector<AppendOutcome> append_each_checked(const std::vector<const SignedRequest*>& requests,
                                                  const std::vector<std::optional<Error>>& errors);
   struct Impl;
   explicit Ledger(std::unique_ptr<Impl> impl);

@@ -13,7 +13,7 @@ GroupCommitter::GroupCommitter(Ledger& ledger, std::shared_mutex& ledger_lock, s
 
 GroupCommitter::~GroupCommitter() { stop(); }
 
-std::future<AppendOutcome> GroupCommitter::submit(SignedRequest request) {
+std::future<AppendOutcome> GroupCommitter::submit(CheckedRequest request) {
   std::promise<AppendOutcome> answer;
   std::future<AppendOutcome> out = answer.get_future();
   {
@@ -45,6 +45,11 @@ uint64_t GroupCommitter::groups() const {
   return groups_;
 }
 
+uint64_t GroupCommitter::requests() const {
+  std::lock_guard<std::mutex> hold(mu_);
+  return requests_;
+}
+
 void GroupCommitter::run() {
   for (;;) {
     std::vector<Pending> group;
@@ -57,7 +62,7 @@ void GroupCommitter::run() {
         queue_.pop_front();
       }
     }
-    std::vector<SignedRequest> requests;
+    std::vector<CheckedRequest> requests;
     requests.reserve(group.size());
     for (auto& p : group) requests.push_back(std::move(p.request));
     std::vector<AppendOutcome> outcomes;
@@ -74,6 +79,7 @@ void GroupCommitter::run() {
     {
       std::lock_guard<std::mutex> hold(mu_);
       ++groups_;
+      requests_ += group.size();
     }
     for (size_t i = 0; i < group.size(); ++i) group[i].answer.set_value(std::move(outcomes[i]));
     if (appended && after_commit_) {

@@ -1,7 +1,11 @@
 // Group commit (DESIGN.md "Serving a partnership"): requests submitted from
 // any number of HTTP workers are committed together, in arrival order, by one
 // thread calling Ledger::append_each, so many requests share one durable
-// LMDB commit; each submitter gets its own outcome after that commit.
+// LMDB commit; each submitter gets its own outcome after that commit. The
+// stateless checks (signatures above all) run before, on the submitters'
+// threads, so they overlap the commit of the group before. (A leader-based
+// queue without this thread, as LevelDB's, was tried: 30% fewer appends a
+// second in the serve benchmark, so the dedicated thread stays.)
 //
 // Thread safety: submit() from any thread; the ledger is used by the
 // committer thread alone while it runs (reads elsewhere use their own read
@@ -31,14 +35,16 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  std::future<AppendOutcome> submit(SignedRequest request);
+  // `request` passed Ledger::precheck on the submitter's thread.
+  std::future<AppendOutcome> submit(CheckedRequest request);
   void stop();
-  uint64_t groups() const;  // commits made, for tests and the access log
+  uint64_t groups() const;    // groups taken from the queue, for tests and the shutdown line
+  uint64_t requests() const;  // requests in them
 
  private:
   void run();
   struct Pending {
-    SignedRequest request;
+    CheckedRequest request;
     std::promise<AppendOutcome> answer;
   };
   Ledger& ledger_;
@@ -49,7 +55,7 @@ class GroupCommitter {
   std::condition_variable wake_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
-  uint64_t groups_ = 0;
+  uint64_t groups_ = 0, requests_ = 0;
   std::thread thread_;
 };
 

@@ -2,6 +2,7 @@
 // A program of its own so that cpp-httplib and OpenSSL load only here, not
 // in every `fundtrail pay`; `fundtrail serve ARGS` runs it with ARGS.
 #include <signal.h>
+#include <sys/socket.h>
 #include <sodium.h>
 #include <unistd.h>
 
@@ -154,9 +155,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", line.dump().c_str());
   });
 
+  // cpp-httplib listens with a backlog of 5: a burst of clients connecting at
+  // once overflows it, and the kernel drops SYNs that clients resend only a
+  // second later. So: listen again on its socket with the system's maximum.
+  // SO_REUSEADDR alone (httplib's default adds SO_REUSEPORT, which would let
+  // a second server bind the same port and take half the connections).
+  int listen_fd = -1;
+  http->set_socket_options([&listen_fd](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd = sock;
+  });
   int port = listen->port;
   if (port == 0) port = http->bind_to_any_port(listen->host);
   else if (!http->bind_to_port(listen->host, port)) port = -1;
+  if (port > 0 && listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
   if (port <= 0) {
     std::cerr << "fundtrail serve: error: cannot listen on " << listen_text << " (in use, or not an address of this host)\n";
     return 2;
@@ -172,7 +185,12 @@ int main(int argc, char** argv) {
   }).detach();
   bool ok = http->listen_after_bind();
   // Requests in flight were answered as the workers finished; now the queue.
-  if (committer) committer->stop();
+  if (committer) {
+    committer->stop();
+    // One line for the operator: how well group commit shared the fsyncs.
+    std::cerr << nlohmann::json{{"event", "stopped"}, {"requests_committed", committer->requests()}, {"groups", committer->groups()}}.dump()
+              << "\n";
+  }
   if (checkpointer) checkpointer->stop();
   return ok ? 0 : 2;
 }

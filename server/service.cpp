@@ -91,15 +91,17 @@ void add_routes(httplib::Server& http, Ledger& ledger, GroupCommitter* committer
   http.Post("/v1/entries", [&, committer](const httplib::Request& req, httplib::Response& res) {
     requestReadWhole();
     if (!committer) return send_error(res, 503, "this server is read-only (a mirror); submit to the ledger's own server");
-    SignedRequest request;
+    std::optional<CheckedRequest> request;
     try {
-      request = wire::parse_signed_request(req.body);  // the shape, before any lock or queue
+      // The shape, every field and the signatures, on this request's thread
+      // before any lock or queue (Ledger::precheck needs no ledger state).
+      request.emplace(Ledger::precheck(wire::parse_signed_request(req.body)));
     } catch (const Error& e) {
       res.status = http_status(e);
       res.set_content(refusal_json(e, false), "application/json");
       return;
     }
-    Answer a = answer_of(committer->submit(std::move(request)).get());
+    Answer a = answer_of(committer->submit(std::move(*request)).get());
     res.status = a.status;
     res.set_content(a.body, "application/json");
   });

@@ -65,5 +65,49 @@ TEST_CASE("append_each: the same requests one at a time give the same ledger sta
   }
   CHECK(a.L().size() == b.L().size());
   for (const char* p : {"pool", "prime", "sme"}) CHECK(a.balance(p) == b.balance(p));
-  CHECK(a.L().append_each({}).empty());
+  CHECK(a.L().append_each(std::vector<SignedRequest>{}).empty());
+}
+
+TEST_CASE("precheck: what needs no ledger state is refused before any lock, and a prechecked group commits alike") {
+  World w;
+  w.append(w.contribution("council", "pool", 1000, {w.council_off}));
+  uint64_t start = w.L().size();
+  // A signature that does not verify.
+  SignedRequest tampered = w.payment("pool", "prime", 10, {w.pool_off});
+  tampered.signatures.at(0).sig[0] ^= 0x01;
+  try {
+    Ledger::precheck(tampered);
+    FAIL("a bad signature passed precheck");
+  } catch (const Error& e) {
+    CHECK(e.check == "rule 1");
+  }
+  SignedRequest unsigned_request = w.payment("pool", "prime", 10, {});
+  CHECK_THROWS_AS(Ledger::precheck(unsigned_request), Error);
+  SignedRequest garbage{Bytes(24, 0xff), {}};
+  try {
+    Ledger::precheck(garbage);
+    FAIL("bytes that are no entry passed precheck");
+  } catch (const Error& e) {
+    bool malformed = e.check == "canonical" || e.check == "format";
+    CHECK(malformed);
+  }
+  CHECK(w.L().size() == start);  // precheck touches no ledger
+
+  // A stranger's valid signature passes precheck (who may sign is a ledger
+  // rule) and is refused by rule 1 in the group, as with append_each of
+  // unchecked requests.
+  std::vector<CheckedRequest> group;
+  group.push_back(Ledger::precheck(w.payment("pool", "prime", 600, {w.pool_off})));
+  group.push_back(Ledger::precheck(w.payment("pool", "prime", 10, {w.stranger})));
+  group.push_back(Ledger::precheck(w.payment("pool", "prime", 600, {w.pool_off})));  // overdraws after the first
+  std::vector<AppendOutcome> out = w.L().append_each(group);
+  REQUIRE(out.size() == 3);
+  REQUIRE(out[0].appended);
+  CHECK(out[0].appended->seq == start);
+  REQUIRE(out[1].refused);
+  CHECK(out[1].refused->check == "rule 1");
+  REQUIRE(out[2].refused);
+  CHECK(out[2].refused->check == "rule 4");
+  CHECK(w.L().size() == start + 1);
+  CHECK(w.balance("prime") == 600);
 }
