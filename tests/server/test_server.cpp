@@ -351,3 +351,18 @@ TEST_CASE("serve: the reads a remote officer and a mirror use") {
   }
   CHECK(cp.find(w.origin + "\n" + std::to_string(size) + "\n") == 0);
 }
+
+TEST_CASE("serve: a second server on a port in use is refused at once, and the first keeps serving") {
+  ServedWorld w;
+  Server s(w.dir);
+  // timeout(1) guards against a second server that would listen for ever.
+  std::string cmd = "FUNDTRAIL_PASSPHRASE='" + kPassphrase + "' timeout 20 '" + kServeBin + "' --ledger '" + w.dir +
+                    "' --listen 127.0.0.1:" + std::to_string(s.port()) + " > /dev/null 2> '" + w.dir + "/../second.err'";
+  int rc = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(rc));
+  CHECK(WEXITSTATUS(rc) == 2);
+  std::ifstream err(w.dir + "/../second.err");
+  std::string said((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  CHECK(said.find("cannot listen on 127.0.0.1:" + std::to_string(s.port())) != std::string::npos);
+  CHECK(s.get("/v1/state").status == 200);
+}

@@ -3,6 +3,7 @@
 // has grown consistently with everything it cosigned before, so a council
 // cannot show two different histories to two audiences. docs/publishing.md.
 #include <httplib.h>
+#include <sys/socket.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -146,9 +147,19 @@ int main(int argc, char** argv) {
     reply(res, witness->latest(req.matches[1].str()));
   });
 
+  // SO_REUSEADDR alone: httplib's default adds SO_REUSEPORT, which would let
+  // a second process bind this port and take half the cosigning requests.
+  // And a backlog larger than httplib's 5, which drops SYNs of a burst.
+  int listenFd = -1;
+  server.set_socket_options([&listenFd](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listenFd = sock;
+  });
   int port = listen->port;
   if (port == 0) port = server.bind_to_any_port(listen->host);
   else if (!server.bind_to_port(listen->host, port)) port = -1;
+  if (port > 0 && listenFd >= 0) ::listen(listenFd, SOMAXCONN);
   if (port <= 0) {
     fprintf(stderr, "fundtrail-witness: cannot listen on %s\n", listenText.c_str());
     return 2;
