@@ -205,6 +205,15 @@ std::string status_key(std::string_view party, uint32_t from, uint64_t seq) {
 
 std::string status_value(schema::PartyStatus status) { return std::string(1, static_cast<char>(status)); }
 
+std::string flow_key(std::string_view payer, std::string_view payee) { return std::string(payer) + '\0' + std::string(payee); }
+
+std::string flow_value(const Flow& f) { return be64(static_cast<uint64_t>(f.paid)) + be64(static_cast<uint64_t>(f.refunded)); }
+
+Flow read_flow(std::string_view v) {
+  if (v.size() != 16) malformed("a flows index entry");
+  return {static_cast<int64_t>(be64_at(v, 0)), static_cast<int64_t>(be64_at(v, 8))};
+}
+
 StatusChange read_status(std::string_view k, std::string_view v) {
   if (v.size() != 1 || k.size() < 13 || k[k.size() - 13] != '\0') malformed("a statuses index entry");
   StatusChange s;

@@ -31,6 +31,9 @@
 //   claims       claim id || 0x00 || milestone -> repeated { contract reference
 //                                    || 0x00 || payment seq(8) }, in payment order
 //   statuses     party id || 0x00 || from date(4) || seq(8) -> PartyStatus(1)
+//   flows        payer id || 0x00 || payee id -> paid(8) || refunded(8)   (two's
+//                complement; payments other than refunds, and refunds, from
+//                payer to payee, net of reversals: rule 12)
 #pragma once
 #include <cstdint>
 #include <string>
@@ -108,5 +111,14 @@ std::string status_prefix(std::string_view party);  // every status key of `part
 std::string status_key(std::string_view party, uint32_t from, uint64_t seq);
 std::string status_value(schema::PartyStatus status);
 StatusChange read_status(std::string_view key, std::string_view value);
+
+// ---- flows -----------------------------------------------------------------
+struct Flow {
+  int64_t paid = 0;      // payments other than refunds
+  int64_t refunded = 0;  // refunds
+};
+std::string flow_key(std::string_view payer, std::string_view payee);
+std::string flow_value(const Flow& f);
+Flow read_flow(std::string_view value);
 
 }  // namespace fundtrail::index

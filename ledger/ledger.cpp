@@ -14,6 +14,7 @@
 #include "ledger/issued_checkpoints.h"
 #include "ledger/limits.h"
 #include "ledger/merkle.h"
+#include "ledger/refund_rules.h"
 #include "ledger/reindex.h"
 #include "ledger/money.h"
 #include "ledger/rules.h"
@@ -253,6 +254,8 @@ void Ledger::replicate(const std::vector<Bytes>& leaves, uint64_t size, const Ha
 Ledger Ledger::open(const std::string& dir, bool read_only) {
   auto impl = std::make_unique<Impl>();
   impl->env = std::make_unique<Env>(dir, read_only, false);
+  // A ledger made before rule 12's flows index gets it now, from its records.
+  if (!read_only && impl->env->dbs().flows == 0) impl->env->add_flows(rules::rebuild_flows);
   Txn txn(*impl->env, false);
   auto format = txn.get(txn.dbs().meta, index::kFormatKey);
   if (!format) unusable("'" + dir + "' is not a fundtrail ledger (no format version)");

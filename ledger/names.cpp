@@ -9,7 +9,8 @@ const std::vector<std::string> kPartyKinds = {"commissioner", "funder",  "pool",
 const std::vector<std::string> kSectors = {"unspecified", "public", "private", "voluntary", "mutual"};
 const std::vector<std::string> kRoles = {"officer", "approver", "administrator", "auditor"};
 const std::vector<std::string> kMechanisms = {"block", "grant", "fee",     "upfront",  "milestone",
-                                              "management-fee", "loan", "support", "clawback", "other"};
+                                              "management-fee", "loan", "support", "clawback", "other",
+                                              "purchase", "refund"};
 const std::vector<std::string> kResponsibilityKinds = {"contract", "delivery", "oversight", "assurance", "last-resort", "informal"};
 const std::vector<std::string> kStatuses = {"active", "service-failure", "financial-failure", "exited"};
 const std::vector<std::string> kRecordKinds = {

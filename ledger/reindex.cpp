@@ -30,7 +30,7 @@ struct Derived {
 constexpr Derived kDerived[] = {{"tree", &Dbs::tree},         {"idem", &Dbs::idem},         {"parties", &Dbs::parties},
                                 {"orgids", &Dbs::orgids},     {"grants", &Dbs::grants},     {"reversed", &Dbs::reversed},
                                 {"ended", &Dbs::ended},       {"contracts", &Dbs::contracts}, {"claims", &Dbs::claims},
-                                {"statuses", &Dbs::statuses}};
+                                {"statuses", &Dbs::statuses}, {"flows", &Dbs::flows}};
 constexpr const char* kHeadKeys[] = {"size", "head", "recorded_at"};
 
 [[noreturn]] void damaged_record(uint64_t seq, const std::string& why) {
@@ -104,6 +104,14 @@ std::string hex_of(std::string_view key) { return hex(as_span(key)); }
 // Merge-walks one database of each side, counting the differences.
 IndexDifference compare_db(const char* name, const Txn& stored, MDB_dbi a, const Txn& rebuilt, MDB_dbi b) {
   IndexDifference d{name, 0, 0, 0, ""};
+  if (a == 0) {  // absent: a read-only open of a ledger made before the database existed
+    Cursor cb(rebuilt, b);
+    for (bool more = cb.first(); more; more = cb.next()) {
+      if (d.first_key_hex.empty()) d.first_key_hex = hex_of(cb.key());
+      ++d.missing;
+    }
+    return d;
+  }
   Cursor ca(stored, a), cb(rebuilt, b);
   bool more_a = ca.first(), more_b = cb.first();
   auto note = [&](std::string_view key) {

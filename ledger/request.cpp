@@ -143,6 +143,9 @@ struct Fill {
       case spec::FundedBy::Kind::loan: p.getFundedBy().setLoan(); break;
     }
     p.setMemo(text(s.memo));
+    // Absent rather than empty when there is none: a payment without one keeps
+    // the canonical bytes (and derived idempotency keys) it had before the field.
+    if (!s.reference.empty()) p.setReference(text(s.reference));
   }
   void operator()(const spec::ResponsibilityAssigned& s) const {
     auto r = b.initResponsibilityAssigned();

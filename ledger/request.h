@@ -146,6 +146,7 @@ struct Payment {
   std::vector<std::string> claim_ids{};  // salted hashes, never personal data
   FundedBy funded_by{};
   std::string memo{};
+  std::string reference{};  // the payer's transaction or invoice number
   bool operator==(const Payment&) const = default;
 };
 

@@ -10,6 +10,7 @@
 #include "ledger/limits.h"
 #include "ledger/money.h"
 #include "ledger/contract_rules.h"
+#include "ledger/refund_rules.h"
 #include "ledger/rule_support.h"
 
 namespace fundtrail {
@@ -130,10 +131,12 @@ void contribution(Txn& txn, const LedgerFacts& facts, Entry::Body::Reader body, 
 void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
   auto p = body.getPayment();
   std::string from = str(p.getFrom()), to = str(p.getTo());
-  need_party(txn, from, "paying");
+  bool refund = p.getMechanism() == schema::Mechanism::REFUND;
+  PartyState payer = need_party(txn, from, "paying");
   PartyState payee = need_party(txn, to, "receiving");
   if (from == to) fail(2, "a party cannot pay itself");
-  if (payee.kind == schema::PartyKind::POOL) fail(2, quoted(to) + " is a pool: money goes into a pool by 'contribute'");
+  if (payee.kind == schema::PartyKind::POOL && !refund)  // a refund goes back to whoever paid, a pool included
+    fail(2, quoted(to) + " is a pool: money goes into a pool by 'contribute'");
   if (from == "ledger" || to == "ledger") fail(2, "party 'ledger' neither pays nor receives money");
   if (p.getFundedBy().isEntry()) {
     uint64_t src = p.getFundedBy().getEntry();
@@ -142,14 +145,19 @@ void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Read
       fail(2, "funded-by seq " + std::to_string(src) + " is not an earlier contribution or payment");
   }
   check_amount(p.getAmount(), p.getCurrency(), facts);
-  signers_act_for(txn, from, sigs, false);
-  if (p.getAmount() >= facts.dual_control_threshold && sigs.size() < 2)
-    fail(5, "a payment of " + format_money(p.getAmount(), facts.exponent) + " is at or above the dual-control threshold " +
-                format_money(facts.dual_control_threshold, facts.exponent) + ": it needs a second key of " + quoted(from) +
-                " (pay ... --key OFFICER_KEY --key SECOND_KEY)");
+  if (refund) {
+    refund_rules(txn, facts, payer, payee, p, sigs);  // rules 1, 5 and 12 with the payee acting
+  } else {
+    signers_act_for(txn, from, sigs, false);
+    if (p.getAmount() >= facts.dual_control_threshold && sigs.size() < 2)
+      fail(5, "a payment of " + format_money(p.getAmount(), facts.exponent) + " is at or above the dual-control threshold " +
+                  format_money(facts.dual_control_threshold, facts.exponent) + ": it needs a second key of " +
+                  quoted(from) + " (pay ... --key OFFICER_KEY --key SECOND_KEY)");
+  }
   payment_rules(txn, facts, seq, p);
   move_money(txn, facts, from, -p.getAmount());
   move_money(txn, facts, to, p.getAmount());
+  add_flow(txn, p, +1);
 }
 
 void responsibility_assigned(Txn& txn, Entry::Body::Reader body, SigList sigs) {
@@ -187,11 +195,17 @@ void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Rea
   if (auto by = txn.get(txn.dbs().reversed, index::seq_key(target)))
     fail(7, "seq " + std::to_string(target) + " was already reversed by seq " +
                 std::to_string(index::read_seq(*by, "reversed index value")));
-  std::string actor = tbody.which() == Entry::Body::PAYMENT ? str(tbody.getPayment().getFrom()) : str(tbody.getContribution().getFrom());
+  // The acting party of the record reversed: a refund's is its payee.
+  std::string actor = tbody.which() != Entry::Body::PAYMENT ? str(tbody.getContribution().getFrom())
+                      : tbody.getPayment().getMechanism() == schema::Mechanism::REFUND ? str(tbody.getPayment().getTo())
+                                                                                       : str(tbody.getPayment().getFrom());
   signers_act_for(txn, actor, sigs, false);
   // The original recipient pays the amount back; rule 4 applies to it as to any payment.
   for (auto& e : money_effects(rec->entry())) move_money(txn, facts, e.party, -e.delta);
-  if (tbody.which() == Entry::Body::PAYMENT) reverse_payment_rules(txn, target, tbody.getPayment());
+  if (tbody.which() == Entry::Body::PAYMENT) {
+    reverse_payment_rules(txn, target, tbody.getPayment());
+    add_flow(txn, tbody.getPayment(), -1);
+  }
   txn.put(txn.dbs().reversed, index::seq_key(target), index::seq_key(seq));
 }
 

@@ -1,5 +1,7 @@
 #include "ledger/store.h"
 
+#include "ledger/assert.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -154,11 +156,36 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
   open_db("contracts", dbs_.contracts);
   open_db("claims", dbs_.claims);
   open_db("statuses", dbs_.statuses);
+  // Added after ledgers existed: a ledger made before it has none (dbi 0,
+  // which no named database has) until Ledger::open adds and fills it.
+  if (int r = mdb_dbi_open(txn, "flows", create ? MDB_CREATE : 0, &dbs_.flows); r == MDB_NOTFOUND) {
+    dbs_.flows = 0;
+  } else if (r) {
+    mdb_txn_abort(txn);
+    mdb_env_close(env_);
+    env_ = nullptr;
+    lmdb_fail(r, "opening database flows", dir);
+  }
   rc = mdb_txn_commit(txn);
   if (rc) {
     mdb_env_close(env_);
     env_ = nullptr;
     lmdb_fail(rc, "opening databases", dir);
+  }
+}
+
+void Env::add_flows(const std::function<void(Txn&)>& fill) {
+  FT_REQUIRE(!read_only_ && dbs_.flows == 0, "flows is added once, to a ledger opened for writing");
+  Txn txn(*this, true);
+  MDB_dbi dbi = 0;
+  if (int r = mdb_dbi_open(txn.raw(), "flows", MDB_CREATE, &dbi)) lmdb_fail(r, "creating database flows", dir_);
+  dbs_.flows = dbi;
+  try {
+    fill(txn);
+    txn.commit();
+  } catch (...) {
+    dbs_.flows = 0;  // the aborted transaction took the new handle with it
+    throw;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <lmdb.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,7 +32,10 @@ struct Dbs {
   MDB_dbi contracts = 0;
   MDB_dbi claims = 0;
   MDB_dbi statuses = 0;
+  MDB_dbi flows = 0;
 };
+
+class Txn;
 
 class Env {
  public:
@@ -44,6 +48,9 @@ class Env {
   bool read_only() const { return read_only_; }
   const std::string& dir() const { return dir_; }
   void grow();  // doubles the map; no transaction of ours may be open
+  // A ledger made before the flows database has none (dbs().flows == 0):
+  // add_flows creates it and runs `fill` in one write transaction.
+  void add_flows(const std::function<void(Txn&)>& fill);
 
  private:
   MDB_env* env_ = nullptr;

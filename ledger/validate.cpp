@@ -163,6 +163,7 @@ void body(Entry::Body::Reader b) {
                "funded by has the kind " + std::to_string(static_cast<unsigned>(funded)) +
                    ", which this fundtrail does not know (written by a newer fundtrail?)");
       check_text(p.getMemo(), kMemoLimit, "memo", true, TextKind::free);
+      check_text(p.getReference(), kSubjectLimit, "reference", true);
       return;
     }
     case Entry::Body::RESPONSIBILITY_ASSIGNED: {

@@ -163,6 +163,8 @@ struct Contribution {
 enum Mechanism {
   block @0; grant @1; fee @2; upfront @3; milestone @4; managementFee @5;
   loan @6; support @7; clawback @8; other @9;
+  purchase @10;  # goods and services bought for the payer's own use: no responsibility gap
+  refund @11;    # money back to the payee (a supplier's credit note), signed by the payee
 }
 
 struct Payment {
@@ -184,6 +186,7 @@ struct Payment {
     loan @14 :Void;
   }
   memo @15 :Text;
+  reference @16 :Text;        # the payer's own transaction or invoice number
 }
 
 enum ResponsibilityKind {

@@ -32,8 +32,8 @@ const char* statusName(schema::PartyStatus s) {
 
 const char* mechanismName(schema::Mechanism m) {  // spelled as the command shapes spell it
   static const char* names[] = {"block", "grant",   "fee",     "upfront",  "milestone",
-                                "management-fee", "loan", "support", "clawback", "other"};
-  return uint16_t(m) <= 9 ? names[uint16_t(m)] : "unknown";
+                                "management-fee", "loan", "support", "clawback", "other", "purchase", "refund"};
+  return uint16_t(m) <= 11 ? names[uint16_t(m)] : "unknown";
 }
 
 const char* endReasonName(schema::EndReason r) {

@@ -9,7 +9,7 @@ namespace fv {
 const char* checkName(Check c) {
   static const char* names[] = {"canonical", "format",  "limits",  "rule 1",  "rule 2",  "rule 3",      "rule 4",
                                 "rule 5",    "rule 6",  "rule 7",  "rule 8",  "rule 9",      "rule 10",
-                                "rule 11",   "log key", "checkpoints", "consistency", "witnesses", "statement",
+                                "rule 11",   "rule 12",  "log key", "checkpoints", "consistency", "witnesses", "statement",
                                 "tiles"};
   static_assert(sizeof names / sizeof *names == size_t(Check::Count));
   return names[int(c)];
@@ -25,7 +25,8 @@ const char* checkTitle(Check c) {
       "referenced parties exist and fit (contributions into pools, ...); contract and party-status records are well founded",
       "amounts are positive and in the ledger's currency",
       "no pool or budget-limited party goes below zero; no balance overflows",
-      "payments at or above the dual-control threshold carry two keys of the payer, one an officer's",
+      "payments at or above the dual-control threshold carry two keys of the payer (of the payee for a refund), one an "
+      "officer's",
       "idempotency keys are unique",
       "reversals target an earlier, unreversed contribution or payment",
       "seq, prevHash chain, recordedAt order, origin and createdAt are exact",
@@ -34,6 +35,8 @@ const char* checkTitle(Check c) {
       "claim ids distinct and counted; each (claim id, milestone) paid once per contract, and only along one "
       "chain of parent contracts",
       "a party with a failure or exit status at the value date receives only 'support' payments",
+      "refunds stay within what their payee paid their payer; never from a pool or a budget-limited party; "
+      "co-signed by the payer when it holds keys; under no contract",
       "the trusted --log-key is the log key the genesis record names",
       "each checkpoint is signed by the log key and its root equals the records' Merkle root at its size",
       "no checkpoint is beyond the records (nothing removed) and checkpoints agree with each other",

@@ -12,7 +12,7 @@ namespace fv {
 
 // The checks, in the order the report lists them.
 enum class Check {
-  Canonical, Format, Limits, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8, Rule9, Rule10, Rule11,
+  Canonical, Format, Limits, Rule1, Rule2, Rule3, Rule4, Rule5, Rule6, Rule7, Rule8, Rule9, Rule10, Rule11, Rule12,
   LogKey, Checkpoints, Consistency, Witnesses, Statement,
   Tiles,  // listed only in a --tiles run (Report::tilesRun)
   Count

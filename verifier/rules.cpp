@@ -463,6 +463,7 @@ void Ledger::contribution(schema::Contribution::Reader r) {
 
 void Ledger::payment(schema::Payment::Reader r) {
   std::string_view from = view(r.getFrom()), to = view(r.getTo());
+  const bool refund = r.getMechanism() == schema::Mechanism::REFUND;
   auto fb = r.getFundedBy();
   bool ok = true;
   auto f = party(from), t = party(to);
@@ -470,7 +471,7 @@ void Ledger::payment(schema::Payment::Reader r) {
   if (!t) fail(Check::Rule2, "payee '" + std::string(to) + "' is not registered"), ok = false;
   if (f && t) {
     if (*f == *t) fail(Check::Rule2, "a party pays itself"), ok = false;
-    if (parties_[*t].kind == PartyKind::POOL)
+    if (parties_[*t].kind == PartyKind::POOL && !refund)  // a refund goes back to whoever paid, a pool included
       fail(Check::Rule2, "payee '" + std::string(to) + "' is a pool (money goes into pools by contribution)"), ok = false;
     if (from == "ledger" || to == "ledger") fail(Check::Rule2, "'ledger' neither pays nor is paid"), ok = false;
   }
@@ -480,7 +481,9 @@ void Ledger::payment(schema::Payment::Reader r) {
     if (src >= pos_ || it == money_.end() || it->seq != src)
       fail(Check::Rule2, "fundedBy names seq " + std::to_string(src) + ", not an earlier contribution or payment");
   }
-  if (f) {
+  if (refund) {
+    if (f && t) refundRules(r, *f, *t);
+  } else if (f) {
     actsFor(*f, true);
     // rule 5: dual control
     if (genesis_ && r.getAmount() >= genesis_->dualControl) {
@@ -500,8 +503,67 @@ void Ledger::payment(schema::Payment::Reader r) {
   std::optional<uint32_t> contract = paymentRules(r, t);  // rules 9, 10, 11
   if (!amountOk(r.getAmount(), r.getCurrency().cStr()) || !ok) return;
   if (!move(*f, *t, r.getAmount(), "this payment")) return;
-  money_.push_back({pos_, r.getAmount(), *f, *t});
+  addFlow(*f, *t, refund, r.getAmount(), +1);
+  money_.push_back({pos_, r.getAmount(), *f | kPaymentBit | (refund ? kRefundBit : 0u), *t});
   if (contract) paidUnderContract(*contract, r);
+}
+
+bool Ledger::holdsAnyKey(uint32_t p) const {
+  for (auto it = grants_.lower_bound({p, Key32{}}); it != grants_.end() && it->first.first == p; ++it)
+    if (it->second.active) return true;
+  return false;
+}
+
+bool Ledger::addFlow(uint32_t from, uint32_t to, bool refund, int64_t amount, int sign) {
+  Flow& flow = flows_[{from, to}];
+  int64_t& total = refund ? flow.refunded : flow.paid;
+  int64_t next = 0;
+  if (sign > 0 ? __builtin_add_overflow(total, amount, &next) : __builtin_sub_overflow(total, amount, &next)) {
+    fail(Check::Rule3, "the total paid from '" + parties_[from].id + "' to '" + parties_[to].id + "' overflows");
+    return false;
+  }
+  total = next;
+  return true;
+}
+
+// A refund: money back from its payer to its payee, signed by the payee.
+void Ledger::refundRules(schema::Payment::Reader r, uint32_t payer, uint32_t payee) {
+  size_t payeeKeys = 0;
+  bool payeeOfficer = false, payerCosigned = false;
+  for (const Key32& k : signers_) {
+    auto role = activeRole(payee, k);
+    if (role == Officer || role == Approver) {
+      ++payeeKeys, payeeOfficer |= role == Officer;
+      continue;
+    }
+    if (activeRole(payer, k) == Officer) {
+      payerCosigned = true;
+      continue;
+    }
+    fail(Check::Rule1, keyProblem(payee, k, "an officer or approver key") + " (a refund is signed by its payee) nor an officer key of '" +
+                           parties_[payer].id + "'");
+  }
+  if (!payeeOfficer && !signers_.empty())
+    fail(Check::Rule1, "no signer holds an officer key of '" + parties_[payee].id + "', which receives the refund");
+  if (genesis_ && r.getAmount() >= genesis_->dualControl && payeeKeys < 2)
+    fail(Check::Rule5, "refund of " + money(r.getAmount()) + " is at or above the dual-control threshold " +
+                           money(genesis_->dualControl) + " but carries " + std::to_string(payeeKeys) + " valid key(s) of '" +
+                           parties_[payee].id + "', which receives it");
+  // rule 12
+  const Party& from = parties_[payer];
+  if (from.kind == PartyKind::POOL) fail(Check::Rule12, "a refund is drawn from '" + from.id + "', a pool");
+  if (from.budgetLimited) fail(Check::Rule12, "a refund is drawn from '" + from.id + "', which is budget-limited");
+  if (r.getContractSeq() != 0 || r.getClaimIds().size() != 0 || r.getOutcomeCount() != 0)
+    fail(Check::Rule12, "a refund names a contract or claims outcomes");
+  if (!payerCosigned && holdsAnyKey(payer))
+    fail(Check::Rule12, "'" + from.id + "' holds keys, but none of its officers co-signed this refund from it");
+  auto back = flows_.find({payer, payee});
+  auto paid = flows_.find({payee, payer});
+  __int128 after = __int128(back == flows_.end() ? 0 : back->second.refunded) + r.getAmount();
+  int64_t limit = paid == flows_.end() ? 0 : paid->second.paid;
+  if (after > limit)
+    fail(Check::Rule12, "refunds from '" + from.id + "' to '" + parties_[payee].id + "' come to " + money128(after) +
+                            ", above the " + money(limit) + " '" + parties_[payee].id + "' paid it (net of reversals)");
 }
 
 void Ledger::reversal(schema::Reversal::Reader r) {
@@ -511,11 +573,13 @@ void Ledger::reversal(schema::Reversal::Reader r) {
     return fail(Check::Rule7, "seq " + std::to_string(target) + " is not an earlier contribution or payment");
   const uint32_t reversedBit = 1u << 31;
   if (it->to & reversedBit) return fail(Check::Rule7, "seq " + std::to_string(target) + " was already reversed");
-  uint32_t from = it->from, to = it->to;
-  actsFor(from, true);  // the acting party of the record it reverses
+  const bool refund = it->from & kRefundBit, payment = it->from & kPaymentBit;
+  uint32_t from = it->from & ~(kRefundBit | kPaymentBit), to = it->to;
+  actsFor(refund ? to : from, true);  // the acting party of the record it reverses (a refund's: its payee)
   // The original recipient pays the amount back.
   if (!move(to, from, it->amount, "reversing seq " + std::to_string(target))) return;
   it->to |= reversedBit;
+  if (payment) addFlow(from, to, refund, it->amount, -1);
   reversedUnderContract(target, it->amount);  // frees the contract's headroom and the claim ids
 }
 

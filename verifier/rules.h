@@ -78,11 +78,16 @@ class Ledger {
     bool active;
     uint64_t revokedAt;
   };
+  static constexpr uint32_t kRefundBit = 1u << 31, kPaymentBit = 1u << 30;  // in Money::from
   struct Money {  // one contribution or payment, for reversals and fundedBy
     uint64_t seq;
     int64_t amount;
-    uint32_t from;
-    uint32_t to;  // top bit: reversed
+    uint32_t from;  // kPaymentBit: a payment; kRefundBit: a refund (its acting party is its payee)
+    uint32_t to;    // top bit: reversed
+  };
+  struct Flow {  // rule 12: payments from one party to another, net of reversals
+    int64_t paid = 0;      // other than refunds
+    int64_t refunded = 0;  // refunds
   };
   struct Assignment {
     uint32_t accountable;
@@ -111,6 +116,11 @@ class Ledger {
   bool actsFor(uint32_t party, bool report);  // officer/approver signers, one an officer
   bool actsAsAdmin(bool report);
   bool move(uint32_t from, uint32_t to, int64_t amount, const std::string& what);
+  // Rules 1, 5 and 12 for a refund from `payer` to `payee`.
+  void refundRules(schema::Payment::Reader r, uint32_t payer, uint32_t payee);
+  bool holdsAnyKey(uint32_t party) const;
+  // Adds (sign +1) or takes back (-1) a payment in flows_; false (rule 3 reported) on overflow.
+  bool addFlow(uint32_t from, uint32_t to, bool refund, int64_t amount, int sign);
 
   void genesis(schema::Entry::Reader e, schema::Genesis::Reader g);
   void partyRegistered(schema::PartyRegistered::Reader r);
@@ -147,6 +157,7 @@ class Ledger {
   std::set<Key32> seenKeys_;
   uint64_t distinctKeys_ = 0, signatures_ = 0, activeAdmins_ = 0;
   std::deque<Money> money_;  // in seq order; a deque grows without copying
+  std::map<std::pair<uint32_t, uint32_t>, Flow> flows_;  // (payer, payee)
   std::unordered_map<uint64_t, Assignment> assignments_;
   std::unique_ptr<KeyHashSet> idempotencyKeys_;
   std::unique_ptr<Contracts> contracts_;

@@ -209,7 +209,7 @@ struct Checker {
         party(r.getTo(), f + "to", Required);
         text(r.getCurrency(), f + "currency", limit::kCurrency, Required);
         date(r.getValueDate(), f + "valueDate", Required);
-        known(r.getMechanism(), schema::Mechanism::OTHER, f + "mechanism");
+        known(r.getMechanism(), schema::Mechanism::REFUND, f + "mechanism");
         text(r.getMilestone(), f + "milestone", limit::kMilestone, Optional);
         text(r.getGroup(), f + "group", limit::kMilestone, Optional);
         auto claims = r.getClaimIds();
@@ -218,6 +218,7 @@ struct Checker {
           text(claims[i], f + "claimIds[" + std::to_string(i) + "]", limit::kClaimId, Required);
         known(r.getFundedBy().which(), schema::Payment::FundedBy::LOAN, f + "fundedBy");
         text(r.getMemo(), f + "memo", limit::kMemo, Optional, FreeText);
+        text(r.getReference(), f + "reference", limit::kReference, Optional);
         return;
       }
       case Entry::Body::RESPONSIBILITY_ASSIGNED: {

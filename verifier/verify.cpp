@@ -31,7 +31,8 @@ constexpr size_t kMaxCheckpointBytes = 1 << 20;  // a signed note is a few hundr
 // The checks a run makes on the records themselves.
 constexpr Check kRecordChecks[] = {Check::Canonical, Check::Format, Check::Limits, Check::Rule1,  Check::Rule2,
                                    Check::Rule3,     Check::Rule4,  Check::Rule5,  Check::Rule6,  Check::Rule7,
-                                   Check::Rule8,     Check::Rule9,  Check::Rule10, Check::Rule11};
+                                   Check::Rule8,     Check::Rule9,  Check::Rule10, Check::Rule11,
+                                   Check::Rule12};
 
 // The key checkpoints and statements must be signed by: the trusted --log-key,
 // or else the one genesis names (which proves nothing beyond the records).

@@ -297,6 +297,7 @@ uint64_t Ledger::payment(const Payment& p, const std::vector<const Keypair*>& si
     r.setGroup(p.group);
     auto ids = r.initClaimIds(unsigned(p.claims.size()));
     for (size_t i = 0; i < p.claims.size(); ++i) ids.set(unsigned(i), p.claims[i]);
+    if (!p.reference.empty()) r.setReference(p.reference);
   }, signers);
 }
 

@@ -104,6 +104,7 @@ class Ledger {
     std::string milestone{}, group{};
     uint32_t outcomeCount = 0;
     std::vector<std::string> claims{};
+    std::string reference{};
   };
   uint64_t payment(const Payment& p, const std::vector<const Keypair*>& signers);
 

@@ -82,7 +82,7 @@ TEST_CASE("verifier: --json gives the same report as one JSON object") {
   }
   CHECK(found);
   CHECK(j["failures"].empty());
-  CHECK(j["checks"].size() == 19);
+  CHECK(j["checks"].size() == 20);
 }
 
 TEST_CASE("verifier: a flipped byte inside a stored record is found (LMDB file and bundle)") {
