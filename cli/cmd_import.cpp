@@ -10,6 +10,10 @@
 #include "cli/progress.h"
 #include "interop/csv_import.h"
 #include "interop/giving_import.h"
+#include "interop/input_file.h"
+#include "interop/spend_import.h"
+#include "interop/spend_rules.h"
+#include "cli/atomic_file.h"
 #include "ledger/money.h"
 
 namespace fundtrail::cli {
@@ -86,11 +90,116 @@ Outcome dry_run(const Ledger& ledger, const ImportJob& job) {
 
 nlohmann::json seq_json(const std::optional<uint64_t>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); }
 
+// The rows' outcome in a spending import (registrations are not rows).
+struct SpendCounts {
+  size_t recorded = 0, already = 0, registered = 0;
+  std::optional<uint64_t> first, last;
+  std::vector<std::pair<size_t, std::string>> refused;  // request index, why (--rejects)
+};
+
+// Appends in transactions of kBatch. All or nothing per transaction without
+// `each`; with it, every request on its own (a refusal is a value, the
+// others are recorded).
+SpendCounts append_spend(Ledger& ledger, const ImportJob& job, const std::vector<long>& row_of, bool each) {
+  SpendCounts o;
+  Progress progress("importing", job.requests.size());
+  for (size_t start = 0; start < job.requests.size(); start += kBatch) {
+    size_t end = std::min(job.requests.size(), start + kBatch);
+    std::vector<SignedRequest> batch(job.requests.begin() + start, job.requests.begin() + end);
+    std::vector<AppendOutcome> done;
+    if (each) {
+      done = ledger.append_each(batch);
+    } else {
+      try {
+        for (Appended& a : ledger.append_batch(batch)) done.push_back({a, std::nullopt});
+      } catch (const Error& e) {
+        std::string what = e.what();
+        size_t k = what.rfind("request ", 0) == 0 ? std::stoul(what.substr(8)) : 0;
+        std::string where = k ? job.where[start + k - 1] + ": " + what.substr(what.find(": ") + 2) : what;
+        throw Error(e.kind, where + (start ? " (rows before " + job.where[start] +
+                                                 " were recorded in earlier transactions; re-running records nothing twice)"
+                                           : " (nothing from this file was written; --rejects FILE records the other rows)"));
+      }
+    }
+    for (size_t i = 0; i < done.size(); ++i) {
+      size_t k = start + i;
+      if (done[i].refused) {
+        o.refused.push_back({k, done[i].refused->what()});
+        continue;
+      }
+      bool registration = row_of[k] < 0;
+      if (done[i].appended->retried) {
+        if (!registration) ++o.already;
+        continue;
+      }
+      (registration ? o.registered : o.recorded) += 1;
+      if (!o.first) o.first = done[i].appended->seq;
+      o.last = done[i].appended->seq;
+    }
+    progress.update(end);
+  }
+  progress.finish();
+  return o;
+}
+
+// import --format spend: prepare, sign, append, write the rejects and print
+// the count line (read = recorded + already recorded + skipped + rejected).
+void import_spend(Context& ctx, Ledger& ledger, const std::string& file, const std::string& rules_path,
+                  const std::string& rejects_path, bool dry, std::vector<KeyPair>& keys, const KeyPair* admin,
+                  const std::function<void()>& unlock) {
+  bool keep_going = !rejects_path.empty();
+  interop::SpendImport si = interop::prepare_spend_import(file, rules_path, ledger, keys, admin, keep_going);
+  std::vector<std::pair<const interop::SpendRow*, std::string>> rejects;
+  for (auto& [row, why] : si.unreadable) rejects.push_back({&si.rows[row], why});
+  SpendCounts c;
+  if (dry) {
+    for (size_t i = 0; i < si.job.requests.size(); ++i) {
+      EntryView v(si.job.requests[i].entry);
+      bool held = ledger.find_idempotency_key(v.entry().getIdempotencyKey().cStr()).has_value();
+      if (si.row_of[i] < 0) c.registered += !held;
+      else (held ? c.already : c.recorded) += 1;
+    }
+  } else {
+    unlock();
+    sign_all(si.job);
+    c = append_spend(ledger, si.job, si.row_of, keep_going);
+    for (auto& [k, why] : c.refused) {
+      if (si.row_of[k] < 0) std::cerr << "note: " << si.job.where[k] << " was not registered: " << why << "\n";
+      else rejects.push_back({&si.rows[size_t(si.row_of[k])], why});
+    }
+  }
+  std::sort(rejects.begin(), rejects.end(), [](auto& a, auto& b) { return a.first->line < b.first->line; });
+  if (keep_going && !dry) {
+    interop::SpendRules rules =
+        interop::parse_spend_rules(interop::read_input_file(rules_path, "the rules file"), rules_path);
+    write_file_atomically(rejects_path, interop::spend_rejects_csv(rules.fields, rejects));
+  }
+  size_t read = si.rows.size(), rejected = rejects.size();
+  if (ctx.json) {
+    nlohmann::json j = {{"read", read},
+                        {"recorded", c.recorded},
+                        {"already_recorded", c.already},
+                        {"skipped", si.skipped},
+                        {"rejected", rejected},
+                        {"parties_registered", c.registered},
+                        {"first_seq", seq_json(c.first)},
+                        {"last_seq", seq_json(c.last)}};
+    if (dry) j["dry_run"] = true;
+    return print_json(j);
+  }
+  std::cout << "read " << read << ", recorded " << c.recorded << ", already recorded " << c.already << ", skipped "
+            << si.skipped << ", rejected " << rejected << ", parties registered " << c.registered << "\n";
+  if (dry) std::cerr << "dry run: nothing was written\n";
+  else if (c.first) std::cerr << "recorded as seq " << *c.first << " to " << *c.last << "\n";
+  if (rejected && keep_going && !dry)
+    std::cerr << rejected << " rows are listed in " << rejects_path << " with their line and reason\n";
+}
+
 }  // namespace
 
 void add_import_command(CLI::App& app, Context& ctx) {
   struct Opts {
-    std::string file, format = "csv", admin_key;
+    std::string file, format = "csv", admin_key, rules, rejects;
     std::vector<std::string> keys;
     bool dry_run = false;
   };
@@ -106,19 +215,33 @@ void add_import_command(CLI::App& app, Context& ctx) {
       "360Giving (docs/360giving.md): each grant is a payment (mechanism grant) signed by a --key of its funder, or a\n"
       "contribution when the recipient is a pool or the regrant type is FRG040; recipients not yet in the ledger are\n"
       "registered (matched by org id) with the --admin-key.\n"
-      "Example: fundtrail import --format 360giving grants.json --key trust-officer.key --admin-key admin.key");
+      "Example: fundtrail import --format 360giving grants.json --key trust-officer.key --admin-key admin.key\n"
+      "Published spending (docs/import.md): a council's 'spending over £500' CSV read through a rules file; each\n"
+      "row is a payment (a purchase unless the rules say otherwise), a credit note a refund; new payees are\n"
+      "registered with the --admin-key; --rejects FILE records the good rows and lists the others there.\n"
+      "Example: fundtrail import --format spend 2025-04.csv --rules riverside.rules --key council.key \\\n"
+      "           --admin-key admin.key --rejects 2025-04-rejects.csv");
   cmd->add_option("FILE", o->file, "CSV file, or 360Giving CSV or JSON file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--key", o->keys, "key file of a paying party (repeat)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--format", o->format, "csv (fundtrail's own columns) or 360giving")
-      ->check(CLI::IsMember({"csv", "360giving"}));
-  cmd->add_option("--admin-key", o->admin_key, "administrator key (360Giving imports register new recipients)")
+  cmd->add_option("--format", o->format, "csv (fundtrail's own columns), 360giving, or spend (published spending)")
+      ->check(CLI::IsMember({"csv", "360giving", "spend"}));
+  cmd->add_option("--admin-key", o->admin_key, "administrator key (360Giving and spending imports register new payees)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--rules", o->rules, "rules file mapping a spending file's columns (--format spend)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--rejects", o->rejects,
+                  "record the rows that can be recorded and write the others here, each with its line and reason "
+                  "(--format spend)");
   cmd->add_flag("--dry-run", o->dry_run, "check the whole file and say what would be recorded; write nothing");
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
     Ledger ledger = ctx.open_ledger(o->dry_run);
-    bool giving = o->format == "360giving";
-    if (!giving && !o->admin_key.empty()) usage_error("--admin-key is for --format 360giving (recipients it registers)");
+    bool giving = o->format == "360giving", spend = o->format == "spend";
+    if (!giving && !spend && !o->admin_key.empty())
+      usage_error("--admin-key is for --format 360giving or spend (the payees they register)");
+    if (spend && o->rules.empty()) usage_error("--format spend needs --rules FILE (docs/import.md: writing rules)");
+    if (!spend && !o->rules.empty()) usage_error("--rules is for --format spend");
+    if (!spend && !o->rejects.empty()) usage_error("--rejects is for --format spend");
     // The whole file is checked with the keys' public halves; passphrases are
     // asked for only once it passes, and not at all for --dry-run.
     auto public_half = [](const std::string& path) {
@@ -138,6 +261,11 @@ void add_import_command(CLI::App& app, Context& ctx) {
     std::optional<KeyPair> admin;
     if (!o->admin_key.empty()) admin = public_half(o->admin_key);
 
+    if (spend)
+      return import_spend(ctx, ledger, o->file, o->rules, o->rejects, o->dry_run, keys, admin ? &*admin : nullptr, [&] {
+        for (size_t i = 0; i < keys.size(); ++i) unlock_in_place(keys[i], o->keys[i]);
+        if (admin) unlock_in_place(*admin, o->admin_key);
+      });
     interop::GivingImport gi;
     ImportJob job;
     if (giving) {

@@ -36,7 +36,7 @@ void add_contribute(CLI::App& app, Context& ctx) {
 
 void add_pay(CLI::App& app, Context& ctx) {
   struct Opts {
-    std::string from, to, amount, mechanism, milestone, contract, group, funded_by, memo, date;
+    std::string from, to, amount, mechanism, milestone, contract, group, funded_by, memo, reference, date;
     uint32_t count = 0;
     std::vector<std::string> claims;
     WriteOptions w;
@@ -45,8 +45,13 @@ void add_pay(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "pay",
       "pay: record a payment (signed by the payer; at or above the dual-control threshold by two of its keys).\n"
+      "A purchase is what the payer buys for its own use (no service delivered on its behalf). A refund is money\n"
+      "back, such as a supplier's credit note: --from is the supplier, --to the council that paid it, and it is\n"
+      "signed by the council receiving it (and co-signed by the supplier if the supplier holds keys here).\n"
       "Example: fundtrail pay --from riverside-pool --to ace-integrator --amount 120000.00 --mechanism block \\\n"
-      "           --date 2025-04-02 --key pool-officer.key --key pool-approver.key");
+      "           --date 2025-04-02 --key pool-officer.key --key pool-approver.key\n"
+      "         fundtrail pay --from royal-mail --to riverside-council --amount 41.20 --mechanism refund \\\n"
+      "           --reference CN-88213 --key council-officer.key");
   cmd->add_option("--from", o->from, "paying party or pool")->required();
   cmd->add_option("--to", o->to, "receiving party")->required();
   cmd->add_option("--amount", o->amount, "decimal amount in major units, e.g. 1250.00")->required();
@@ -58,11 +63,15 @@ void add_pay(CLI::App& app, Context& ctx) {
   cmd->add_option("--claim", o->claims, "claim id: salted hash naming an outcome claimed (repeat)");
   auto* funded_by = cmd->add_option("--funded-by", o->funded_by, "where the money comes from: SEQ of a contribution or payment, own, or loan");
   cmd->add_option("--memo", o->memo, "free text, at most 1000 bytes");
+  cmd->add_option("--reference", o->reference, "the payer's transaction or invoice number, at most 200 bytes");
   cmd->add_option("--date", o->date, "value date YYYY-MM-DD (default: today, UTC)");
   o->w.add_to(cmd, true);
   add_json_flag(cmd, ctx);
   cmd->callback([o, funded_by, &ctx] {
-    if (o->w.keys.size() > 2) usage_error("give at most two --key files (officer + approver)");
+    bool refund = o->mechanism == "refund";
+    if (!refund && o->w.keys.size() > 2) usage_error("give at most two --key files (officer + approver)");
+    if (refund && o->w.keys.size() > 3)
+      usage_error("give at most three --key files (two of the party receiving the refund, one of the party refunding)");
     auto target = open_write_target(ctx, o->w);
     int64_t amount = amount_arg(o->amount, target->facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
@@ -80,6 +89,7 @@ void add_pay(CLI::App& app, Context& ctx) {
     p.group = o->group;
     p.claim_ids = o->claims;
     p.memo = o->memo;
+    p.reference = o->reference;
     sign_and_append(ctx, *target, o->w, p);
   });
 }

@@ -79,7 +79,8 @@ json body_json(Entry::Body::Reader b, const LedgerFacts& f) {
                 {"currency", s(p.getCurrency())},   {"value_date", format_date(p.getValueDate())},
                 {"mechanism", name_of(p.getMechanism())}, {"milestone", s(p.getMilestone())},
                 {"outcome_count", p.getOutcomeCount()},   {"group", s(p.getGroup())},
-                {"claim_ids", texts(p.getClaimIds())},    {"memo", s(p.getMemo())}};
+                {"claim_ids", texts(p.getClaimIds())},    {"memo", s(p.getMemo())},
+                {"reference", s(p.getReference())}};
       if (p.getContractSeq()) j["contract_seq"] = p.getContractSeq();
       auto fb = p.getFundedBy();
       j["funded_by"] = fb.isEntry() ? json(fb.getEntry()) : fb.isOwn() ? json("own") : fb.isLoan() ? json("loan") : json(nullptr);
@@ -178,8 +179,9 @@ std::string record_summary(const Record& rec, const LedgerFacts& f) {
     case Entry::Body::PAYMENT: {
       auto p = b.getPayment();
       std::string m = p.getMilestone().size() ? " \"" + s(p.getMilestone()) + "\"" : "";
+      std::string ref = p.getReference().size() ? " ref " + s(p.getReference()) : "";
       return "payment " + s(p.getFrom()) + " -> " + s(p.getTo()) + " " + money(p.getAmount()) + " " +
-             name_of(p.getMechanism()) + m + " " + format_date(p.getValueDate());
+             name_of(p.getMechanism()) + m + " " + format_date(p.getValueDate()) + ref;
     }
     case Entry::Body::RESPONSIBILITY_ASSIGNED: {
       auto r = b.getResponsibilityAssigned();

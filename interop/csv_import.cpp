@@ -86,7 +86,6 @@ spec::Body row_body(const Row& r, const Ledger& ledger) {
       throw Error(e.check, e.field, e.seq, e.message, at);
     }
   }
-  if (!get("reference").empty()) return fail("a payment has no 'reference' (use 'memo')");
   uint32_t count = 0;
   if (!get("count").empty()) {
     if (get("count").find_first_not_of("0123456789") != std::string::npos || get("count").size() > 9)
@@ -111,6 +110,7 @@ spec::Body row_body(const Row& r, const Ledger& ledger) {
   p.group = get("group");
   p.claim_ids = split_claims(get("claims"));
   p.memo = get("memo");
+  p.reference = get("reference");
   return p;
 }
 
@@ -172,16 +172,14 @@ ImportJob prepare_csv_import(const std::string& path, const Ledger& ledger, cons
   for (size_t i = 0; i < rows.size(); ++i) {
     auto& r = rows[i];
     spec::Body body = row_body(r, ledger);
-    auto it = acting.find(r.cell["from"]);
-    if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
-      unusable("line " + std::to_string(r.line) + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
-    bool dual = r.cell["kind"] == "payment" && parse_money(r.cell["amount"], facts.exponent).minor >= facts.dual_control_threshold;
-    job.signers[i].push_back(it->second[0].first);
-    if (dual) {
-      if (it->second.size() < 2)
-        unusable("line " + std::to_string(r.line) + ": the payment is at or above the dual-control threshold and needs "
-                 "a second --key of '" + r.cell["from"] + "'");
-      job.signers[i].push_back(it->second[1].first);
+    std::string where = "line " + std::to_string(r.line);
+    if (const auto* pay = std::get_if<spec::Payment>(&body)) {
+      job.signers[i] = payment_signers(acting, *pay, facts.dual_control_threshold, where);
+    } else {
+      auto it = acting.find(r.cell["from"]);
+      if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
+        unusable(where + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
+      job.signers[i].push_back(it->second[0].first);
     }
     if (!valid_utf8(r.idempotency_key) || r.idempotency_key.size() > kIdempotencyLimit)
       unusable("line " + std::to_string(r.line) + ": idempotency_key is over 128 bytes or not UTF-8");

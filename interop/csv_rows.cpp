@@ -35,12 +35,15 @@ int no_space(unsigned char) { return 0; }
 
 }  // namespace
 
-std::vector<CsvRow> parse_csv(std::string_view bytes) {
+std::vector<CsvRow> parse_csv(std::string_view bytes, char delimiter, size_t first_line) {
+  if (bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);
   csv_parser p;
   if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) unusable("cannot initialise the CSV parser");
   std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&p, csv_free);
   csv_set_space_func(&p, no_space);
+  csv_set_delim(&p, static_cast<unsigned char>(delimiter));
   Collector c;
+  c.line = c.row_start = first_line;
   // Fed a line at a time, so each row is told the line it starts on.
   size_t pos = 0;
   while (pos < bytes.size()) {

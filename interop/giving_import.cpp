@@ -29,19 +29,6 @@ bool looks_like_json(const std::string& path, const std::string& bytes) {
   return i < bytes.size() && bytes[i] == '{';
 }
 
-std::vector<KnownParty> known_parties(const Ledger& ledger) {
-  std::vector<KnownParty> out;
-  for (const PartyState& p : ledger.parties()) {
-    KnownParty k{p.id, p.kind, {}};
-    if (p.registered_at > 0) {
-      Record rec(ledger.leaf(p.registered_at));
-      for (auto o : rec.entry().getBody().getPartyRegistered().getOrgIds()) k.org_ids.emplace_back(o.cStr(), o.size());
-    }
-    out.push_back(std::move(k));
-  }
-  return out;
-}
-
 }  // namespace
 
 GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,

@@ -6,16 +6,10 @@
 #include <vector>
 
 #include "interop/giving_grant.h"
+#include "interop/import_job.h"
 #include "fundtrail.capnp.h"
 
 namespace fundtrail::interop {
-
-// A party as the ledger holds it now.
-struct KnownParty {
-  std::string id;
-  schema::PartyKind kind = schema::PartyKind::OTHER;
-  std::vector<std::string> org_ids;  // as registered
-};
 
 struct NewParty {
   std::string id;      // slug made from the org id

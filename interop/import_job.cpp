@@ -21,4 +21,41 @@ int64_t import_clock_ms() {
       .count();
 }
 
+std::vector<KnownParty> known_parties(const Ledger& ledger) {
+  std::vector<KnownParty> out;
+  for (const PartyState& p : ledger.parties()) {
+    KnownParty k{p.id, p.kind, {}, {}};
+    if (p.registered_at > 0) {
+      Record rec(ledger.leaf(p.registered_at));
+      auto r = rec.entry().getBody().getPartyRegistered();
+      for (auto o : r.getOrgIds()) k.org_ids.emplace_back(o.cStr(), o.size());
+      k.name.assign(r.getName().cStr(), r.getName().size());
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::vector<const KeyPair*> payment_signers(const ActingKeys& acting, const spec::Payment& p, int64_t threshold,
+                                            const std::string& where) {
+  const bool refund = p.mechanism == schema::Mechanism::REFUND;
+  const std::string& actor = refund ? p.to : p.from;
+  auto it = acting.find(actor);
+  if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
+    unusable(where + ": none of the --key files is an officer key of '" + actor + "'" +
+             (refund ? " (a refund is signed by the party that receives the money back)" : ""));
+  std::vector<const KeyPair*> signers{it->second[0].first};
+  if (p.amount >= threshold) {
+    if (it->second.size() < 2)
+      unusable(where + ": the payment is at or above the dual-control threshold and needs a second --key of '" + actor + "'");
+    signers.push_back(it->second[1].first);
+  }
+  if (refund) {
+    auto payer = acting.find(p.from);
+    if (payer != acting.end() && payer->second.front().second == schema::Role::OFFICER)
+      signers.push_back(payer->second.front().first);
+  }
+  return signers;
+}
+
 }  // namespace fundtrail::interop

@@ -10,6 +10,7 @@
 
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/request.h"
 
 namespace fundtrail::interop {
 
@@ -27,5 +28,23 @@ ActingKeys acting_keys(const Ledger& ledger, const std::vector<KeyPair>& keys);
 
 // The signer's clock for the entries an import builds (Unix ms).
 int64_t import_clock_ms();
+
+// A party as the ledger holds it now.
+struct KnownParty {
+  std::string id;
+  schema::PartyKind kind = schema::PartyKind::OTHER;
+  std::vector<std::string> org_ids;  // as registered
+  std::string name;                  // as registered
+};
+// Every registered party, with the name and org ids its registration gave.
+std::vector<KnownParty> known_parties(const Ledger& ledger);
+
+// The keys among `acting` that sign payment `p`: an officer key of its acting
+// party (the payer; for a refund, the payee that receives it), a second key
+// of it at or above `threshold`, and for a refund an officer key of the payer
+// when one is given (rule 12 asks for it when the payer holds keys). Throws
+// Error(unusable), prefixed with `where`, when the keys given cannot sign it.
+std::vector<const KeyPair*> payment_signers(const ActingKeys& acting, const spec::Payment& p, int64_t threshold,
+                                            const std::string& where);
 
 }  // namespace fundtrail::interop

@@ -38,11 +38,11 @@ GivingGrant grant(const std::string& id, const std::string& funder, const std::s
 }
 
 const std::vector<KnownParty> kKnown = {
-    {"ledger", schema::PartyKind::OFFICE, {}},
-    {"trafford", schema::PartyKind::FUNDER, {"GB-LAE-TRF"}},
-    {"hope", schema::PartyKind::PROVIDER, {"GB-CHC-1164883"}},
-    {"gm-fund", schema::PartyKind::POOL, {"GB-CHC-1090001"}},
-    {"gb-coh-07962245", schema::PartyKind::OTHER, {}},  // a slug already taken by a party without that org id
+    {"ledger", schema::PartyKind::OFFICE, {}, ""},
+    {"trafford", schema::PartyKind::FUNDER, {"GB-LAE-TRF"}, "Trafford Council"},
+    {"hope", schema::PartyKind::PROVIDER, {"GB-CHC-1164883"}, "Hope"},
+    {"gm-fund", schema::PartyKind::POOL, {"GB-CHC-1090001"}, "GM Fund"},
+    {"gb-coh-07962245", schema::PartyKind::OTHER, {}, "Other"},  // a slug already taken by a party without that org id
 };
 
 
