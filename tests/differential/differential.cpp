@@ -371,7 +371,10 @@ struct Scenario::Impl {
         bool two = amount >= kThreshold && c.below(3) != 0 && from->keys.size() > 1;
         std::string f = from->id, t = to->id;
         uint64_t contract_seq = k ? k->seq : 0;
-        auto mech = static_cast<schema::Mechanism>(c.below(10));
+        auto mech = static_cast<schema::Mechanism>(c.below(12));  // purchase and refund included
+        bool refund = mech == schema::Mechanism::REFUND;
+        std::string reference = c.below(3) == 0 ? "INV-" + std::to_string(c.below(1000)) : "";
+        bool cosign = refund && c.below(2) == 0;
         uint64_t funded = money_seqs.empty() || c.below(3) ? 0 : money_seqs[c.below(static_cast<uint32_t>(money_seqs.size()))];
         std::string claim = c.below(4) == 0 ? "claim-" + std::to_string(c.below(6)) : "";
         bool eur = c.below(20) == 0;
@@ -391,9 +394,14 @@ struct Scenario::Impl {
           }
           if (funded) x.getFundedBy().setEntry(funded);
           x.setMemo("generated payment");
+          if (!reference.empty()) x.setReference(reference);
         };
-        signers.push_back(&keys[from->keys[0]]);
-        if (two) signers.push_back(&keys[from->keys[1]]);
+        // A refund is signed by its payee (rule 1), two of its keys at the
+        // threshold (rule 5), and sometimes co-signed by its payer (rule 12).
+        const PartyModel* actor = refund && !to->keys.empty() ? to : from;
+        signers.push_back(&keys[actor->keys[0]]);
+        if (two && actor->keys.size() > 1) signers.push_back(&keys[actor->keys[1]]);
+        if (cosign && actor != from) signers.push_back(&keys[from->keys[0]]);
         out.note = "pay " + f + " -> " + t;
         break;
       }
@@ -568,6 +576,7 @@ struct Scenario::Impl {
   const PartyModel* actor_of(uint64_t seq) {
     Record r(ledger->leaf(seq));
     auto b = r.entry().getBody();
+    if (b.isPayment() && b.getPayment().getMechanism() == schema::Mechanism::REFUND) return find(str(b.getPayment().getTo()));
     if (b.isPayment()) return find(str(b.getPayment().getFrom()));
     if (b.isContribution()) return find(str(b.getContribution().getFrom()));
     return nullptr;
