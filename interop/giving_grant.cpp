@@ -111,8 +111,9 @@ GivingGrant check_grant(const GivingRecord& r) {
   g.recipient_name = org ? need("recipientOrganization/0/name", "Recipient Org:Name")
                          : need("recipientIndividual/name", "Recipient Ind:Name");
   for (const std::string* id : {&g.funder_id, &g.recipient_id})
-    if (id->size() > kIdLimit)
-      giving_error(r, "organisation identifier '" + *id + "' is over " + std::to_string(kIdLimit) + " bytes");
+    if (id->size() > kOrgIdLimit)
+      giving_error(r, "organisation identifier '" + *id + "' is over " + std::to_string(kOrgIdLimit) +
+                          " bytes, the longest org id a ledger holds");
   if (ascii_lower(g.funder_id) == ascii_lower(g.recipient_id))
     giving_error(r, "the funder and the recipient are the same organisation (" + g.funder_id + ")");
 

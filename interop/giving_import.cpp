@@ -1,5 +1,7 @@
 #include "interop/giving_import.h"
 
+#include <sodium.h>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -68,6 +70,14 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
   }
   for (const NewParty& p : plan.parties) {
     std::string key = (p.individual ? kIndividualPrefix : kPartyPrefix) + ascii_lower(p.org_id);
+    if (key.size() > kIdempotencyLimit) {  // a long org id: its hash (short ones keep the keys they always had)
+      unsigned char h[crypto_hash_sha256_BYTES];
+      std::string id = ascii_lower(p.org_id);
+      crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(id.data()), id.size());
+      key = (p.individual ? kIndividualPrefix : kPartyPrefix) + std::string("sha256:");
+      static const char* digits = "0123456789abcdef";
+      for (unsigned char c : h) key += digits[c >> 4], key += digits[c & 15];
+    }
     spec::PartyRegistered r;
     r.id = p.id;
     r.name = p.name;

@@ -1,5 +1,7 @@
 #include "interop/giving_plan.h"
 
+#include <sodium.h>
+
 #include <map>
 #include <set>
 
@@ -55,7 +57,16 @@ std::string slug_from_org_id(const std::string& org_id) {
     s += ok ? c : '-';
   }
   if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) s = "org" + s;
-  return s.substr(0, kIdLimit);
+  if (s.size() <= kIdLimit) return s;
+  // Org ids run to 200 bytes, party ids to 64: a long one keeps its start and
+  // a hash of the whole, so the same org id always makes the same party id.
+  unsigned char h[crypto_hash_sha256_BYTES];
+  std::string key = ascii_lower(org_id);
+  crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  static const char* digits = "0123456789abcdef";
+  std::string tail = "-";
+  for (int i = 0; i < 4; ++i) tail += digits[h[i] >> 4], tail += digits[h[i] & 15];
+  return s.substr(0, kIdLimit - tail.size()) + tail;
 }
 
 schema::Sector sector_from_org_id(const std::string& org_id) {

@@ -1,5 +1,7 @@
 // import --format 360giving and export --format 360giving, end to end
 // (docs/360giving.md): round trips, re-runs, every rejection, a large file.
+#include <set>
+
 #include "fixture.h"
 
 using namespace fundtrail::test;
@@ -478,4 +480,45 @@ TEST_CASE("360giving: a few thousand grants import verify and map in every forma
   }
   std::string exported = b.ok({"export", "--format", "360giving", "--csv"}).out;
   CHECK(by_id(exported).size() == kGrants);
+}
+
+TEST_CASE("360giving: org ids of 70 to 200 bytes import, export and round-trip exactly, and one of 201 is refused") {
+  Books a;
+  add_trafford(a);
+  const std::string header =
+      "Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,Recipient Org:Name,"
+      "Funding Org:Identifier,Funding Org:Name\r\n";
+  // Real 360Giving org ids are often 360G-<funder>-<a slug of the name>.
+  auto org = [](size_t n) {
+    std::string id = "360G-examplefund-";
+    while (id.size() < n) id += "Long_Community_Organisation_Name_";
+    return id.substr(0, n);
+  };
+  std::string csv = header;
+  const std::vector<size_t> lengths{70, 150, 200};
+  for (size_t i = 0; i < lengths.size(); ++i)
+    csv += "360G-trafford-L" + std::to_string(i) + ",Grant,Grant," + "GBP,500,2024-04-01," + org(lengths[i]) + ",Group " +
+           std::to_string(i) + ",GB-LAE-TRF,Trafford Council\r\n";
+  write_file(a.file("long.csv"), csv);
+  a.ok(import_args(a, a.file("long.csv")));
+  for (auto& p : a.ok_json({"party", "list", "--json"}))
+    CHECK(p["id"].get<std::string>().size() <= 64);  // a party id made from a long org id stays a slug of 64 bytes
+  auto exported = a.ok_json({"export", "--format", "360giving", "--json"})["grants"];
+  std::set<std::string> ids;
+  for (auto& g : exported) ids.insert(g["recipientOrganization"][0]["id"].get<std::string>());
+  for (size_t n : lengths) CHECK_MESSAGE(ids.count(org(n)), "org id of " << n << " bytes lost or changed");
+  // Round trip: the exported file imported into a second ledger names the same ids.
+  std::string out = a.file("out.csv");
+  a.ok({"export", "--format", "360giving", "--csv", "--out", out});
+  Books c;
+  add_trafford(c);
+  c.ok(import_args(c, out));
+  std::set<std::string> again;
+  json second = c.ok_json({"export", "--format", "360giving", "--json"});
+  for (auto& g : second["grants"]) again.insert(g["recipientOrganization"][0]["id"].get<std::string>());
+  CHECK(again == ids);
+
+  write_file(a.file("too-long.csv"), header + "360G-trafford-X,Grant,Grant,GBP,500,2024-04-01," + org(201) +
+                                         ",Too long,GB-LAE-TRF,Trafford Council\r\n");
+  expect_refused(a, import_args(a, a.file("too-long.csv")), 2, "200");
 }
