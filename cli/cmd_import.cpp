@@ -77,15 +77,50 @@ Outcome append_all(Ledger& ledger, const ImportJob& job) {
   return o;
 }
 
-// --dry-run: what would be recorded, from the idempotency keys already held.
-Outcome dry_run(const Ledger& ledger, const ImportJob& job) {
-  Outcome o;
-  for (auto& r : job.requests) {
-    EntryView v(r.entry);
-    if (ledger.find_idempotency_key(v.entry().getIdempotencyKey().cStr())) ++o.retried;
-    else ++o.recorded;
+// --dry-run: every request checked by the ledger's own rules against the
+// current state, in order, as the real run would append them (signatures
+// aside: nothing is signed, so each lists its signers' public keys); nothing
+// is written. Every problem is kept, not only the first.
+constexpr size_t kShownProblems = 50;
+struct DryRun {
+  Outcome outcome;
+  std::vector<std::pair<size_t, Error>> problems;  // request index, refusal
+};
+DryRun dry_run(Ledger& ledger, const ImportJob& job) {
+  std::vector<SignedRequest> requests = job.requests;
+  for (size_t i = 0; i < requests.size(); ++i)
+    for (const KeyPair* k : job.signers[i]) requests[i].signatures.push_back({k->pk, {}});
+  std::vector<AppendOutcome> done = ledger.dry_run_each(requests);
+  DryRun d;
+  for (size_t i = 0; i < done.size(); ++i) {
+    if (done[i].refused) d.problems.push_back({i, *done[i].refused});
+    else if (done[i].appended->retried) ++d.outcome.retried;
+    else ++d.outcome.recorded;
   }
-  return o;
+  return d;
+}
+
+// The problems a dry run found: the first kShownProblems on stderr, each with
+// where it is; the exit status 1 (2 when one is unusable input, as the real run would exit).
+void report_problems(Context& ctx, const ImportJob& job, const std::vector<std::pair<size_t, Error>>& problems,
+                     nlohmann::json* j) {
+  if (problems.empty()) return;
+  int status = 1;
+  for (auto& [i, e] : problems) status = std::max(status, exit_code(e));
+  ctx.exit_status = status;
+  if (j) {
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t k = 0; k < problems.size() && k < kShownProblems; ++k)
+      list.push_back({{"where", job.where[problems[k].first]}, {"error", problems[k].second.what()},
+                      {"check", problems[k].second.check}});
+    (*j)["problems"] = list;
+    (*j)["problem_count"] = problems.size();
+    return;
+  }
+  for (size_t k = 0; k < problems.size() && k < kShownProblems; ++k)
+    std::cerr << job.where[problems[k].first] << ": " << problems[k].second.what() << "\n";
+  if (problems.size() > kShownProblems) std::cerr << "... and " << problems.size() - kShownProblems << " more\n";
+  std::cerr << "dry run: the real import would meet these " << problems.size() << " problems\n";
 }
 
 nlohmann::json seq_json(const std::optional<uint64_t>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); }
@@ -147,18 +182,26 @@ SpendCounts append_spend(Ledger& ledger, const ImportJob& job, const std::vector
 void import_spend(Context& ctx, Ledger& ledger, const std::string& file, const std::string& rules_path,
                   const std::string& rejects_path, bool dry, std::vector<KeyPair>& keys, const KeyPair* admin,
                   const std::function<void()>& unlock) {
-  bool keep_going = !rejects_path.empty();
+  bool keep_going = !rejects_path.empty() || dry;  // a dry run reports every row's problem
   interop::SpendImport si = interop::prepare_spend_import(file, rules_path, ledger, keys, admin, keep_going);
   std::vector<std::pair<const interop::SpendRow*, std::string>> rejects;
   for (auto& [row, why] : si.unreadable) rejects.push_back({&si.rows[row], why});
   SpendCounts c;
+  std::vector<std::pair<size_t, Error>> problems;
   if (dry) {
+    DryRun d = dry_run(ledger, si.job);
+    std::vector<bool> refused(si.job.requests.size());
+    for (auto& [i, e] : d.problems) refused[i] = true;
     for (size_t i = 0; i < si.job.requests.size(); ++i) {
+      if (refused[i]) continue;
       EntryView v(si.job.requests[i].entry);
       bool held = ledger.find_idempotency_key(v.entry().getIdempotencyKey().cStr()).has_value();
       if (si.row_of[i] < 0) c.registered += !held;
       else (held ? c.already : c.recorded) += 1;
     }
+    for (auto& [i, e] : d.problems)
+      if (si.row_of[i] >= 0) rejects.push_back({&si.rows[size_t(si.row_of[i])], e.what()});
+    problems = std::move(d.problems);
   } else {
     unlock();
     sign_all(si.job);
@@ -184,12 +227,24 @@ void import_spend(Context& ctx, Ledger& ledger, const std::string& file, const s
                         {"parties_registered", c.registered},
                         {"first_seq", seq_json(c.first)},
                         {"last_seq", seq_json(c.last)}};
-    if (dry) j["dry_run"] = true;
+    if (dry) {
+      j["dry_run"] = true;
+      nlohmann::json list = nlohmann::json::array();
+      for (size_t k = 0; k < rejects.size() && k < kShownProblems; ++k)
+        list.push_back({{"line", rejects[k].first->line}, {"error", rejects[k].second}});
+      j["problems"] = list;
+      if (!rejects.empty()) ctx.exit_status = 1;
+    }
     return print_json(j);
   }
+  if (dry)
+    for (size_t k = 0; k < rejects.size() && k < kShownProblems; ++k)
+      std::cerr << "line " << rejects[k].first->line << ": " << rejects[k].second << "\n";
+  if (dry && rejects.size() > kShownProblems) std::cerr << "... and " << rejects.size() - kShownProblems << " more\n";
+  if (dry && !rejects.empty()) ctx.exit_status = 1;
   std::cout << "read " << read << ", recorded " << c.recorded << ", already recorded " << c.already << ", skipped "
             << si.skipped << ", rejected " << rejected << ", parties registered " << c.registered << "\n";
-  if (dry) std::cerr << "dry run: nothing was written\n";
+  if (dry) std::cerr << "dry run: nothing was written; the real import would reject " << rejected << " rows\n";
   else if (c.first) std::cerr << "recorded as seq " << *c.first << " to " << *c.last << "\n";
   if (rejected && keep_going && !dry)
     std::cerr << rejected << " rows are listed in " << rejects_path << " with their line and reason\n";
@@ -235,7 +290,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--dry-run", o->dry_run, "check the whole file and say what would be recorded; write nothing");
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
-    Ledger ledger = ctx.open_ledger(o->dry_run);
+    Ledger ledger = ctx.open_ledger();  // a dry run checks the rules in a write transaction it aborts
     bool giving = o->format == "360giving", spend = o->format == "spend";
     if (!giving && !spend && !o->admin_key.empty())
       usage_error("--admin-key is for --format 360giving or spend (the payees they register)");
@@ -276,8 +331,11 @@ void add_import_command(CLI::App& app, Context& ctx) {
       job = interop::prepare_csv_import(o->file, ledger, keys);
     }
     Outcome out;
+    std::vector<std::pair<size_t, Error>> problems;
     if (o->dry_run) {
-      out = dry_run(ledger, job);
+      DryRun d = dry_run(ledger, job);
+      out = d.outcome;
+      problems = std::move(d.problems);
     } else {
       for (size_t i = 0; i < keys.size(); ++i) unlock_in_place(keys[i], o->keys[i]);
       if (admin) unlock_in_place(*admin, o->admin_key);
@@ -290,6 +348,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
       j["first_seq"] = seq_json(out.first);
       j["last_seq"] = seq_json(out.last);
       if (o->dry_run) j["dry_run"] = true;
+      report_problems(ctx, job, problems, &j);
       if (giving) {
         j["grants"] = gi.grants;
         nlohmann::json amounts = nlohmann::json::object();
@@ -302,10 +361,11 @@ void add_import_command(CLI::App& app, Context& ctx) {
     }
     std::string what = giving ? " records" : " rows";
     if (o->dry_run) {
+      report_problems(ctx, job, problems, nullptr);
       std::cout << out.recorded << " - -\n";
       std::cerr << "dry run: " << out.recorded << what << " would be recorded";
       if (out.retried) std::cerr << "; " << out.retried << " are already recorded";
-      std::cerr << "; nothing was written (the ledger's rules are checked when the records are appended)\n";
+      std::cerr << "; every ledger rule was checked against the current state; nothing was written\n";
       return;
     }
     std::cout << out.recorded << " " << (out.first ? std::to_string(*out.first) : "-") << " "

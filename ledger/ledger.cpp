@@ -388,6 +388,36 @@ std::vector<AppendOutcome> Ledger::append_each(const std::vector<CheckedRequest>
   }
 }
 
+std::vector<AppendOutcome> Ledger::dry_run_each(const std::vector<SignedRequest>& requests) {
+  struct Done {};  // aborts the transaction: a dry run writes nothing
+  std::vector<AppendOutcome> out(requests.size());
+  try {
+    impl_->with_write([&](Txn& txn) -> int {
+      Head head = read_head(txn);
+      for (size_t i = 0; i < requests.size(); ++i) {
+        Head next = head;
+        Txn one(txn);
+        try {
+          EntryView view = request_view(requests[i]);
+          check_request(requests[i], view.entry(), false);
+          out[i].appended = impl_->append_in(one, next, requests[i], true);
+        } catch (const Error& e) {
+          out[i].refused = e;
+          continue;
+        } catch (const kj::Exception& e) {
+          out[i].refused = Error("format", "", std::nullopt, std::string("the entry cannot be decoded: ") + e.getDescription().cStr());
+          continue;
+        }
+        one.commit();
+        head = next;
+      }
+      throw Done{};
+    });
+  } catch (const Done&) {
+  }
+  return out;
+}
+
 std::vector<AppendOutcome> Ledger::append_each_checked(const std::vector<const SignedRequest*>& requests,
                                                       const std::vector<std::optional<Error>>& errors) {
   return impl_->with_write([&](Txn& txn) {

@@ -129,6 +129,12 @@ class Ledger {
   // The same for requests already prechecked (their signatures are not
   // verified again); the ledger rules are checked here as for any append.
   std::vector<AppendOutcome> append_each(const std::vector<CheckedRequest>& requests);
+  // What append_each would answer for `requests` now, in one write
+  // transaction that is always aborted: nothing is written. For a dry run,
+  // which has not signed: signatures are not verified (each request lists
+  // its signers' public keys, with any signature bytes); every other check,
+  // every ledger rule against the current state included, is made.
+  std::vector<AppendOutcome> dry_run_each(const std::vector<SignedRequest>& requests);
   // The stateless checks of one request (what append checks before any
   // ledger state: fields, limits, canonical form, signatures); throws the
   // Error append would. Needs no ledger; safe from any thread.

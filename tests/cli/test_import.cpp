@@ -236,3 +236,31 @@ TEST_CASE("import: unusable files are refused before anything is signed") {
   CHECK(none.out == "0 - -\n");
   CHECK(b.size() == kStartSize);
 }
+
+TEST_CASE("import --dry-run: every problem the real import would meet is reported, by the ledger's own rules, and nothing is written") {
+  Books b;
+  std::string pool_balance = std::to_string(b.balance("pool") / 100 + 1) + ".00";
+  write_file(b.file("problems.csv"),
+             csv({"payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,,",
+                  "payment,pool,nobody-registered,10.00,GBP,2025-04-06,block,,,,,,,,,",  // rule 2
+                  "payment,pool,ace," + pool_balance + ",GBP,2025-04-06,block,,,,,,,,,",  // rule 4: overdraws the pool
+                  "payment,pool,ace,11.00,GBP,2025-04-06,block,,,,,,,,,"}));
+  Snapshot before = b.snapshot();
+  std::vector<std::string> args = import_args(b, "problems.csv", {"pool", "approver"});
+  args.push_back("--dry-run");
+  RunResult dry = b.ft(args);
+  INFO(dry);
+  CHECK(dry.code == 1);
+  CHECK(contains(dry.err, "line 3: rule 2"));
+  CHECK(contains(dry.err, "line 4: rule 4"));
+  CHECK(contains(dry.err, "these 2 problems"));
+  CHECK(trim(dry.out) == "2 - -");  // the two good rows
+  CHECK(b.snapshot() == before);
+  args.push_back("--json");
+  json j = json::parse(b.ft(args).out);
+  CHECK(j["problem_count"] == 2);
+  CHECK(j["problems"][0]["check"] == "rule 2");
+  CHECK(j["problems"][1]["where"] == "line 4");
+  // The real import meets the first of them and writes nothing.
+  expect_refused(b, import_args(b, "problems.csv", {"pool", "approver"}), 1, "line 3");
+}

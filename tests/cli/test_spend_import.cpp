@@ -151,6 +151,16 @@ TEST_CASE("spend import: malformed rows stop the import naming the first, or go 
   std::vector<std::string> args{"import", "--format", "spend", b.file("bad.csv"), "--rules", b.file("rules"),
                                 "--key", b.key("council"), "--key", b.key("approver"), "--admin-key", b.key("admin")};
   expect_refused(b, args, 2, "line 3:");
+  // A dry run names every bad row, not only the first, and writes nothing.
+  std::vector<std::string> dry = args;
+  dry.push_back("--dry-run");
+  Snapshot before = b.snapshot();
+  RunResult d = b.ft(dry);
+  INFO(d);
+  CHECK(d.code == 1);
+  for (const char* line : {"line 3:", "line 4:", "line 5:", "line 6:"}) CHECK(contains(d.err, line));
+  CHECK(contains(d.out, "read 6, recorded 2, already recorded 0, skipped 0, rejected 4"));
+  CHECK(b.snapshot() == before);
   args.insert(args.end(), {"--rejects", b.file("rejects.csv"), "--json"});
   json j = b.ok_json(args);
   CHECK(j["read"] == 6);
