@@ -81,7 +81,7 @@ Concentration concentration(const Map& m) {
     if (!is_provider_kind(g[v].kind)) continue;
     std::map<std::string, int64_t> by_payer;
     for (auto [e, end] = in_edges(v, g); e != end; ++e)
-      if (g[*e].type == EdgeType::funding && g[*e].mechanism != "clawback") by_payer[g[source(*e, g)].id] += g[*e].amount;
+      if (ForwardMoney{&g}(*e)) by_payer[g[source(*e, g)].id] += g[*e].amount;  // net of refunds
     Dependence d;
     d.provider = g[v].id;
     for (auto& [payer, a] : by_payer) {
@@ -109,7 +109,7 @@ Concentration concentration(const Map& m) {
     gr.members = members;
     std::set<std::string> in(members.begin(), members.end());
     for (auto& mo : f.money)
-      if (in.count(mo.to) && !in.count(mo.from)) gr.received += mo.amount;
+      if (in.count(mo.to) && !in.count(mo.from)) gr.received += mo.net();  // net of refunds
     for (auto& [seq, k] : f.contracts)
       if (in.count(k.payee) && !k.ended) gr.contracts.push_back(k.reference);
     c.groups.push_back(gr);

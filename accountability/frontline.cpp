@@ -35,23 +35,26 @@ std::vector<Frontline> frontline(const Map& m) {
     r.integrator = id;
     std::map<std::string, int64_t> to_group;
     for (const Money& mo : f.money) {
+      // Net of refunds: a credit note to the integrator lowers what it passed
+      // to that party, one from it what it received (refunds are not in f.money).
+      const int64_t amount = mo.net();
       bool clawback = mo.mechanism == "clawback";
       if (mo.to == id) {
         if (clawback) {  // money coming back lowers what it passed to that party
-          (same_group(f, id, mo.from) ? r.passed_controlled : r.passed_independent) -= mo.amount;
-          if (same_group(f, id, mo.from)) to_group[mo.from] -= mo.amount;
+          (same_group(f, id, mo.from) ? r.passed_controlled : r.passed_independent) -= amount;
+          if (same_group(f, id, mo.from)) to_group[mo.from] -= amount;
         } else {
-          r.received += mo.amount;
-          if (mo.mechanism == "management-fee") r.fees += mo.amount;
+          r.received += amount;
+          if (mo.mechanism == "management-fee") r.fees += amount;
         }
       } else if (mo.from == id) {
         if (clawback) {
-          r.received -= mo.amount;  // it handed money back up
+          r.received -= amount;  // it handed money back up
         } else if (same_group(f, id, mo.to)) {
-          r.passed_controlled += mo.amount;
-          to_group[mo.to] += mo.amount;
+          r.passed_controlled += amount;
+          to_group[mo.to] += amount;
         } else {
-          r.passed_independent += mo.amount;
+          r.passed_independent += amount;
         }
       }
     }

@@ -27,7 +27,7 @@ std::set<Vertex> covered_by_last_resort(const Map& m, std::vector<std::string>& 
     const Graph* g = nullptr;
     bool operator()(Edge e) const {
       const EdgeData& d = (*g)[e];
-      return (d.type == EdgeType::funding && d.mechanism != "clawback") || (d.type == EdgeType::responsibility && d.recorded);
+      return ForwardMoney{g}(e) || (d.type == EdgeType::responsibility && d.recorded);
     }
   };
   boost::filtered_graph<Graph, Down> down(g, Down{&g});
@@ -45,6 +45,30 @@ std::set<Vertex> covered_by_last_resort(const Map& m, std::vector<std::string>& 
   return covered;
 }
 
+// Purchases buy goods and services for the payer's own use, not a public
+// service delivered on its behalf (DESIGN.md): they need no responsibility
+// line and no operator of last resort.
+bool is_purchase(const EdgeData& d) { return d.type == EdgeType::funding && d.mechanism == "purchase"; }
+
+// What `v` received that wants a responsibility line: all but purchases.
+int64_t received_wanting_line(const Graph& g, Vertex v) {
+  int64_t purchases = 0;
+  for (auto [e, end] = in_edges(v, g); e != end; ++e)
+    if (is_purchase(g[*e])) purchases += g[*e].amount;
+  return g[v].received - purchases;
+}
+
+// Paid, and only by purchases: a supplier, not a provider of a service.
+bool paid_only_by_purchases(const Graph& g, Vertex v) {
+  bool paid = false;
+  for (auto [e, end] = in_edges(v, g); e != end; ++e) {
+    if (g[*e].type != EdgeType::funding) continue;
+    if (!is_purchase(g[*e])) return false;
+    paid = true;
+  }
+  return paid;
+}
+
 }  // namespace
 
 std::vector<Gap> find_gaps(const Map& m) {
@@ -55,7 +79,7 @@ std::vector<Gap> find_gaps(const Map& m) {
   std::map<std::string, std::vector<std::string>> implicit;  // party -> its implicit accountables
   for (const Line& l : m.implicit) implicit[l.responsible[0]].push_back(l.accountable);
   for (auto& [party, to] : implicit) {
-    Gap gap{"money-without-line", party, join(to, ", "), g[m.index.at(party)].received, 0, ""};
+    Gap gap{"money-without-line", party, join(to, ", "), received_wanting_line(g, m.index.at(party)), 0, ""};
     gap.detail = "received money but answers to no one on record; implicitly to " + join(to, " and ");
     out.push_back(gap);
   }
@@ -63,7 +87,7 @@ std::vector<Gap> find_gaps(const Map& m) {
   std::vector<std::string> operators;
   auto covered = covered_by_last_resort(m, operators);
   for (Vertex v = 0; v < num_vertices(g); ++v) {
-    if (!is_provider_kind(g[v].kind) || covered.count(v)) continue;
+    if (!is_provider_kind(g[v].kind) || covered.count(v) || paid_only_by_purchases(g, v)) continue;
     Gap gap{"no-last-resort", g[v].id, "", g[v].received, 0, ""};
     gap.detail = operators.empty() ? "no operator of last resort is recorded anywhere"
                                    : "no operator of last resort (" + join(operators, ", ") + ") stands above it";
@@ -113,7 +137,7 @@ void mark_gaps(Map& m) {
     g[v].gap = true;
     for (auto [e, end] = in_edges(v, g); e != end; ++e) {
       EdgeData& d = g[*e];
-      if (gap.type == "money-without-line" && d.type == EdgeType::funding) d.gap = true;
+      if (gap.type == "money-without-line" && d.type == EdgeType::funding && !is_purchase(d)) d.gap = true;
       if (gap.type == "paid-after-failure" && d.type == EdgeType::funding && g[source(*e, g)].id == gap.other) d.gap = true;
       if (gap.type == "line-without-money" && d.type == EdgeType::responsibility && d.seq == gap.seq) d.gap = true;
     }

@@ -154,12 +154,16 @@ Map build_map(Facts facts) {
     edge_of_group[gi] = add_edge(vertex_of[mo.from_ix], vertex_of[mo.to_ix], d, g).first;
   }
 
+  // Amounts net of refunds (load.cpp, net_refunds): a refund is no edge of
+  // its own but lowers what its payee paid its payer; `count` still counts
+  // the payments, a fully refunded one included.
   std::map<uint64_t, int64_t> paid_under;  // contract seq -> paid under it
   for (uint32_t i = 0; i < money.size(); ++i) {
     const Money& mo = money[i];
+    const int64_t net = mo.net();
     Vertex a = vertex_of[mo.from_ix], b = vertex_of[mo.to_ix];
     EdgeData& d = g[edge_of_group[groups.of[i]]];
-    add(d.amount, mo.amount, [&] { return "money from " + mo.from + " to " + mo.to; });
+    add(d.amount, net, [&] { return "money from " + mo.from + " to " + mo.to; });
     ++d.count;
     d.first_date = std::min(d.first_date, mo.value_date);
     d.last_date = std::max(d.last_date, mo.value_date);
@@ -169,10 +173,10 @@ Map build_map(Facts facts) {
                      : own                            ? d.own
                      : mo.funded_by == FundedBy::loan ? d.loan
                                                        : d.untagged;
-    add(split, mo.amount, [&] { return "money from " + mo.from; });
-    add(g[a].paid, mo.amount, [&] { return "money paid by " + mo.from; });
-    add(g[b].received, mo.amount, [&] { return "money received by " + mo.to; });
-    if (mo.contract_seq) add(paid_under[mo.contract_seq], mo.amount, [&] { return "a contract's payments"; });
+    add(split, net, [&] { return "money from " + mo.from; });
+    add(g[a].paid, net, [&] { return "money paid by " + mo.from; });
+    add(g[b].received, net, [&] { return "money received by " + mo.to; });
+    if (mo.contract_seq) add(paid_under[mo.contract_seq], net, [&] { return "a contract's payments"; });
   }
 
   for (const Line& l : m.facts.lines)

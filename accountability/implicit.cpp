@@ -41,7 +41,10 @@ std::set<std::string> detail::receivers_without_line(const Facts& f) {
     for (auto& r : l.responsible) answering.insert(r);
   std::vector<char> seen(f.ids.size());
   for (const Money& mo : f.money) {
-    if (seen[mo.to_ix]) continue;
+    // A purchase is for the payer's own use and needs no line (DESIGN.md);
+    // money refunds have netted to nothing moved none. (Refunds themselves
+    // are not in f.money: receiving one is never receiving money.)
+    if (seen[mo.to_ix] || mo.mechanism == "purchase" || mo.net() == 0) continue;
     seen[mo.to_ix] = 1;
     const Party* p = f.party(mo.to);
     if (p && answers_implicitly(p->kind) && !answering.count(mo.to)) out.insert(mo.to);

@@ -46,10 +46,15 @@ std::string label(const Map& m, const std::string& id);
 
 // ---- graph views ----------------------------------------------------------
 
-// Money that moves forward: funding edges except clawbacks (money going back).
+// Money that moves forward: funding edges except clawbacks (money going back)
+// and edges refunds have netted to nothing. Refunds are no edges at all
+// (Facts::refunds), so they never close a cycle.
 struct ForwardMoney {
   const Graph* g = nullptr;
-  bool operator()(Edge e) const { return (*g)[e].type == EdgeType::funding && (*g)[e].mechanism != "clawback"; }
+  bool operator()(Edge e) const {
+    const EdgeData& d = (*g)[e];
+    return d.type == EdgeType::funding && d.mechanism != "clawback" && d.amount > 0;
+  }
 };
 struct Responsibility {
   const Graph* g = nullptr;

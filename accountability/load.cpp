@@ -131,10 +131,11 @@ void index_party_ids(Facts& f) {
     return it->second;
   };
   for (auto& [id, p] : f.parties) intern(id);
-  for (auto& mo : f.money) {
-    mo.from_ix = intern(mo.from);
-    mo.to_ix = intern(mo.to);
-  }
+  for (auto* list : {&f.money, &f.refunds})
+    for (auto& mo : *list) {
+      mo.from_ix = intern(mo.from);
+      mo.to_ix = intern(mo.to);
+    }
   std::vector<uint32_t> order(seen.size()), rank(seen.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return seen[a] < seen[b]; });
@@ -143,9 +144,40 @@ void index_party_ids(Facts& f) {
     rank[order[r]] = r;
     f.ids.emplace_back(seen[order[r]]);
   }
-  for (auto& mo : f.money) {
-    mo.from_ix = rank[mo.from_ix];
-    mo.to_ix = rank[mo.to_ix];
+  for (auto* list : {&f.money, &f.refunds})
+    for (auto& mo : *list) {
+      mo.from_ix = rank[mo.from_ix];
+      mo.to_ix = rank[mo.to_ix];
+    }
+}
+
+// Refunds net against what their payee paid their payer (DESIGN.md): each
+// refund comes off that pair's payments made before it, the latest first (a
+// credit note answers an invoice already paid, most often a recent one).
+// Rule 12 keeps refunds within what was paid, but only over the whole
+// ledger by seq: as of a value date a credit note can be in scope while the
+// invoice it credits is not. What finds nothing left to net against comes off
+// nothing, so a payment's net stops at zero and no money is made up.
+void net_refunds(Facts& f) {
+  if (f.refunds.empty()) return;
+  auto pair_key = [](uint32_t payer, uint32_t payee) { return (uint64_t(payer) << 32) | payee; };
+  // (payer, payee) of the payments some refund nets against -> those not yet
+  // netted to zero, in seq order; other pairs are not kept.
+  std::unordered_map<uint64_t, std::vector<uint32_t>> open;
+  for (const Money& r : f.refunds) open.try_emplace(pair_key(r.to_ix, r.from_ix));
+  size_t next = 0;
+  for (const Money& r : f.refunds) {
+    for (; next < f.money.size() && f.money[next].seq < r.seq; ++next)
+      if (auto it = open.find(pair_key(f.money[next].from_ix, f.money[next].to_ix)); it != open.end())
+        it->second.push_back(static_cast<uint32_t>(next));
+    std::vector<uint32_t>& paid = open.at(pair_key(r.to_ix, r.from_ix));
+    for (int64_t left = r.amount; left > 0 && !paid.empty();) {
+      Money& mo = f.money[paid.back()];
+      const int64_t off = std::min(left, mo.net());
+      mo.refunded += off;
+      left -= off;
+      if (mo.net() == 0) paid.pop_back();
+    }
   }
 }
 
@@ -213,11 +245,12 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
   const uint64_t size = std::min(as_of.size, ledger.size());
 
   // Pass 1, in parallel: decoding a million records is most of the load.
-  // Payments and contributions become Money; the few other records are kept
-  // as bytes for pass 2, which needs them in seq order. Appended records never
-  // change, so each thread's own read transaction sees the same bytes.
+  // Payments and contributions become Money (refunds in a list of their
+  // own); the few other records are kept as bytes for pass 2, which needs
+  // them in seq order. Appended records never change, so each thread's own
+  // read transaction sees the same bytes.
   struct Slice {
-    std::vector<Money> money;
+    std::vector<Money> money, refunds;
     std::vector<std::pair<uint64_t, std::vector<uint8_t>>> others;
     uint64_t records = 0;
     std::exception_ptr error;
@@ -242,7 +275,8 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
           auto body = rec.entry().getBody();
           if (body.which() == Entry::Body::CONTRIBUTION || body.which() == Entry::Body::PAYMENT) {
             Money m = money_of(seq, body);
-            if (within(m.value_date, rec.leaf().getRecordedAt())) out.push_back(std::move(m));
+            if (within(m.value_date, rec.leaf().getRecordedAt()))
+              (m.mechanism == "refund" ? sl.refunds : out).push_back(std::move(m));
           } else if (body.which() != Entry::Body::GENESIS) {
             sl.others.emplace_back(seq, std::vector<uint8_t>(bytes.begin(), bytes.end()));
           }
@@ -265,6 +299,7 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
     f.records += sl.records;
     money.insert(money.end(), std::make_move_iterator(sl.money.begin()), std::make_move_iterator(sl.money.end()));
     std::vector<Money>().swap(sl.money);
+    f.refunds.insert(f.refunds.end(), sl.refunds.begin(), sl.refunds.end());
   }
 
   // Pass 2, in seq order: parties, statuses, contracts, reversals and lines.
@@ -358,8 +393,12 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
     }
   // In place: a second table of a million payments would double the memory
   // touched (the capacity reserved and never used is never touched either).
-  if (!reversed.empty()) std::erase_if(money, [&](const Money& m) { return reversed.count(m.seq) > 0; });
+  if (!reversed.empty()) {
+    std::erase_if(money, [&](const Money& m) { return reversed.count(m.seq) > 0; });
+    std::erase_if(f.refunds, [&](const Money& m) { return reversed.count(m.seq) > 0; });
+  }
   index_party_ids(f);
+  net_refunds(f);
   for (auto& [seq, l] : lines)
     if (!ended.count(seq)) f.lines.push_back(std::move(l));
   return f;

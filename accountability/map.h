@@ -10,8 +10,9 @@
 // funding edges aggregated per payer, payee and mechanism, responsibility edges
 // from the accountable to the responsible party (recorded, or implicit to the
 // commissioner where none is recorded), contract edges from payer to payee.
-// Reversed money and ended responsibility lines are left out. Amounts are
-// int64 minor units throughout; no floating point touches money.
+// Reversed money and ended responsibility lines are left out; refunds are no
+// edges of their own but net against what their payee paid their payer.
+// Amounts are int64 minor units throughout; no floating point touches money.
 #pragma once
 #include <boost/graph/adjacency_list.hpp>
 #include <nlohmann/json.hpp>
@@ -56,6 +57,10 @@ struct Money {  // one unreversed contribution or payment
   FundedBy funded_by = FundedBy::unspecified;
   uint64_t funded_seq = 0;    // when funded_by == entry
   uint64_t contract_seq = 0;  // 0: not under a contract
+  // Refunds netted against this payment (Facts::refunds): what the payment
+  // still moves is amount - refunded, never below zero.
+  int64_t refunded = 0;
+  int64_t net() const { return amount - refunded; }
 };
 
 struct Line {  // an active responsibility line (or an implicit one)
@@ -110,7 +115,11 @@ struct Facts {
   uint64_t records = 0;  // records read
   AsOf as_of;
   std::map<std::string, Party> parties;
-  std::vector<Money> money;                // seq order, reversals applied
+  std::vector<Money> money;                // seq order, reversals applied; refunds netted, not listed
+  // Refunds (money back from a payer to its payee, a supplier's credit note),
+  // seq order: never money of their own, they net against what their payee
+  // paid their payer (each payment's `refunded`; DESIGN.md).
+  std::vector<Money> refunds;
   std::vector<std::string> ids;            // every party id a party record or a payment names, sorted
   std::vector<Line> lines;                 // recorded, active, seq order
   std::map<uint64_t, Contract> contracts;  // by seq of contractAgreed

@@ -128,8 +128,8 @@ void risk_transfer(const Map& m, Patterns& out) {
     r.contract = ref;
     r.payer = mo.from;
     r.payee = mo.to;
-    r.total += mo.amount;
-    if (mo.mechanism == "milestone") r.on_outcomes += mo.amount;
+    r.total += mo.net();  // net of refunds
+    if (mo.mechanism == "milestone") r.on_outcomes += mo.net();
   }
   for (auto& [k, r] : rows) {
     r.bp = ratio_bp(r.on_outcomes, r.total);
@@ -229,7 +229,7 @@ std::string to_text(const Map& m, const Patterns& p) {
       << money_text(m, r.total) << "\n";
   o << "\nLayers: money passes through at most " << std::max(0, p.layers - 1) << " intermediar"
     << (p.layers - 1 == 1 ? "y" : "ies") << " (" << p.layers << " payment steps from a first payer to its last recipient)\n";
-  o << "\nCycles of money (clawbacks left out): " << (p.cycles.empty() ? "none" : std::to_string(p.cycles.size())) << "\n";
+  o << "\nCycles of money (clawbacks and refunds left out): " << (p.cycles.empty() ? "none" : std::to_string(p.cycles.size())) << "\n";
   for (auto& c : p.cycles) o << "  ! money goes round between " << join(c, ", ") << "\n";
   return o.str();
 }

@@ -1,5 +1,6 @@
 // Layers and cycles of the funding network: Boost's strong_components finds
-// money going round in circles (clawbacks, money going back, are left out);
+// money going round in circles (clawbacks, money going back, are left out,
+// and refunds are no edges: they net against the money they answer);
 // the condensation, topologically sorted, gives the longest chain of payers.
 #include <boost/graph/create_condensation_graph.hpp>
 #include <boost/graph/strong_components.hpp>

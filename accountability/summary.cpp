@@ -45,7 +45,7 @@ Summary summarise(const Map& m) {
   }
   std::sort(s.came_in.begin(), s.came_in.end(), [](auto& a, auto& b) { return a.amount > b.amount; });
   for (auto& mo : m.facts.money)
-    if (mo.mechanism == "management-fee") s.fees += mo.amount;
+    if (mo.mechanism == "management-fee") s.fees += mo.net();
   s.prefinancing = money.prefinancing;
 
   for (auto& subject : subjects(m)) {

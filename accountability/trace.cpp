@@ -1,8 +1,9 @@
 // Source-of-funds tracing: every amount paid on is attributed to the sources
 // it came from — by funded-by where recorded, by the contract schedule's
 // financer where funded-by is absent, pro rata over what the payer holds
-// otherwise, and beyond that to the payer's own money. Exact integers;
-// pro-rata parts by largest remainder. docs/map.md explains each step.
+// otherwise, and beyond that to the payer's own money. Refunds carry back
+// what they net against (see trace()). Exact integers; pro-rata parts by
+// largest remainder. docs/map.md explains each step.
 #include <algorithm>
 #include <set>
 #include <unordered_map>
@@ -165,7 +166,31 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
   int64_t by_tag = 0, pro_rata = 0;
   Flat mix, scratch;
   std::vector<int64_t> weights;
+  // Refunds net against what their payee paid their payer and are never
+  // money in (DESIGN.md). Payments are traced whole, so sources keep what they
+  // paid out, and a refund carries back to its payee that payee's money, in
+  // the attribution its payments to the payer had, as far as the payer still
+  // holds it: it shows where it sits again (usually back where it started).
+  // It is never the payer's own money nor its budget, so it makes no
+  // pre-financing and no money in; what the payer no longer holds (passed on,
+  // or paid outside an --as-of scope) is not carried back.
+  // (payer, payee) -> what payer paid payee, attributed, less what came back;
+  // only for the pairs a refund answers.
+  std::map<std::pair<uint32_t, uint32_t>, Flat> refundable;
+  for (const Money& r : f.refunds) refundable.try_emplace(std::pair{r.to_ix, r.from_ix});
+  size_t next_refund = 0;
+  auto refunds_before = [&](uint64_t seq) {
+    for (; next_refund < f.refunds.size() && f.refunds[next_refund].seq < seq; ++next_refund) {
+      const Money& r = f.refunds[next_refund];
+      Flat& paid = refundable.at({r.to_ix, r.from_ix});
+      Flat back = take_wanted(held[r.from_ix], scaled(paid, std::min(r.amount, total_of(paid)), weights));
+      take_wanted(paid, back);
+      add_flat(held[r.to_ix], back, scratch);
+      if (auto it = of_record.find(r.seq); it != of_record.end()) it->second = back;
+    }
+  };
   for (const Money& mo : f.money) {
+    refunds_before(mo.seq);
     const uint32_t from = mo.from_ix, to = mo.to_ix;
     mix.clear();
     Flat& pot = held[from];
@@ -219,7 +244,10 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
     if (keep_received[to]) add_flat(received[to], mix, scratch);
     if (auto it = of_record.find(mo.seq); it != of_record.end()) it->second = mix;
     if (mo.contract_seq) add_flat(under_contract[{to, mo.contract_seq}], mix, scratch);
+    if (!refundable.empty())
+      if (auto it = refundable.find({from, to}); it != refundable.end()) add_flat(it->second, mix, scratch);
   }
+  refunds_before(UINT64_MAX);
 
   // Back to party ids (string-keyed maps) only for what the caller reads.
   Trace t;

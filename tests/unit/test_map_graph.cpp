@@ -1,6 +1,11 @@
 // The map's graph: aggregation, reversals, ended lines, as-of by seq and by
-// date, and the export filters.
+// date, the export filters, and purchases and refunds (DESIGN.md: "Refunds
+// net against what their payee paid their payer: never money in, never a
+// gap; purchases need no responsibility line").
+#include <sstream>
+
 #include "accountability/internal.h"
+#include "test_ledger_support.h"
 #include "test_map_support.h"
 
 using namespace map_test;
@@ -166,4 +171,252 @@ TEST_CASE("map load: records decoded by several threads give the same facts as o
   const map::Facts all = map::detail::load_facts(b.ledger(), {}, 4);
   CHECK(std::none_of(all.money.begin(), all.money.end(), [&](const map::Money& m) { return m.seq == paid[5]; }));
   CHECK(all.parties.at("hope").statuses.size() == 1);
+}
+
+// ---- purchases and refunds --------------------------------------------------
+// Built on the ledger tests' World (test_ledger_support.h): a refund is signed
+// by its payee's officer and co-signed by a payer that holds keys, which
+// map_test::Books, signing every payment by its payer, cannot express.
+
+namespace {
+
+struct Shop : ft_test::World {
+  uint64_t pay(const std::string& from, const std::string& to, int64_t pounds, Mechanism mech, const ft_test::Signers& signers,
+               uint32_t date = ft_test::kDate) {
+    return append(payment(from, to, gbp(pounds), signers, [&](spec::Payment& p) {
+      p.mechanism = mech;
+      p.value_date = date;
+    }));
+  }
+  uint64_t purchase(const std::string& to, int64_t pounds, uint32_t date = ft_test::kDate) {
+    return pay("council", to, pounds, Mechanism::PURCHASE, {council_off}, date);
+  }
+  // A credit note from `from` (which holds keys, so co-signs) back to `to`.
+  uint64_t refund(const std::string& from, const std::string& to, int64_t pounds, const ft_test::Signers& signers,
+                  uint32_t date = ft_test::kDate) {
+    return pay(from, to, pounds, Mechanism::REFUND, signers, date);
+  }
+  map::Map map(const std::string& as_of = "") { return map::build_map(L(), map::parse_as_of(as_of, L())); }
+};
+
+int funding_between(const map::Map& m, const std::string& from, const std::string& to) {
+  int n = 0;
+  for (auto [e, end] = edges(m.graph); e != end; ++e)
+    n += m.graph[*e].type == map::EdgeType::funding && m.graph[source(*e, m.graph)].id == from &&
+         m.graph[target(*e, m.graph)].id == to;
+  return n;
+}
+
+std::vector<map::Gap> gaps_of(const map::Map& m, const std::string& party) {
+  std::vector<map::Gap> out;
+  for (auto& g : map::find_gaps(m))
+    if (g.party == party) out.push_back(g);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("map refunds: a credit note nets against what its payee paid, and is no edge, cycle, gap or money in") {
+  Shop w;
+  w.purchase("sme", 1000);
+  const std::string before_refund = std::to_string(w.L().size() - 1);
+  w.refund("sme", "council", 300, {w.council_off, w.sme_off});
+  map::Map m = w.map();
+
+  REQUIRE(m.facts.refunds.size() == 1);
+  REQUIRE(m.facts.money.size() == 1);  // the refund is no money of its own
+  CHECK(m.facts.money[0].refunded == gbp(300));
+  const map::EdgeData* bought = funding(m, "council", "sme", "purchase");
+  REQUIRE(bought);
+  CHECK(bought->amount == gbp(700));
+  CHECK(bought->count == 1);
+  CHECK(bought->untagged == gbp(700));
+  CHECK(funding_between(m, "sme", "council") == 0);
+  CHECK(m.graph[*m.find("sme")].received == gbp(700));
+  CHECK(m.graph[*m.find("council")].paid == gbp(700));
+  // The graph's totals are the ledger's balances, the refund included.
+  CHECK(m.graph[*m.find("sme")].received - m.graph[*m.find("sme")].paid == w.balance("sme"));
+  CHECK(m.graph[*m.find("council")].received - m.graph[*m.find("council")].paid == w.balance("council"));
+
+  // No money goes round: council -> sme and sme -> council would be a cycle.
+  map::Patterns p = map::patterns(m);
+  CHECK(p.cycles.empty());
+  CHECK(p.layer_of.at("sme") == 1);
+  CHECK(gaps_of(m, "sme").empty());
+  CHECK(gaps_of(m, "council").empty());
+  CHECK(m.implicit.empty());
+
+  // Money in is what the council paid out, with or without the credit note;
+  // the 300 shows back where it started, and sme paid nothing of its own.
+  nlohmann::json s = map::summary_json(m), then = map::summary_json(w.map(before_refund));
+  CHECK(s["came_in_minor"] == gbp(1000));
+  CHECK(s["came_in_minor"] == then["came_in_minor"]);
+  REQUIRE(s["sources"].size() == 1);
+  CHECK(s["sources"][0]["party"] == "council");
+  CHECK(s["where_it_is"]["with providers"]["amount_minor"] == gbp(700));
+  CHECK(s["where_it_is"]["came back to where it started"]["amount_minor"] == gbp(300));
+  CHECK(s["prefinancing"].empty());
+  map::MoneyReport r = map::follow_money(m);
+  REQUIRE(r.sources.size() == 1);
+  CHECK(r.sources[0].paid_out == gbp(1000));
+  CHECK(amount_of(r.sources[0].held, "sme") == gbp(700));
+  CHECK(amount_of(r.sources[0].held, "council") == gbp(300));
+  CHECK(r.prefinancing.empty());
+  std::string text = map::summary_text(m);
+  CHECK(contains(text, "MONEY IN: GBP 1,000.00"));
+  CHECK_FALSE(contains(text, "sme also paid"));
+  CHECK_FALSE(contains(text, "round in a circle"));
+  CHECK_FALSE(contains(text, "received money with no recorded responsibility line"));
+
+  // Concentration sees the net: sme holds 700 of the council's money.
+  map::Concentration c = map::concentration(m);
+  REQUIRE(c.markets.size() == 1);
+  CHECK(amount_of(c.markets[0].shares, "sme") == gbp(700));
+  bool sme_dependence = false;
+  for (auto& d : c.dependence)
+    if (d.provider == "sme") {
+      sme_dependence = true;
+      CHECK(d.received == gbp(700));
+      CHECK(d.payers == 1);
+    }
+  CHECK(sme_dependence);
+
+  // Exports: no refund edge in any format, the purchase at its net.
+  std::ostringstream graphml, js, csv, dot;
+  map::write_graphml(m, graphml);
+  map::write_json(m, js);
+  map::write_csv(m, csv);
+  map::write_dot(m, dot);
+  CHECK_FALSE(contains(graphml.str(), "refund"));
+  CHECK_FALSE(contains(graphml.str(), "source=\"sme\" target=\"council\""));
+  CHECK(contains(graphml.str(), ">purchase</data>"));
+  nlohmann::json j = nlohmann::json::parse(js.str());
+  int purchases = 0;
+  for (auto& l : j["links"]) {
+    CHECK(l.value("mechanism", "") != "refund");
+    CHECK_FALSE((l["source"] == "sme" && l["target"] == "council"));
+    if (l.value("mechanism", "") == "purchase") {
+      ++purchases;
+      CHECK(l["amount_minor"] == gbp(700));
+    }
+  }
+  CHECK(purchases == 1);
+  CHECK_FALSE(contains(csv.str(), "refund"));
+  CHECK_FALSE(contains(csv.str(), "funding,sme,council"));
+  CHECK(contains(csv.str(), "funding,council,sme,purchase,700.00,70000,1,"));
+  CHECK_FALSE(contains(dot.str(), "refund"));
+  CHECK(contains(dot.str(), "purchase 700.00"));
+}
+
+TEST_CASE("map purchases: a party paid only by purchases needs no responsibility line nor operator of last resort") {
+  Shop w;
+  w.purchase("sme", 1000);
+  w.pay("council", "charity", 500, Mechanism::GRANT, {w.council_off});
+  map::Map m = w.map();
+
+  // sme only sold to the council: no implicit line, no gap of any kind.
+  CHECK(gaps_of(m, "sme").empty());
+  REQUIRE(m.implicit.size() == 1);
+  CHECK(m.implicit[0].responsible[0] == "charity");
+  std::vector<std::string> charity_gaps;
+  for (auto& g : gaps_of(m, "charity")) charity_gaps.push_back(g.type);
+  CHECK(charity_gaps == std::vector<std::string>{"money-without-line", "no-last-resort"});
+  CHECK_FALSE(m.graph[*m.find("sme")].gap);
+  CHECK_FALSE(funding(m, "council", "sme", "purchase")->gap);
+  CHECK(funding(m, "council", "charity", "grant")->gap);
+  std::string text = map::summary_text(m);
+  CHECK(contains(text, "1 party received money with no recorded responsibility line: charity ("));
+  CHECK(contains(text, "no operator of last resort above them: charity\n"));
+
+  // Yet purchases are money: in money in, where it went, concentration and exports.
+  map::MoneyReport r = map::follow_money(m);
+  REQUIRE(r.sources.size() == 1);
+  CHECK(r.sources[0].paid_out == gbp(1500));
+  CHECK(amount_of(r.sources[0].held, "sme") == gbp(1000));
+  map::Concentration c = map::concentration(m);
+  REQUIRE(c.markets.size() == 1);
+  CHECK(c.markets[0].total == gbp(1500));
+  CHECK(amount_of(c.markets[0].shares, "sme") == gbp(1000));
+  std::ostringstream js;
+  map::write_json(m, js);
+  nlohmann::json j = nlohmann::json::parse(js.str());
+  bool saw = false;
+  for (auto& l : j["links"])
+    if (l["source"] == "council" && l["target"] == "sme") {
+      saw = true;
+      CHECK(l["type"] == "funding");
+      CHECK(l["mechanism"] == "purchase");
+      CHECK(l["amount_minor"] == gbp(1000));
+    }
+  CHECK(saw);
+
+  // Paid a grant too, sme wants a line for the grant only.
+  w.pay("council", "sme", 200, Mechanism::GRANT, {w.council_off});
+  map::Map both = w.map();
+  std::map<std::string, int64_t> sme_gaps;
+  for (auto& g : gaps_of(both, "sme")) sme_gaps[g.type] = g.amount;
+  CHECK(sme_gaps.size() == 2);
+  CHECK(sme_gaps["money-without-line"] == gbp(200));
+  CHECK(sme_gaps.count("no-last-resort") == 1);
+  CHECK_FALSE(funding(both, "council", "sme", "purchase")->gap);
+  CHECK(funding(both, "council", "sme", "grant")->gap);
+}
+
+TEST_CASE("map refunds: the latest payments first, and as of a date never below zero") {
+  Shop w;
+  w.pay("council", "sme", 200, Mechanism::GRANT, {w.council_off}, 20250401);
+  w.purchase("sme", 1000, 20250510);
+  // A credit note dated before the invoice it credits (recorded after it: rule 12 goes by seq).
+  w.refund("sme", "council", 300, {w.council_off, w.sme_off}, 20250420);
+
+  map::Map all = w.map();
+  CHECK(funding(all, "council", "sme", "purchase")->amount == gbp(700));  // the latest payment first
+  CHECK(funding(all, "council", "sme", "grant")->amount == gbp(200));
+
+  // As of 30 April the invoice is not yet paid: the credit note finds only
+  // the 200 grant to net against, and the net stops at zero.
+  map::Map april = w.map("2025-04-30");
+  REQUIRE(april.facts.refunds.size() == 1);
+  CHECK_FALSE(funding(april, "council", "sme", "purchase"));
+  const map::EdgeData* grant = funding(april, "council", "sme", "grant");
+  REQUIRE(grant);
+  CHECK(grant->amount == 0);
+  CHECK(grant->count == 1);
+  CHECK(funding_between(april, "sme", "council") == 0);
+  CHECK(april.graph[*april.find("sme")].received == 0);
+  CHECK(april.graph[*april.find("council")].paid == 0);
+  CHECK(april.implicit.empty());  // no money moved: no line wanted
+  map::MoneyReport r = map::follow_money(april);
+  REQUIRE(r.sources.size() == 1);
+  CHECK(r.sources[0].paid_out == gbp(200));
+  CHECK(amount_of(r.sources[0].held, "council") == gbp(200));  // all of it came back
+  CHECK(amount_of(r.sources[0].held, "sme") == 0);
+  CHECK(r.prefinancing.empty());  // the other 100 is not sme's own money paid out
+  CHECK(map::patterns(april).cycles.empty());
+}
+
+TEST_CASE("map refunds: a refund to an integrator lowers what it passed on, and a reversed one nets nothing") {
+  Shop w;
+  w.pay("council", "prime", 1000, Mechanism::BLOCK, {w.council_off});
+  w.pay("prime", "sme", 600, Mechanism::BLOCK, {w.prime_off});
+  uint64_t back = w.refund("sme", "prime", 100, {w.prime_off, w.sme_off});
+  map::Map m = w.map();
+  CHECK(funding(m, "prime", "sme", "block")->amount == gbp(500));
+  CHECK(funding_between(m, "sme", "prime") == 0);
+  std::vector<map::Frontline> f = map::frontline(m);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].received == gbp(1000));
+  CHECK(f[0].passed_independent == gbp(500));
+  CHECK(f[0].kept == gbp(500));
+  map::MoneyReport r = map::follow_money(m);
+  REQUIRE(r.sources.size() == 1);
+  CHECK(amount_of(r.sources[0].held, "prime") == gbp(500));  // 400 kept and 100 back
+  CHECK(amount_of(r.sources[0].held, "sme") == gbp(500));
+  CHECK(map::patterns(m).cycles.empty());
+
+  w.append(w.reversal(back, {w.prime_off}));  // a refund's reversal is signed by its payee
+  map::Map undone = w.map();
+  CHECK(undone.facts.refunds.empty());
+  CHECK(funding(undone, "prime", "sme", "block")->amount == gbp(600));
+  CHECK(map::frontline(undone)[0].passed_independent == gbp(600));
 }
