@@ -10,8 +10,11 @@ namespace {
 
 using namespace detail;
 
+constexpr size_t kBiggest = 5;  // recipients named for each source of funds
+
 struct Summary {
   std::vector<Amount> came_in;  // by source of funds
+  std::map<std::string, std::vector<Amount>> biggest;  // source -> its biggest direct recipients, net of refunds
   int64_t total_in = 0;
   std::map<std::string, int64_t> held_by_kind;  // where the sources' money sits, by the holder's kind
   int64_t fees = 0;
@@ -44,6 +47,17 @@ Summary summarise(const Map& m) {
     }
   }
   std::sort(s.came_in.begin(), s.came_in.end(), [](auto& a, auto& b) { return a.amount > b.amount; });
+  // Who each source paid most, as a councillor first asks of published spending.
+  for (auto& src : s.came_in) {
+    std::map<std::string, int64_t> paid;
+    for (auto& mo : m.facts.money)
+      if (!mo.contribution && mo.from == src.party && mo.net() > 0) paid[mo.to] += mo.net();
+    std::vector<Amount> top;
+    for (auto& [party, amount] : paid) top.push_back({party, amount});
+    std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.amount != b.amount ? a.amount > b.amount : a.party < b.party; });
+    if (top.size() > kBiggest) top.resize(kBiggest);
+    s.biggest[src.party] = std::move(top);
+  }
   for (auto& mo : m.facts.money)
     if (mo.mechanism == "management-fee") s.fees += mo.net();
   s.prefinancing = money.prefinancing;
@@ -131,6 +145,12 @@ nlohmann::json summary_json(const Map& m) {
   for (auto& a : s.came_in) {
     nlohmann::json x{{"party", a.party}};
     put_amount(x, "amount", a.amount, exp);
+    x["biggest_recipients"] = nlohmann::json::array();
+    for (auto& r : s.biggest[a.party]) {
+      nlohmann::json y{{"party", r.party}};
+      put_amount(y, "amount", r.amount, exp);
+      x["biggest_recipients"].push_back(y);
+    }
     j["sources"].push_back(x);
   }
   j["where_it_is"] = nlohmann::json::object();
@@ -153,7 +173,15 @@ std::string summary_text(const Map& m) {
   std::ostringstream o;
   o << "Accountability map of " << m.facts.origin << " (" << as_of_text(m) << ")\n";
   o << "\nMONEY IN: " << money_text(m, s.total_in) << "\n";
-  for (auto& a : s.came_in) o << "  " << money_text(m, a.amount) << "  from " << label(m, a.party) << "\n";
+  for (auto& a : s.came_in) {
+    o << "  " << money_text(m, a.amount) << "  from " << label(m, a.party) << "\n";
+    auto& top = s.biggest[a.party];
+    if (top.empty()) continue;
+    o << "    paid most to:";
+    for (size_t i = 0; i < top.size(); ++i)
+      o << (i ? "," : "") << " " << label(m, top[i].party) << " " << money_text(m, top[i].amount);
+    o << "\n";
+  }
   o << "\nWHERE IT IS NOW\n";
   std::vector<std::pair<std::string, int64_t>> where(s.held_by_kind.begin(), s.held_by_kind.end());
   std::sort(where.begin(), where.end(), [](auto& a, auto& b) { return a.second > b.second; });

@@ -80,7 +80,7 @@ struct Council {
 
 }  // namespace
 
-TEST_CASE("spend import: councils' published files add up, a re-run records nothing, and the ledger verifies") {
+TEST_CASE("spend import: councils' published files add up, a re-run records nothing, the ledger verifies, and the map names the biggest supplier") {
   const std::vector<Council> councils = {
       {"trafford-council", "trafford-council/trafford-supplier-spend-2026-27.csv", "utf-8", 1, 8, 4},
       {"oxford-city-council", "oxford-city-council/expenditure-over-500-oct-dec-2016.csv", "utf-8", 1, 6, 9, 2,
@@ -101,6 +101,15 @@ TEST_CASE("spend import: councils' published files add up, a re-run records noth
     CHECK(first["parties_registered"].get<int>() > 10);
     Expected want = expected(file, c.encoding, c.skip, c.amount_col, c.payee_col, rejects, c.skip_col, c.skip_value);
     CHECK(-b.balance(c.id) == want.total);  // the council paid out exactly the file's recorded rows, net of credit notes
+    // The map's summary names the supplier the council paid most, as Python totals it.
+    json summary = b.ok_json({"map", "summary", "--json"});
+    std::string biggest;
+    for (auto& src : summary["sources"])
+      if (src["party"] == c.id) biggest = src["biggest_recipients"][0]["party"].get<std::string>();
+    std::string biggest_name;
+    for (auto& p : b.ok_json({"party", "list", "--json"}))
+      if (p["id"] == biggest) biggest_name = p["name"].get<std::string>();
+    CHECK(biggest_name == want.biggest);
 
     json again = b.ok_json({"import", "--format", "spend", file.string(), "--rules", (kRules / (c.id + ".rules")).string(),
                             "--key", b.key("council"), "--key", b.key("approver"), "--admin-key", b.key("admin"), "--rejects", rejects.string(), "--json"});
