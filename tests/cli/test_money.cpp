@@ -292,3 +292,34 @@ TEST_CASE("pay: an unknown contract is the writer's rule 9 and --funded-by is ra
   // Seq 0 is genesis: it parses, and the writer refuses it by rule 2.
   expect_refused(b, pay_args("pool", "ace", "10.00", {b.key("pool")}, {"--funded-by", "0"}), 1, "rule 2");
 }
+
+TEST_CASE("pay: a purchase with a reference, and a supplier's credit note as a refund signed by the council") {
+  Books b;
+  b.ok({"party", "add", "royal-mail", "--name", "Royal Mail Group Ltd", "--kind", "provider", "--key", b.key("admin")});
+  std::string seq = trim(b.ok({"pay", "--from", "council", "--to", "royal-mail", "--amount", "120.00", "--mechanism", "purchase",
+                               "--reference", "INV-88213", "--key", b.key("council")})
+                             .out);
+  json shown = b.ok_json({"show", seq, "--json"});
+  CHECK(shown["body"]["mechanism"] == "purchase");
+  CHECK(shown["body"]["reference"] == "INV-88213");
+  CHECK(contains(b.ok({"log"}).out, "purchase"));
+  CHECK(contains(b.ok({"log"}).out, "ref INV-88213"));
+  // The credit note: money back from the supplier, signed by the council receiving it.
+  int64_t council = b.balance("council");
+  b.ok({"pay", "--from", "royal-mail", "--to", "council", "--amount", "20.00", "--mechanism", "refund", "--reference",
+        "CN-1", "--key", b.key("council")});
+  CHECK(b.balance("council") == council + 2000);
+  CHECK(b.balance("royal-mail") == 10000);
+  // Above what the council paid: rule 12, exit 1, nothing written.
+  expect_refused(b, {"pay", "--from", "royal-mail", "--to", "council", "--amount", "100.01", "--mechanism", "refund", "--key",
+                     b.key("council")},
+                 1, "rule 12");
+  // Signed by the supplier's side only (here: a key of another party): rule 1.
+  expect_refused(b, {"pay", "--from", "royal-mail", "--to", "council", "--amount", "1.00", "--mechanism", "refund", "--key",
+                     b.key("ace")},
+                 1, "rule 1");
+  expect_refused(b, {"pay", "--from", "council", "--to", "royal-mail", "--amount", "1.00", "--mechanism", "purchase",
+                     "--reference", std::string(201, 'r'), "--key", b.key("council")},
+                 2, "reference");
+  verify_if_present({b.ledger.string()});
+}
