@@ -177,14 +177,15 @@ SpendCounts append_spend(Ledger& ledger, const ImportJob& job, const std::vector
   return o;
 }
 
-// import --format spend: prepare, sign, append, write the rejects and print
-// the count line (read = recorded + already recorded + skipped + rejected).
-void import_spend(Context& ctx, Ledger& ledger, const std::string& file, const std::string& rules_path,
-                  const std::string& rejects_path, bool dry, std::vector<KeyPair>& keys, const KeyPair* admin,
-                  const std::function<void()>& unlock) {
-  bool keep_going = !rejects_path.empty() || dry;  // a dry run reports every row's problem
-  interop::SpendImport si = interop::prepare_spend_import(file, rules_path, ledger, keys, admin, keep_going);
-  std::vector<std::pair<const interop::SpendRow*, std::string>> rejects;
+// An import of rows (published spending, or the plain CSV with --rejects):
+// sign, append (all or nothing, or each on its own with a rejects file), write
+// the rejects and print the count line (read = recorded + already recorded +
+// skipped + rejected). `si` was prepared keeping going when `rejects_path` is
+// given or `dry`.
+void import_rows(Context& ctx, Ledger& ledger, interop::RowsImport& si, const std::string& rejects_path, bool dry,
+                 const std::function<void()>& unlock) {
+  bool keep_going = !rejects_path.empty();
+  std::vector<std::pair<const interop::SourceRow*, std::string>> rejects;
   for (auto& [row, why] : si.unreadable) rejects.push_back({&si.rows[row], why});
   SpendCounts c;
   std::vector<std::pair<size_t, Error>> problems;
@@ -212,11 +213,7 @@ void import_spend(Context& ctx, Ledger& ledger, const std::string& file, const s
     }
   }
   std::sort(rejects.begin(), rejects.end(), [](auto& a, auto& b) { return a.first->line < b.first->line; });
-  if (keep_going && !dry) {
-    interop::SpendRules rules =
-        interop::parse_spend_rules(interop::read_input_file(rules_path, "the rules file"), rules_path);
-    write_file_atomically(rejects_path, interop::spend_rejects_csv(rules.fields, rejects));
-  }
+  if (keep_going && !dry) write_file_atomically(rejects_path, interop::rejects_csv(si.header, rejects));
   size_t read = si.rows.size(), rejected = rejects.size();
   if (ctx.json) {
     nlohmann::json j = {{"read", read},
@@ -286,7 +283,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--rejects", o->rejects,
                   "record the rows that can be recorded and write the others here, each with its line and reason "
-                  "(--format spend)");
+                  "(--format csv or spend)");
   cmd->add_flag("--dry-run", o->dry_run, "check the whole file and say what would be recorded; write nothing");
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
@@ -296,7 +293,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
       usage_error("--admin-key is for --format 360giving or spend (the payees they register)");
     if (spend && o->rules.empty()) usage_error("--format spend needs --rules FILE (docs/import.md: writing rules)");
     if (!spend && !o->rules.empty()) usage_error("--rules is for --format spend");
-    if (!spend && !o->rejects.empty()) usage_error("--rejects is for --format spend");
+    if (giving && !o->rejects.empty()) usage_error("--rejects is for --format csv or spend");
     // The whole file is checked with the keys' public halves; passphrases are
     // asked for only once it passes, and not at all for --dry-run.
     auto public_half = [](const std::string& path) {
@@ -316,11 +313,20 @@ void add_import_command(CLI::App& app, Context& ctx) {
     std::optional<KeyPair> admin;
     if (!o->admin_key.empty()) admin = public_half(o->admin_key);
 
-    if (spend)
-      return import_spend(ctx, ledger, o->file, o->rules, o->rejects, o->dry_run, keys, admin ? &*admin : nullptr, [&] {
-        for (size_t i = 0; i < keys.size(); ++i) unlock_in_place(keys[i], o->keys[i]);
-        if (admin) unlock_in_place(*admin, o->admin_key);
-      });
+    auto unlock_all = [&] {
+      for (size_t i = 0; i < keys.size(); ++i) unlock_in_place(keys[i], o->keys[i]);
+      if (admin) unlock_in_place(*admin, o->admin_key);
+    };
+    bool keep_going = !o->rejects.empty() || o->dry_run;  // a dry run reports every row's problem
+    if (spend) {
+      interop::SpendImport si =
+          interop::prepare_spend_import(o->file, o->rules, ledger, keys, admin ? &*admin : nullptr, keep_going);
+      return import_rows(ctx, ledger, si, o->rejects, o->dry_run, unlock_all);
+    }
+    if (!giving && !o->rejects.empty()) {
+      interop::RowsImport ri = interop::prepare_csv_rows(o->file, ledger, keys, true);
+      return import_rows(ctx, ledger, ri, o->rejects, o->dry_run, unlock_all);
+    }
     interop::GivingImport gi;
     ImportJob job;
     if (giving) {

@@ -29,6 +29,7 @@ const std::vector<std::string> kColumns = {"kind",  "from",     "to",     "amoun
 
 struct Row {
   size_t line = 0;
+  size_t source = 0;  // index into RowsImport::rows
   std::map<std::string, std::string> cell;
   std::string idempotency_key;
 };
@@ -114,7 +115,10 @@ spec::Body row_body(const Row& r, const Ledger& ledger) {
   return p;
 }
 
-std::vector<Row> read_rows(const std::string& path) {
+// The file's rows; every data row is also kept as read in `out.rows` (for a
+// rejects file), and a row with the wrong number of cells is refused, or with
+// `keep_going` listed in `out.unreadable`.
+std::vector<Row> read_rows(const std::string& path, RowsImport& out, bool keep_going) {
   auto csv = read_csv(path);
   if (csv.empty()) unusable(path + " is empty: it needs the header line " + join_bar(kColumns));
   auto& header = csv[0].fields;
@@ -131,13 +135,19 @@ std::vector<Row> read_rows(const std::string& path) {
   std::string file = std::filesystem::path(path).filename().string();
   std::map<std::string, size_t> seen;  // identical rows so far, for derived keys
   std::vector<Row> rows;
+  out.header = header;
   for (size_t i = 1; i < csv.size(); ++i) {
     auto& f = csv[i].fields;
-    if (f.size() != header.size())
-      unusable(path + ": line " + std::to_string(csv[i].line) + ": " + std::to_string(f.size()) + " cells, the header has " +
-               std::to_string(header.size()));
+    out.rows.push_back({csv[i].line, f});
+    if (f.size() != header.size()) {
+      std::string why = std::to_string(f.size()) + " cells, the header has " + std::to_string(header.size());
+      if (!keep_going) unusable(path + ": line " + std::to_string(csv[i].line) + ": " + why);
+      out.unreadable.push_back({out.rows.size() - 1, why});
+      continue;
+    }
     Row r;
     r.line = csv[i].line;
+    r.source = out.rows.size() - 1;
     for (auto& c : kColumns) r.cell[c] = "";
     std::string content;
     for (size_t k = 0; k < f.size(); ++k) {
@@ -160,33 +170,45 @@ std::vector<Row> read_rows(const std::string& path) {
 
 }  // namespace
 
-ImportJob prepare_csv_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys) {
+RowsImport prepare_csv_rows(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,
+                            bool keep_going) {
   const LedgerFacts& facts = ledger.facts();
-  std::vector<Row> rows = read_rows(path);
+  RowsImport out;
+  std::vector<Row> rows = read_rows(path, out, keep_going);
   ActingKeys acting = acting_keys(ledger, keys);
-
-  ImportJob job;
-  job.requests.resize(rows.size());
-  job.signers.resize(rows.size());
+  ImportJob& job = out.job;
   int64_t now = import_clock_ms();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    auto& r = rows[i];
-    spec::Body body = row_body(r, ledger);
+  for (auto& r : rows) {
     std::string where = "line " + std::to_string(r.line);
-    if (const auto* pay = std::get_if<spec::Payment>(&body)) {
-      job.signers[i] = payment_signers(acting, *pay, facts.dual_control_threshold, where);
-    } else {
-      auto it = acting.find(r.cell["from"]);
-      if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
-        unusable(where + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
-      job.signers[i].push_back(it->second[0].first);
+    try {
+      spec::Body body = row_body(r, ledger);
+      std::vector<const KeyPair*> signers;
+      if (const auto* pay = std::get_if<spec::Payment>(&body)) {
+        signers = payment_signers(acting, *pay, facts.dual_control_threshold, where);
+      } else {
+        auto it = acting.find(r.cell["from"]);
+        if (it == acting.end() || it->second.front().second != schema::Role::OFFICER)
+          unusable(where + ": none of the --key files is an officer key of '" + r.cell["from"] + "'");
+        signers.push_back(it->second[0].first);
+      }
+      if (!valid_utf8(r.idempotency_key) || r.idempotency_key.size() > kIdempotencyLimit)
+        unusable(where + ": idempotency_key is over 128 bytes or not UTF-8");
+      job.requests.push_back({encode_entry(facts.origin, now, r.idempotency_key, body), {}});
+      job.signers.push_back(std::move(signers));
+      job.where.push_back(where);
+      out.row_of.push_back(long(r.source));
+    } catch (const Error& e) {
+      if (!keep_going) throw;
+      std::string why = e.what();
+      if (why.rfind(where + ": ", 0) == 0) why = why.substr(where.size() + 2);  // the rejects file names the line
+      out.unreadable.push_back({r.source, why});
     }
-    if (!valid_utf8(r.idempotency_key) || r.idempotency_key.size() > kIdempotencyLimit)
-      unusable("line " + std::to_string(r.line) + ": idempotency_key is over 128 bytes or not UTF-8");
-    job.requests[i].entry = encode_entry(facts.origin, now, r.idempotency_key, body);
-    job.where.push_back("line " + std::to_string(r.line));
   }
-  return job;
+  return out;
+}
+
+ImportJob prepare_csv_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys) {
+  return prepare_csv_rows(path, ledger, keys, false).job;
 }
 
 }  // namespace fundtrail::interop

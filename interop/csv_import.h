@@ -23,4 +23,10 @@ namespace fundtrail::interop {
 // name the file and line, or the line.
 ImportJob prepare_csv_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys);
 
+// The same, keeping each request's row: with `keep_going`, a row that cannot
+// be read or signed is listed in `unreadable` instead of stopping the import
+// (import --rejects).
+RowsImport prepare_csv_rows(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,
+                            bool keep_going);
+
 }  // namespace fundtrail::interop

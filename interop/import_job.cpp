@@ -1,5 +1,7 @@
 #include "interop/import_job.h"
 
+#include "interop/csv_cell.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -56,6 +58,20 @@ std::vector<const KeyPair*> payment_signers(const ActingKeys& acting, const spec
       signers.push_back(payer->second.front().first);
   }
   return signers;
+}
+
+std::string rejects_csv(const std::vector<std::string>& fields,
+                        const std::vector<std::pair<const SourceRow*, std::string>>& rejects) {
+  std::string out;
+  size_t width = fields.size();
+  for (auto& [row, why] : rejects) width = std::max(width, row->cells.size());
+  for (size_t i = 0; i < width; ++i) out += csv_cell(i < fields.size() && !fields[i].empty() ? fields[i] : "column_" + std::to_string(i + 1)) + ",";
+  out += "line,reason\r\n";
+  for (auto& [row, why] : rejects) {
+    for (size_t i = 0; i < width; ++i) out += csv_cell(i < row->cells.size() ? row->cells[i] : "") + ",";
+    out += std::to_string(row->line) + "," + csv_cell(why) + "\r\n";
+  }
+  return out;
 }
 
 }  // namespace fundtrail::interop

@@ -29,6 +29,26 @@ ActingKeys acting_keys(const Ledger& ledger, const std::vector<KeyPair>& keys);
 // The signer's clock for the entries an import builds (Unix ms).
 int64_t import_clock_ms();
 
+// An import of a file of rows (the plain CSV import, published spending):
+// the requests, which row each came from, and the rows it could not read.
+struct SourceRow {
+  size_t line = 0;
+  std::vector<std::string> cells;  // as read (UTF-8)
+};
+struct RowsImport {
+  ImportJob job;
+  std::vector<long> row_of;        // per request: index into `rows`, -1 when it is no row's (a registration)
+  std::vector<SourceRow> rows;     // every row read (blank rows are not)
+  std::vector<std::pair<size_t, std::string>> unreadable;  // row index, reason (when keeping going)
+  std::vector<std::string> header; // a name per column, for a rejects file
+  size_t skipped = 0;              // rows a rule dropped
+};
+
+// A rejects file: each rejected row's original cells, then its line number and
+// the reason, as CSV (the header: `header`'s names, then "line" and "reason").
+std::string rejects_csv(const std::vector<std::string>& header,
+                        const std::vector<std::pair<const SourceRow*, std::string>>& rejects);
+
 // A party as the ledger holds it now.
 struct KnownParty {
   std::string id;

@@ -115,6 +115,7 @@ SpendImport prepare_spend_import(const std::string& path, const std::string& rul
   }
 
   SpendImport out;
+  out.header = rules.fields;
   std::vector<KnownParty> known = known_parties(ledger);
   std::set<std::string> known_ids;
   for (auto& k : known) known_ids.insert(k.id);
@@ -254,20 +255,6 @@ SpendImport prepare_spend_import(const std::string& path, const std::string& rul
       job.where.push_back(where);
       out.row_of.push_back(long(row));
     }
-  return out;
-}
-
-std::string spend_rejects_csv(const std::vector<std::string>& fields,
-                              const std::vector<std::pair<const SpendRow*, std::string>>& rejects) {
-  std::string out;
-  size_t width = fields.size();
-  for (auto& [row, why] : rejects) width = std::max(width, row->cells.size());
-  for (size_t i = 0; i < width; ++i) out += csv_cell(i < fields.size() && !fields[i].empty() ? fields[i] : "column_" + std::to_string(i + 1)) + ",";
-  out += "line,reason\r\n";
-  for (auto& [row, why] : rejects) {
-    for (size_t i = 0; i < width; ++i) out += csv_cell(i < row->cells.size() ? row->cells[i] : "") + ",";
-    out += std::to_string(row->line) + "," + csv_cell(why) + "\r\n";
-  }
   return out;
 }
 

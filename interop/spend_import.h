@@ -13,20 +13,10 @@
 
 namespace fundtrail::interop {
 
-// A row of the file and what became of it.
-struct SpendRow {
-  size_t line = 0;
-  std::vector<std::string> cells;  // as read (UTF-8)
-};
-
-struct SpendImport {
-  ImportJob job;                   // registrations, payments, refunds
-  std::vector<long> row_of;        // per request: index into `rows`, -1 for a registration
-  std::vector<SpendRow> rows;      // every row read (blank rows are not)
-  std::vector<std::pair<size_t, std::string>> unreadable;  // row index, reason (with keep_going)
-  size_t skipped = 0;              // rows a `skip` rule dropped
-  size_t registrations = 0;        // requests that register a payee
-  int64_t total_minor = 0;         // payments minus refunds, of the rows recorded or to be
+// The job holds registrations, then payments, then refunds; `header` is the
+// rules' `fields`; `skipped` counts rows a `skip` rule dropped.
+struct SpendImport : RowsImport {
+  size_t registrations = 0;  // requests that register a payee
 };
 
 // Reads FILE through RULES. Payees are matched by org id, then by exact name
@@ -37,11 +27,5 @@ struct SpendImport {
 // `unreadable`. Nothing is written.
 SpendImport prepare_spend_import(const std::string& path, const std::string& rules_path, const Ledger& ledger,
                                  const std::vector<KeyPair>& keys, const KeyPair* admin, bool keep_going);
-
-// A rejects file: each rejected row's original cells, then its line number and
-// the reason, as CSV (the header: the file's columns as `fields` names them,
-// then "line" and "reason").
-std::string spend_rejects_csv(const std::vector<std::string>& fields,
-                              const std::vector<std::pair<const SpendRow*, std::string>>& rejects);
 
 }  // namespace fundtrail::interop

@@ -264,3 +264,34 @@ TEST_CASE("import --dry-run: every problem the real import would meet is reporte
   // The real import meets the first of them and writes nothing.
   expect_refused(b, import_args(b, "problems.csv", {"pool", "approver"}), 1, "line 3");
 }
+
+TEST_CASE("import --rejects: the good rows are recorded and every bad row is listed with its line and reason") {
+  Books b;
+  write_file(b.file("mixed.csv"),
+             csv({"payment,pool,ace,10.00,GBP,2025-04-06,block,,,,,,,,,",
+                  "payment,pool,ace,1.234,GBP,2025-04-06,block,,,,,,,,,",              // line 3: three decimals
+                  "payment,pool,ace,10.00,GBP,2025-04-06,block",                      // line 4: 7 cells
+                  "payment,pool,nobody-registered,10.00,GBP,2025-04-06,block,,,,,,,,,",  // line 5: rule 2
+                  "payment,pool,ace,12.00,GBP,2025-04-06,block,,,,,,,,,"}));
+  std::vector<std::string> args = import_args(b, "mixed.csv", {"pool"});
+  // Without --rejects nothing is written: the file's shape is checked first
+  // (line 4's cell count), then each row's cells.
+  expect_refused(b, args, 2, "line 4");
+  args.insert(args.end(), {"--rejects", b.file("rejects.csv"), "--json"});
+  json j = b.ok_json(args);
+  CHECK(j["read"] == 5);
+  CHECK(j["recorded"] == 2);
+  CHECK(j["rejected"] == 3);
+  std::string rejects = read_file(b.file("rejects.csv"));
+  INFO(rejects);
+  CHECK(rejects.rfind("kind,from,to,amount", 0) == 0);
+  CHECK(contains(rejects, ",3,"));
+  CHECK(contains(rejects, ",4,\"7 cells, the header has 16\""));
+  CHECK(contains(rejects, ",5,rule 2: receiving party 'nobody-registered' is not registered"));
+  // Again: the recorded rows are not recorded twice, the bad ones are still listed.
+  json again = b.ok_json(args);
+  CHECK(again["recorded"] == 0);
+  CHECK(again["already_recorded"] == 2);
+  CHECK(again["rejected"] == 3);
+  verify_if_present({b.ledger.string()});
+}
