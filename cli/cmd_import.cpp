@@ -23,17 +23,22 @@ using interop::ImportJob;
 
 constexpr size_t kBatch = 10000;
 
-// Signs on every core: signing needs no ledger state.
+// Signs on every core: signing needs no ledger state. The calling thread
+// shows progress on a terminal.
 void sign_all(ImportJob& job) {
   std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next++) < job.requests.size();)
+  Progress progress("signing", job.requests.size());
+  auto worker = [&](bool shows) {
+    for (size_t i; (i = next++) < job.requests.size();) {
       for (auto* k : job.signers[i]) job.requests[i].signatures.push_back(sign_entry(job.requests[i].entry, *k));
+      if (shows && i % 512 == 0) progress.update(i);
+    }
   };
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
-  worker();
+  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker, false);
+  worker(true);
   for (auto& t : pool) t.join();
+  progress.finish();
 }
 
 struct Outcome {
