@@ -288,7 +288,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--rejects", o->rejects,
                   "record the rows that can be recorded and write the others here, each with its line and reason "
-                  "(--format csv or spend)");
+                  "(every format)");
   cmd->add_flag("--dry-run", o->dry_run, "check the whole file and say what would be recorded; write nothing");
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
@@ -298,7 +298,6 @@ void add_import_command(CLI::App& app, Context& ctx) {
       usage_error("--admin-key is for --format 360giving or spend (the payees they register)");
     if (spend && o->rules.empty()) usage_error("--format spend needs --rules FILE (docs/import.md: writing rules)");
     if (!spend && !o->rules.empty()) usage_error("--rules is for --format spend");
-    if (giving && !o->rejects.empty()) usage_error("--rejects is for --format csv or spend");
     // The whole file is checked with the keys' public halves; passphrases are
     // asked for only once it passes, and not at all for --dry-run.
     auto public_half = [](const std::string& path) {
@@ -331,6 +330,11 @@ void add_import_command(CLI::App& app, Context& ctx) {
     if (!giving && !o->rejects.empty()) {
       interop::RowsImport ri = interop::prepare_csv_rows(o->file, ledger, keys, true);
       return import_rows(ctx, ledger, ri, o->rejects, o->dry_run, unlock_all);
+    }
+    if (giving && !o->rejects.empty()) {  // one row per grant: its place and identifier
+      interop::GivingImport gr = interop::prepare_giving_import(o->file, ledger, keys, admin ? &*admin : nullptr, true);
+      for (auto& u : gr.unused) std::cerr << "note: " << o->file << ": not imported: '" << u << "'\n";
+      return import_rows(ctx, ledger, gr, o->rejects, o->dry_run, unlock_all);
     }
     interop::GivingImport gi;
     ImportJob job;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ledger/error.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
 
@@ -125,9 +126,16 @@ GivingGrant check_grant(const GivingRecord& r) {
   return g;
 }
 
-std::vector<GivingGrant> check_grants(const GivingFile& file) {
+std::vector<GivingGrant> check_grants(const GivingFile& file, std::vector<std::pair<std::string, std::string>>* bad) {
   std::vector<GivingGrant> out;
-  for (const GivingRecord& r : merge_by_id(file.records)) out.push_back(check_grant(r));
+  for (const GivingRecord& r : merge_by_id(file.records)) {
+    try {
+      out.push_back(check_grant(r));
+    } catch (const Error& e) {
+      if (!bad) throw;
+      bad->push_back({r.where, e.what()});
+    }
+  }
   return out;
 }
 

@@ -31,7 +31,10 @@ struct GivingGrant {
 GivingGrant check_grant(const GivingRecord& r);
 
 // merge_by_id + check_grant over a whole file, in file order.
-std::vector<GivingGrant> check_grants(const GivingFile& file);
+// With `bad`, a record that fails is listed there ({its place, the error})
+// instead of stopping the import.
+std::vector<GivingGrant> check_grants(const GivingFile& file,
+                                      std::vector<std::pair<std::string, std::string>>* bad = nullptr);
 
 // "2014-03-17" or "2014-03-17T10:00:00Z" (any RFC 3339 time and offset) ->
 // 20140317; 0 when malformed ("17/03/2014", "2014-3-17", "2014-02-30").

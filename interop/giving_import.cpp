@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -31,10 +33,18 @@ bool looks_like_json(const std::string& path, const std::string& bytes) {
   return i < bytes.size() && bytes[i] == '{';
 }
 
+// "line 7" -> 7 (a CSV file), "grants[3]" -> 4 (a JSON file's 1-based grant).
+size_t place_number(const std::string& where) {
+  size_t digits = where.find_first_of("0123456789");
+  if (digits == std::string::npos) return 0;
+  size_t n = std::strtoul(where.c_str() + digits, nullptr, 10);
+  return where.rfind("line ", 0) == 0 ? n : n + 1;
+}
+
 }  // namespace
 
 GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,
-                                   const KeyPair* admin) {
+                                   const KeyPair* admin, bool keep_going) {
   const LedgerFacts& facts = ledger.facts();
   std::string bytes = read_input_file(path, "the 360Giving file");
   GivingFile file;
@@ -43,10 +53,19 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
   } catch (const Error& e) {
     throw Error(e.kind, path + ": " + e.what());
   }
-  std::vector<GivingGrant> grants = check_grants(file);
-  GivingPlan plan = plan_giving(grants, facts.currency, known_parties(ledger));
+  std::vector<std::pair<std::string, std::string>> bad;
+  std::vector<GivingGrant> grants = check_grants(file, keep_going ? &bad : nullptr);
+  std::vector<std::pair<const GivingGrant*, std::string>> refused;
+  GivingPlan plan = plan_giving(grants, facts.currency, known_parties(ledger), keep_going ? &refused : nullptr);
 
   GivingImport out;
+  out.header = {"place", "identifier"};
+  auto reject = [&](const std::string& where, const std::string& id, const std::string& why) {
+    out.rows.push_back({place_number(where), {where, id}});
+    out.unreadable.push_back({out.rows.size() - 1, why});
+  };
+  for (auto& [where, why] : bad) reject(where, "", why);
+  for (auto& [g, why] : refused) reject(g->where, g->id, why);
   out.grants = grants.size();
   out.unused = file.unused;
   for (auto& g : grants)
@@ -87,8 +106,9 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
     job.requests.push_back({encode_entry(facts.origin, now, key, r), {}});
     job.signers.push_back({admin});
     job.where.push_back(p.where + ", recipient " + p.org_id);
+    out.row_of.push_back(-1);
   }
-  for (const PlannedGrant& pg : plan.grants) {
+  for (const PlannedGrant& pg : plan.grants) try {
     const GivingGrant& g = *pg.grant;
     std::string where = g.where + ", grant " + g.id;
     auto it = acting.find(pg.from);
@@ -127,6 +147,11 @@ GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger
     job.requests.push_back({encode_entry(facts.origin, now, "360giving:" + g.id, body), {}});
     job.signers.push_back(std::move(signers));
     job.where.push_back(where);
+    out.rows.push_back({place_number(g.where), {g.where, g.id}});
+    out.row_of.push_back(long(out.rows.size() - 1));
+  } catch (const Error& e) {
+    if (!keep_going) throw;
+    reject(pg.grant->where, pg.grant->id, e.what());
   }
   for (auto& p : plan.parties) out.new_parties.push_back(p.id);
   return out;

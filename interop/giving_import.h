@@ -11,8 +11,9 @@
 
 namespace fundtrail::interop {
 
-struct GivingImport {
-  ImportJob job;
+// The job, and for --rejects each request's grant (rows: one per grant or
+// unreadable record, cells {place, identifier}; registrations have no row).
+struct GivingImport : RowsImport {
   size_t grants = 0;
   std::map<std::string, int64_t> amount;  // per currency, minor units, every grant in the file
   std::vector<std::string> new_parties;   // party ids registered by this import
@@ -28,7 +29,9 @@ struct GivingImport {
 // second key of the funder. Idempotency keys: "360giving:<grant id>",
 // "360giving-party:<org id>" and "360giving-individual:<id>" (lower case).
 // Nothing is written. Usage errors name the line (or grants[N]) and grant id.
+// With `keep_going`, a grant that cannot be read or planned is listed in
+// `unreadable` instead of stopping the import.
 GivingImport prepare_giving_import(const std::string& path, const Ledger& ledger, const std::vector<KeyPair>& keys,
-                                   const KeyPair* admin);
+                                   const KeyPair* admin, bool keep_going = false);
 
 }  // namespace fundtrail::interop

@@ -81,7 +81,8 @@ schema::Sector sector_from_org_id(const std::string& org_id) {
 }
 
 GivingPlan plan_giving(const std::vector<GivingGrant>& grants, const std::string& ledger_currency,
-                       const std::vector<KnownParty>& known) {
+                       const std::vector<KnownParty>& known,
+                       std::vector<std::pair<const GivingGrant*, std::string>>* refused) {
   struct Who {
     std::string id;
     schema::PartyKind kind;
@@ -93,7 +94,7 @@ GivingPlan plan_giving(const std::vector<GivingGrant>& grants, const std::string
     for (auto& o : p.org_ids) by_org.emplace(ascii_lower(o), Who{p.id, p.kind});
   }
   GivingPlan plan;
-  for (const GivingGrant& g : grants) {
+  for (const GivingGrant& g : grants) try {
     if (g.currency != ledger_currency)
       grant_error(g, "currency " + g.currency + " is not this ledger's currency " + ledger_currency +
                          " (a ledger keeps one currency; import the file into a " + g.currency + " ledger)");
@@ -134,6 +135,9 @@ GivingPlan plan_giving(const std::vector<GivingGrant>& grants, const std::string
       grant_error(g, "the funder " + g.funder_id + " and the recipient " + g.recipient_id +
                          " are both pools, and a pool cannot contribute to a pool");
     plan.grants.push_back(PlannedGrant{&g, funder->second.id, recipient->second.id, into_pool});
+  } catch (const Error& e) {
+    if (!refused) throw;
+    refused->push_back({&g, e.what()});  // (a recipient it registered stays: a party with no money yet)
   }
   return plan;
 }

@@ -40,8 +40,10 @@ struct GivingPlan {
 // currency other than the ledger's, an unknown funder, a funder
 // collaboration grant to a party that is not a pool, or a pool contributing
 // to a pool.
+// With `refused`, a grant that cannot be planned is listed there instead.
 GivingPlan plan_giving(const std::vector<GivingGrant>& grants, const std::string& ledger_currency,
-                       const std::vector<KnownParty>& known);
+                       const std::vector<KnownParty>& known,
+                       std::vector<std::pair<const GivingGrant*, std::string>>* refused = nullptr);
 
 // The slug a new party gets from its org id: lower case, characters outside
 // [a-z0-9._-] as '-', at most 64 bytes ("GB-CHC-1164883" -> "gb-chc-1164883").

@@ -522,3 +522,34 @@ TEST_CASE("360giving: org ids of 70 to 200 bytes import, export and round-trip e
                                          ",Too long,GB-LAE-TRF,Trafford Council\r\n");
   expect_refused(a, import_args(a, a.file("too-long.csv")), 2, "200");
 }
+
+TEST_CASE("360giving --rejects: good grants are recorded, and each bad one is listed by place, identifier and reason") {
+  Books b;
+  add_trafford(b);
+  const std::string header =
+      "Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,Recipient Org:Name,"
+      "Funding Org:Identifier,Funding Org:Name\r\n";
+  write_file(b.file("mixed.csv"),
+             header + "360G-trafford-R1,Good,Good,GBP,500,2024-04-01,GB-CHC-3000001,Good Works,GB-LAE-TRF,Trafford Council\r\n"
+                      "360G-trafford-R2,Bad date,Bad,GBP,500,01/04/2024,GB-CHC-3000002,Bad Date,GB-LAE-TRF,Trafford Council\r\n"
+                      "360G-trafford-R3,Unknown funder,X,GBP,500,2024-04-01,GB-CHC-3000003,Orphan,GB-LAE-XXX,Nobody\r\n"
+                      "360G-trafford-R4,Good too,Good,GBP,700,2024-04-02,GB-CHC-3000001,Good Works,GB-LAE-TRF,Trafford Council\r\n");
+  expect_refused(b, import_args(b, b.file("mixed.csv")), 2, "line 3");
+  auto args = import_args(b, b.file("mixed.csv"));
+  args.insert(args.end(), {"--rejects", b.file("rejects.csv"), "--json"});
+  json j = b.ok_json(args);
+  CHECK(j["read"] == 4);
+  CHECK(j["recorded"] == 2);
+  CHECK(j["rejected"] == 2);
+  CHECK(j["parties_registered"] == 1);
+  std::string rejects = read_file(b.file("rejects.csv"));
+  INFO(rejects);
+  CHECK(contains(rejects, "line 3,,3,"));
+  CHECK(contains(rejects, "is not YYYY-MM-DD"));
+  CHECK(contains(rejects, "line 4,360G-trafford-R3,4,"));
+  CHECK(contains(rejects, "not a party of this ledger"));
+  json again = b.ok_json(args);
+  CHECK(again["recorded"] == 0);
+  CHECK(again["already_recorded"] == 2);
+  verify_if_present({b.ledger.string()});
+}
