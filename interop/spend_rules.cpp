@@ -256,6 +256,12 @@ class RulesParser {
       references_.push_back({n, m.column});
     }
     m.pattern = std::string(t);
+    // libstdc++ compiles a regular expression recursively, a level per
+    // character: a long pattern would overflow the stack (fuzz_spend_rules
+    // found one of 375 bytes). Patterns that pick rows are short.
+    if (m.pattern.size() > kMaxPatternBytes)
+      fail(n, "pattern is " + std::to_string(m.pattern.size()) + " bytes; a pattern is at most " +
+                  std::to_string(kMaxPatternBytes) + " (write several pattern lines, which are alternatives)");
     try {
       m.re = std::regex(m.pattern, std::regex::icase | std::regex::ECMAScript);
     } catch (const std::regex_error& e) {

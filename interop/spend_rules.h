@@ -14,6 +14,9 @@
 
 namespace fundtrail::interop {
 
+// The longest `if` pattern a rules file may hold, in bytes.
+inline constexpr size_t kMaxPatternBytes = 128;
+
 enum class SpendEncoding { utf8, windows1252, iso88591 };
 
 // `value` may interpolate %NAME (a column named in `fields`) or %N (1-based

@@ -332,3 +332,18 @@ TEST_CASE("spend slugs: new parties' ids from names") {
   CHECK(party_slug_from_name("abc def", 5) == "abc");
   CHECK(party_slug_from_name("abcdefgh", 5) == "abcde");
 }
+
+TEST_CASE("spend rules: a pattern over 128 bytes is refused by its line, before libstdc++ compiles it recursively") {
+  // fuzz_spend_rules: a 375-byte pattern overflowed the stack in std::regex's compiler.
+  std::string rules = "fields date, payee_name, amount\nif %payee_name " + std::string(129, 'a') + "\n  mechanism grant\n";
+  try {
+    parse_spend_rules(rules, "long.rules");
+    FAIL("a 129-byte pattern was accepted");
+  } catch (const fundtrail::Error& e) {
+    CHECK(std::string(e.what()).find("rules line 2") != std::string::npos);
+    CHECK(std::string(e.what()).find("at most 128") != std::string::npos);
+  }
+  CHECK_NOTHROW(parse_spend_rules("fields date, payee_name, amount\nif %payee_name " + std::string(128, 'a') +
+                                      "\n  mechanism grant\n",
+                                  "ok.rules"));
+}
