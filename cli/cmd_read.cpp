@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/suggest.h"
 #include "cli/describe.h"
 #include "ledger/balances.h"
 #include "ledger/limits.h"
@@ -25,6 +26,21 @@ void add_log(CLI::App& app, Context& ctx) {
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
     Ledger ledger = ctx.open_ledger(true);
+    // A filter that can match nothing is a mistake, not an empty answer.
+    if (!o->kind.empty()) {
+      auto kinds = record_kind_names();
+      if (std::find(kinds.begin(), kinds.end(), o->kind) == kinds.end()) {
+        std::string all;
+        for (auto& k : kinds) all += (all.empty() ? "" : ", ") + k;
+        usage_error("--kind '" + o->kind + "' is not a record kind" + did_you_mean(o->kind, kinds) + " (kinds: " + all + ")");
+      }
+    }
+    if (!o->party.empty() && !ledger.party(o->party)) {
+      std::vector<std::string> ids;
+      for (auto& p : ledger.parties()) ids.push_back(p.id);
+      usage_error("--party '" + o->party + "' is not a party of this ledger" + did_you_mean(o->party, ids) +
+                  " (fundtrail party list shows them all)");
+    }
     uint32_t from = o->from.empty() ? 0 : date_arg(o->from, "--from");
     uint32_t to = o->to.empty() ? 99991231 : date_arg(o->to, "--to");
     nlohmann::json out = nlohmann::json::array();

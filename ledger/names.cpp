@@ -56,6 +56,7 @@ std::vector<std::string> party_kind_names() { return kPartyKinds; }
 std::vector<std::string> sector_names() { return {kSectors.begin() + 1, kSectors.end()}; }
 std::vector<std::string> role_names() { return kRoles; }
 std::vector<std::string> mechanism_names() { return kMechanisms; }
+std::vector<std::string> record_kind_names() { return kRecordKinds; }
 std::vector<std::string> responsibility_kind_names() { return kResponsibilityKinds; }
 
 }  // namespace fundtrail

@@ -29,6 +29,7 @@ std::vector<std::string> party_kind_names();
 std::vector<std::string> sector_names();
 std::vector<std::string> role_names();
 std::vector<std::string> mechanism_names();
+std::vector<std::string> record_kind_names();  // as `log --kind` takes them
 std::vector<std::string> responsibility_kind_names();
 
 }  // namespace fundtrail

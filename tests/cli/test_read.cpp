@@ -141,3 +141,25 @@ TEST_CASE("balance: all parties or one with --as-of SEQ and --as-of DATE") {
     CHECK(r.out.empty());
   }
 }
+
+TEST_CASE("log: an unknown party or kind in a filter is a usage error naming the nearest known names") {
+  Books b;
+  RunResult party = b.ft({"log", "--party", "pol"});
+  INFO(party);
+  CHECK(party.code == 2);
+  CHECK(party.out.empty());
+  CHECK(contains(party.err, "--party 'pol' is not a party"));
+  CHECK(contains(party.err, "did you mean"));
+  CHECK(contains(party.err, "'pool'"));
+  RunResult kind = b.ft({"log", "--kind", "paymnet"});
+  INFO(kind);
+  CHECK(kind.code == 2);
+  CHECK(contains(kind.err, "--kind 'paymnet' is not a record kind; did you mean 'payment'"));
+  RunResult far = b.ft({"log", "--kind", "zzzzzzzz"});
+  CHECK(far.code == 2);
+  CHECK(!contains(far.err, "did you mean"));
+  CHECK(contains(far.err, "kinds: genesis, partyRegistered"));
+  // Known names still filter as before.
+  CHECK(!b.ok({"log", "--party", "pool"}).out.empty());
+  CHECK(!b.ok({"log", "--kind", "partyRegistered"}).out.empty());
+}
