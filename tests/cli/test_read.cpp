@@ -48,7 +48,7 @@ TEST_CASE("log: filters by party and kind and date as text and JSON") {
         std::vector<uint64_t>{12});
   CHECK(b.ok_json({"log", "--kind", "payment", "--from", "2025-06-16", "--json"}).empty());
   CHECK(seqs(b.ok_json({"log", "--party", "pool", "--to", "2025-05-01", "--json"})) == std::vector<uint64_t>{11});
-  CHECK(b.ok_json({"log", "--party", "nobody", "--json"}).empty());
+  CHECK(b.ft({"log", "--party", "nobody", "--json"}).code == 2);  // an unknown party is a usage error, not an empty log
   CHECK(lines_of(b.ok({"log", "--kind", "payment"}).out).size() == 1);
 
   RunResult bad = b.ft({"log", "--from", "2025-06-31"});
