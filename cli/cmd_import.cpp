@@ -23,6 +23,18 @@ using interop::ImportJob;
 
 constexpr size_t kBatch = 10000;
 
+// The CLI's policy on value dates (check_value_date) for every money record
+// of an import, before anything is signed.
+void check_value_dates(const ImportJob& job, bool future_ok) {
+  if (future_ok) return;
+  for (size_t i = 0; i < job.requests.size(); ++i) {
+    EntryView v(job.requests[i].entry);
+    auto b = v.entry().getBody();
+    uint32_t date = b.isPayment() ? b.getPayment().getValueDate() : b.isContribution() ? b.getContribution().getValueDate() : 0;
+    if (date) check_value_date(date, false, job.where[i]);
+  }
+}
+
 // Signs on every core: signing needs no ledger state. The calling thread
 // shows progress on a terminal.
 void sign_all(ImportJob& job) {
@@ -258,7 +270,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string file, format = "csv", admin_key, rules, rejects;
     std::vector<std::string> keys;
-    bool dry_run = false;
+    bool dry_run = false, future_date = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
@@ -289,6 +301,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--rejects", o->rejects,
                   "record the rows that can be recorded and write the others here, each with its line and reason "
                   "(every format)");
+  cmd->add_flag("--future-date", o->future_date, "accept value dates more than a year after today");
   cmd->add_flag("--dry-run", o->dry_run, "check the whole file and say what would be recorded; write nothing");
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
@@ -325,15 +338,18 @@ void add_import_command(CLI::App& app, Context& ctx) {
     if (spend) {
       interop::SpendImport si =
           interop::prepare_spend_import(o->file, o->rules, ledger, keys, admin ? &*admin : nullptr, keep_going);
+      check_value_dates(si.job, o->future_date);
       return import_rows(ctx, ledger, si, o->rejects, o->dry_run, unlock_all);
     }
     if (!giving && !o->rejects.empty()) {
       interop::RowsImport ri = interop::prepare_csv_rows(o->file, ledger, keys, true);
+      check_value_dates(ri.job, o->future_date);
       return import_rows(ctx, ledger, ri, o->rejects, o->dry_run, unlock_all);
     }
     if (giving && !o->rejects.empty()) {  // one row per grant: its place and identifier
       interop::GivingImport gr = interop::prepare_giving_import(o->file, ledger, keys, admin ? &*admin : nullptr, true);
       for (auto& u : gr.unused) std::cerr << "note: " << o->file << ": not imported: '" << u << "'\n";
+      check_value_dates(gr.job, o->future_date);
       return import_rows(ctx, ledger, gr, o->rejects, o->dry_run, unlock_all);
     }
     interop::GivingImport gi;
@@ -345,6 +361,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
     } else {
       job = interop::prepare_csv_import(o->file, ledger, keys);
     }
+    check_value_dates(job, o->future_date);
     Outcome out;
     std::vector<std::pair<size_t, Error>> problems;
     if (o->dry_run) {

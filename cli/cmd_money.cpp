@@ -11,6 +11,7 @@ namespace {
 void add_contribute(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string from, to, amount, date, reference;
+    bool future_date = false;
     WriteOptions w;
   };
   auto o = std::make_shared<Opts>();
@@ -23,12 +24,14 @@ void add_contribute(CLI::App& app, Context& ctx) {
   cmd->add_option("--amount", o->amount, "decimal amount in major units, e.g. 250000.00")->required();
   cmd->add_option("--date", o->date, "value date YYYY-MM-DD (default: today, UTC)");
   cmd->add_option("--reference", o->reference, "reference text");
+  cmd->add_flag("--future-date", o->future_date, "accept a value date more than a year after today");
   o->w.add_to(cmd, false);
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
     auto target = open_write_target(ctx, o->w);
     int64_t amount = amount_arg(o->amount, target->facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
+    check_value_date(date, o->future_date, "--date");
     sign_and_append(ctx, *target, o->w,
                     spec::Contribution{o->from, o->to, amount, target->facts().currency, date, o->reference});
   });
@@ -39,6 +42,7 @@ void add_pay(CLI::App& app, Context& ctx) {
     std::string from, to, amount, mechanism, milestone, contract, group, funded_by, memo, reference, date;
     uint32_t count = 0;
     std::vector<std::string> claims;
+    bool future_date = false;
     WriteOptions w;
   };
   auto o = std::make_shared<Opts>();
@@ -64,6 +68,7 @@ void add_pay(CLI::App& app, Context& ctx) {
   auto* funded_by = cmd->add_option("--funded-by", o->funded_by, "where the money comes from: SEQ of a contribution or payment, own, or loan");
   cmd->add_option("--memo", o->memo, "free text, at most 1000 bytes");
   cmd->add_option("--reference", o->reference, "the payer's transaction or invoice number, at most 200 bytes");
+  cmd->add_flag("--future-date", o->future_date, "accept a value date more than a year after today");
   cmd->add_option("--date", o->date, "value date YYYY-MM-DD (default: today, UTC)");
   o->w.add_to(cmd, true);
   add_json_flag(cmd, ctx);
@@ -75,6 +80,7 @@ void add_pay(CLI::App& app, Context& ctx) {
     auto target = open_write_target(ctx, o->w);
     int64_t amount = amount_arg(o->amount, target->facts().exponent, "--amount");
     uint32_t date = o->date.empty() ? today() : date_arg(o->date, "--date");
+    check_value_date(date, o->future_date, "--date");
     spec::Payment p;
     p.funded_by = funded_by->count() ? parse_funded_by(o->funded_by) : spec::FundedBy{};
     p.contract_seq = o->contract.empty() ? 0 : target->contract_seq(o->contract);

@@ -100,6 +100,13 @@ uint32_t date_arg(const std::string& text, const char* option) {
   return d;
 }
 
+void check_value_date(uint32_t date, bool future_ok, const std::string& where) {
+  uint32_t now = today();
+  if (future_ok || date <= now + 10000) return;  // YYYYMMDD + 1 year
+  usage_error(where + ": the value date " + format_date(date) + " is more than a year after today (" + format_date(now) +
+              "), most often a typing mistake; give --future-date if it is meant");
+}
+
 int64_t amount_arg(const std::string& text, int exponent, const char* option) {
   MoneyParse p = parse_money(text, exponent);
   if (!p.ok()) usage_error(std::string(option) + " '" + text + "': " + p.message);

@@ -50,6 +50,10 @@ Appended sign_and_append(const Context& ctx, WriteTarget& target, const WriteOpt
 int64_t now_ms();
 uint32_t today();
 uint32_t date_arg(const std::string& text, const char* option);  // usage error when malformed
+// A money record's value date: a front-end policy, not a ledger rule (DESIGN.md):
+// more than a year after today is refused as a likely typing mistake unless
+// `future_ok` (--future-date). `where` names the option or the row.
+void check_value_date(uint32_t date, bool future_ok, const std::string& where);
 int64_t amount_arg(const std::string& text, int exponent, const char* option);
 
 // Prints a JSON value on stdout (pretty when stdout is a terminal).

@@ -323,3 +323,20 @@ TEST_CASE("pay: a purchase with a reference, and a supplier's credit note as a r
                  2, "reference");
   verify_if_present({b.ledger.string()});
 }
+
+TEST_CASE("pay, contribute and import: a value date more than a year ahead needs --future-date (a CLI policy, not a ledger rule)") {
+  Books b;
+  expect_refused(b, {"pay", "--from", "pool", "--to", "ace", "--amount", "1.00", "--mechanism", "block", "--date", "2052-12-05",
+                     "--key", b.key("pool")},
+                 2, "--future-date");
+  expect_refused(b, {"contribute", "--from", "council", "--to", "pool", "--amount", "1.00", "--date", "2052-12-05", "--key",
+                     b.key("council")},
+                 2, "more than a year after today");
+  b.ok({"pay", "--from", "pool", "--to", "ace", "--amount", "1.00", "--mechanism", "block", "--date", "2052-12-05",
+        "--future-date", "--key", b.key("pool")});
+  write_file(b.file("future.csv"),
+             "kind,from,to,amount,currency,date,mechanism,milestone,contract,count,group,claims,funded_by,reference,memo,"
+             "idempotency_key\npayment,pool,ace,2.00,GBP,2025-04-06,block,,,,,,,,,\npayment,pool,ace,2.00,GBP,2099-01-01,block,,,,,,,,,\n");
+  expect_refused(b, {"import", b.file("future.csv"), "--key", b.key("pool")}, 2, "line 3: the value date 2099-01-01");
+  b.ok({"import", b.file("future.csv"), "--key", b.key("pool"), "--future-date"});
+}
