@@ -58,41 +58,6 @@ struct Outcome {
   std::optional<uint64_t> first, last;
 };
 
-// Appends in batches of kBatch, each one transaction; a refusal names the
-// request's place in the file.
-Outcome append_all(Ledger& ledger, const ImportJob& job) {
-  Outcome o;
-  Progress progress("importing", job.requests.size());
-  for (size_t start = 0; start < job.requests.size(); start += kBatch) {
-    size_t end = std::min(job.requests.size(), start + kBatch);
-    std::vector<SignedRequest> batch(job.requests.begin() + start, job.requests.begin() + end);
-    std::vector<Appended> done;
-    try {
-      done = ledger.append_batch(batch);
-    } catch (const Error& e) {
-      // "request K: ..." -> the request's place in the file
-      std::string what = e.what();
-      size_t k = 0;
-      if (what.rfind("request ", 0) == 0) k = std::stoul(what.substr(8));
-      std::string where = k ? job.where[start + k - 1] + ": " + what.substr(what.find(": ") + 2) : what;
-      throw Error(e.kind, where + (start ? " (rows before " + job.where[start] +
-                                               " were recorded in earlier batches; re-run the import after fixing: they are not recorded twice)"
-                                         : " (nothing from this file was written)"));
-    }
-    for (auto& a : done) {
-      if (a.retried) {
-        ++o.retried;
-        continue;
-      }
-      ++o.recorded;
-      if (!o.first) o.first = a.seq;
-      o.last = a.seq;
-    }
-    progress.update(end);
-  }
-  progress.finish();
-  return o;
-}
 
 // --dry-run: every request checked by the ledger's own rules against the
 // current state, in order, as the real run would append them (signatures
@@ -142,7 +107,7 @@ void report_problems(Context& ctx, const ImportJob& job, const std::vector<std::
 
 nlohmann::json seq_json(const std::optional<uint64_t>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); }
 
-// The rows' outcome in a spending import (registrations are not rows).
+// The rows' outcome of an import (registrations are not rows).
 struct SpendCounts {
   size_t recorded = 0, already = 0, registered = 0;
   std::optional<uint64_t> first, last;
@@ -152,7 +117,7 @@ struct SpendCounts {
 // Appends in transactions of kBatch. All or nothing per transaction without
 // `each`; with it, every request on its own (a refusal is a value, the
 // others are recorded).
-SpendCounts append_spend(Ledger& ledger, const ImportJob& job, const std::vector<long>& row_of, bool each) {
+SpendCounts append_rows(Ledger& ledger, const ImportJob& job, const std::vector<long>& row_of, bool each) {
   SpendCounts o;
   Progress progress("importing", job.requests.size());
   for (size_t start = 0; start < job.requests.size(); start += kBatch) {
@@ -194,6 +159,13 @@ SpendCounts append_spend(Ledger& ledger, const ImportJob& job, const std::vector
   return o;
 }
 
+// Every request in transactions of kBatch, all or nothing each; a refusal
+// names the request's place in the file.
+Outcome append_all(Ledger& ledger, const ImportJob& job) {
+  SpendCounts c = append_rows(ledger, job, std::vector<long>(job.requests.size(), 0), false);
+  return {c.recorded, c.already, c.first, c.last};
+}
+
 // An import of rows (published spending, or the plain CSV with --rejects):
 // sign, append (all or nothing, or each on its own with a rejects file), write
 // the rejects and print the count line (read = recorded + already recorded +
@@ -223,7 +195,7 @@ void import_rows(Context& ctx, Ledger& ledger, interop::RowsImport& si, const st
   } else {
     unlock();
     sign_all(si.job);
-    c = append_spend(ledger, si.job, si.row_of, keep_going);
+    c = append_rows(ledger, si.job, si.row_of, keep_going);
     for (auto& [k, why] : c.refused) {
       if (si.row_of[k] < 0) std::cerr << "note: " << si.job.where[k] << " was not registered: " << why << "\n";
       else rejects.push_back({&si.rows[size_t(si.row_of[k])], why});
