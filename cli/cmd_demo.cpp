@@ -16,6 +16,7 @@
 #include <map>
 
 #include "cli/context.h"
+#include "cli/plural.h"
 #include "ledger/request.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
@@ -345,7 +346,8 @@ void add_demo_command(CLI::App& app, Context& ctx) {
     struct stat st;
     if (::stat((d + "/data.mdb").c_str(), &st) == 0) usage_error("'" + d + "' already holds a ledger; pick a new directory");
     const char* env = std::getenv("FUNDTRAIL_PASSPHRASE");
-    std::string pass = env ? env : kDefaultPassphrase;
+    // The demo never prompts; a passphrase it is given follows the rule for every new key.
+    std::string pass = env ? new_passphrase("the demo's keys", false) : kDefaultPassphrase;
     ::mkdir(d.c_str(), 0755);
     if (::mkdir((d + "/keys").c_str(), 0700) != 0 && errno != EEXIST)
       usage_error("cannot create '" + d + "/keys': " + std::strerror(errno));
@@ -357,7 +359,8 @@ void add_demo_command(CLI::App& app, Context& ctx) {
       return print_json({{"ledger", d}, {"records", l.size()}, {"parties", l.parties().size()}, {"keys", d + "/keys"},
                          {"passphrase_from_env", env != nullptr}});
     std::cout << d << "\n";
-    std::cerr << "Riverside community budget: " << l.size() << " records, " << l.parties().size() << " parties, in " << d << "\n"
+    std::cerr << "Riverside community budget: " << count_of(l.size(), "record") << ", "
+              << count_of(l.parties().size(), "party", "parties") << ", in " << d << "\n"
               << "  pool balance          GBP " << money("riverside-pool") << "\n"
               << "  integrator balance    GBP " << money("ace-integrator") << "\n"
               << "  refused as intended:  " << (demo.refusals.empty() ? std::string("nothing") : demo.refusals[0]) << "\n"

@@ -14,23 +14,31 @@ void add_key_commands(CLI::App& app, Context& ctx) {
 
   struct GenOpts {
     std::string file, name, kdf = "moderate";
+    bool weak = false;
   };
   auto g = std::make_shared<GenOpts>();
   auto* gen = key->add_subcommand(
       "generate",
       "key generate: create an Ed25519 key file sealed with a passphrase (Argon2id), mode 0600.\n"
       "Prints its public key as signed-note verifier text, to give to an administrator for grant-key.\n"
-      "Example: FUNDTRAIL_PASSPHRASE=... fundtrail key generate alice.key --name alice");
+      "The passphrase (FUNDTRAIL_PASSPHRASE, or typed twice at the prompt) needs at least 12 characters.\n"
+      "Example: fundtrail key generate alice.key --name alice");
   gen->add_option("FILE", g->file, "key file to create (never overwritten)")->required();
   gen->add_option("--name", g->name, "key name in signed notes (default: the file's base name)");
   gen->add_option("--kdf", g->kdf, "Argon2id cost: interactive, moderate (default) or sensitive")
       ->check(CLI::IsMember({"interactive", "moderate", "sensitive"}));
+  gen->add_flag("--weak-passphrase", g->weak, "accept a passphrase shorter than 12 characters (throwaway keys only)");
   add_json_flag(gen, ctx);
   gen->callback([g, &ctx] {
     std::string name = g->name.empty() ? std::filesystem::path(g->file).stem().string() : g->name;
+    if (name.empty() || name.find_first_of(" +\n") != std::string::npos)
+      usage_error((g->name.empty() ? "the key's name (the file's base name '" : "--name '") + name +
+                  (g->name.empty() ? "')" : "'") +
+                  " must be non-empty, without spaces or '+' (it names the key in signed notes); give --name, e.g. "
+                  "--name alice");
     Kdf kdf = g->kdf == "interactive" ? Kdf::interactive : g->kdf == "sensitive" ? Kdf::sensitive : Kdf::moderate;
     KeyPair k = generate_key(name);
-    save_key_file(g->file, k, passphrase("the new key " + g->file), kdf);
+    save_key_file(g->file, k, new_passphrase("the new key " + g->file, g->weak), kdf);
     std::string text = public_key_text({k.name, k.pk});
     if (ctx.json)
       print_json({{"file", g->file}, {"name", k.name}, {"public_key", text}});

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/atomic_file.h"
+#include "cli/describe.h"
 #include "cli/write_target.h"
 #include "ledger/limits.h"
 #include "server/request_json.h"
@@ -31,37 +32,108 @@ Ledger Context::open_ledger(bool read_only) const { return Ledger::open(require_
 bool stdout_is_terminal() { return isatty(STDOUT_FILENO); }
 bool stderr_is_terminal() { return isatty(STDERR_FILENO); }
 
-std::string passphrase(const std::string& what) {
-  if (const char* env = std::getenv("FUNDTRAIL_PASSPHRASE")) return env;
-  if (!isatty(STDIN_FILENO))
-    usage_error("a passphrase is needed for " + what + ": set FUNDTRAIL_PASSPHRASE or run on a terminal");
-  std::cerr << "Passphrase for " << what << ": " << std::flush;
+namespace {
+
+// One line typed at the terminal with echo off; the prompt goes to stderr.
+std::string prompt_hidden(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
   termios old{};
   tcgetattr(STDIN_FILENO, &old);
   termios quiet = old;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   std::string line;
-  std::getline(std::cin, line);
+  if (!std::getline(std::cin, line)) line.clear();
   tcsetattr(STDIN_FILENO, TCSANOW, &old);
   std::cerr << "\n";
   return line;
 }
 
+void require_terminal(const std::string& what) {
+  if (!isatty(STDIN_FILENO))
+    usage_error("a passphrase is needed for " + what + ": set FUNDTRAIL_PASSPHRASE or run on a terminal");
+}
+
+// Characters, not bytes: a passphrase in any script counts as typed.
+size_t characters(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+constexpr size_t kMinPassphrase = 12;  // a few words; docs/keyfile.md says why
+constexpr int kPromptTries = 3;
+
+void wipe(std::string& s) { std::fill(s.begin(), s.end(), '\0'); }
+
+}  // namespace
+
+std::string passphrase(const std::string& what) {
+  if (const char* env = std::getenv("FUNDTRAIL_PASSPHRASE")) return env;
+  require_terminal(what);
+  return prompt_hidden("Passphrase for " + what + ": ");
+}
+
+std::string new_passphrase(const std::string& what, bool weak_ok) {
+  auto short_by = [&](const std::string& p) { return !weak_ok && characters(p) < kMinPassphrase; };
+  if (const char* env = std::getenv("FUNDTRAIL_PASSPHRASE")) {
+    if (short_by(env))
+      usage_error("FUNDTRAIL_PASSPHRASE holds " + std::to_string(characters(env)) + " characters: the passphrase of " +
+                  what + " needs at least " + std::to_string(kMinPassphrase) +
+                  " (a few words are easy to remember and slow to guess); nothing was written. Give "
+                  "--weak-passphrase to accept a shorter one for a throwaway key");
+    return env;
+  }
+  require_terminal(what);
+  for (int attempt = 1; attempt <= kPromptTries; ++attempt) {
+    std::string first = prompt_hidden("New passphrase for " + what + " (at least " + std::to_string(kMinPassphrase) +
+                                      " characters): ");
+    if (short_by(first)) {
+      std::cerr << "That is " << characters(first) << " characters; a new key's passphrase needs at least "
+                << kMinPassphrase << " (or give --weak-passphrase).\n";
+      wipe(first);
+      continue;
+    }
+    std::string again = prompt_hidden("The same passphrase again: ");
+    bool same = first == again;
+    wipe(again);
+    if (same) return first;
+    wipe(first);
+    std::cerr << "The two passphrases differ; try again.\n";
+  }
+  usage_error("no passphrase was set for " + what + " after " + std::to_string(kPromptTries) +
+              " tries; nothing was written");
+}
+
 KeyPair unlock_key(const std::string& path) {
   // Check the file before asking for a passphrase, so a typo is told at once.
   read_key_public(path);
-  std::string pass = passphrase("key file " + path);
   auto start = std::chrono::steady_clock::now();
-  KeyPair k = load_key_file(path, pass);
-  std::fill(pass.begin(), pass.end(), '\0');
+  std::optional<KeyPair> k;
+  if (std::getenv("FUNDTRAIL_PASSPHRASE")) {
+    k = load_key_file(path, passphrase("key file " + path));
+  } else {
+    // At a prompt a mistyped passphrase may be typed again, up to three times.
+    require_terminal("key file " + path);
+    for (int attempt = 1; attempt <= kPromptTries && !k; ++attempt) {
+      std::string pass = prompt_hidden("Passphrase for key file " + path + ": ");
+      start = std::chrono::steady_clock::now();
+      k = open_key_file(path, pass);
+      wipe(pass);
+      if (!k && attempt < kPromptTries)
+        std::cerr << "Wrong passphrase for " << path << "; " << kPromptTries - attempt << " tries left.\n";
+    }
+    if (!k)
+      usage_error("wrong passphrase for key file '" + path + "' " + std::to_string(kPromptTries) +
+                  " times; nothing was written");
+  }
   // The benchmark subtracts the deliberate Argon2id cost from a command's time
   // (DESIGN.md "Benchmark output": pay_ms_median excludes the key unlock).
   if (const char* timing = std::getenv("FUNDTRAIL_TIMING_FILE")) {
     std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
     std::ofstream(timing, std::ios::app) << "unlock_ms " << ms.count() << "\n";
   }
-  return k;
+  return *k;
 }
 
 void WriteOptions::add_to(CLI::App* cmd, bool allow_two_keys) {
@@ -179,7 +251,8 @@ Appended sign_and_append(const Context& ctx, WriteTarget& target, const WriteOpt
         std::cerr << " To record a second identical request on purpose, pass --idempotency-key with a new value.";
       std::cerr << "\n";
     } else if (stderr_is_terminal()) {
-      std::cerr << "recorded as seq " << a.seq << "\n";
+      // One line for the officer at the terminal; scripts read the seq on stdout.
+      std::cerr << "recorded as seq " << a.seq << ": " << entry_summary(EntryView(request.entry).entry(), facts) << "\n";
     }
   }
   return a;

@@ -27,6 +27,11 @@ struct Context {
 
 // Passphrase from FUNDTRAIL_PASSPHRASE, else a no-echo prompt on a terminal.
 std::string passphrase(const std::string& what);
+// The passphrase a new key file is sealed with: at least 12 characters unless
+// `weak_ok` (--weak-passphrase), from FUNDTRAIL_PASSPHRASE or typed twice at a
+// prompt (three tries). Usage error otherwise; the caller has written nothing.
+std::string new_passphrase(const std::string& what, bool weak_ok);
+// Unlocks a key file; at a prompt a wrong passphrase may be retyped (three tries).
 KeyPair unlock_key(const std::string& path);
 
 // Options every write takes.

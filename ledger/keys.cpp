@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -194,6 +195,12 @@ KeyFileInfo read_key_public(const std::string& path) {
 }
 
 KeyPair load_key_file(const std::string& path, const std::string& passphrase) {
+  std::optional<KeyPair> k = open_key_file(path, passphrase);
+  if (!k) unusable("wrong passphrase for key file '" + path + "' (set FUNDTRAIL_PASSPHRASE or type it at the prompt)");
+  return *k;
+}
+
+std::optional<KeyPair> open_key_file(const std::string& path, const std::string& passphrase) {
   init_sodium();
   ParsedFile f = parse_file(path, true);
   uint8_t salt[crypto_pwhash_SALTBYTES], nonce[crypto_secretbox_NONCEBYTES], sealed[32 + crypto_secretbox_MACBYTES];
@@ -207,7 +214,7 @@ KeyPair load_key_file(const std::string& path, const std::string& passphrase) {
   Wiped box_key(crypto_secretbox_KEYBYTES), seed(32);
   derive_box_key(box_key.bytes.data(), passphrase, salt, f.ops, f.mem);
   if (crypto_secretbox_open_easy(seed.bytes.data(), sealed, sizeof sealed, nonce, box_key.bytes.data()) != 0)
-    unusable("wrong passphrase for key file '" + path + "' (set FUNDTRAIL_PASSPHRASE or type it at the prompt)");
+    return std::nullopt;
   KeyPair k;
   k.name = f.name;
   crypto_sign_seed_keypair(k.pk.data(), k.sk.data(), seed.bytes.data());

@@ -1,5 +1,6 @@
 // Ed25519 keys and passphrase-sealed key files (layout: docs/keyfile.md).
 #pragma once
+#include <optional>
 #include <string>
 
 #include "ledger/note.h"
@@ -35,6 +36,9 @@ KeyFileInfo read_key_public(const std::string& path);
 // Unlocks FILE. Refuses group/world-readable files and wrong passphrases
 // with Error(unusable) and a message saying what to do.
 KeyPair load_key_file(const std::string& path, const std::string& passphrase);
+// As load_key_file, but a wrong passphrase is nullopt rather than an error, so
+// a prompt can ask again; every other problem still throws.
+std::optional<KeyPair> open_key_file(const std::string& path, const std::string& passphrase);
 
 // Ed25519 note verifier key text for an officer or log key (type 0x01).
 std::string public_key_text(const KeyFileInfo& k);

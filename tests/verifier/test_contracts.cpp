@@ -510,7 +510,7 @@ TEST_CASE("verifier: the demo ledger made by the fundtrail command verifies clea
     return;
   }
   std::string dir = tempDir() + "/demo";
-  std::string cmd = "FUNDTRAIL_PASSPHRASE=demo-pass timeout 300 " + quote(FUNDTRAIL_BIN) + " demo " + quote(dir) +
+  std::string cmd = "FUNDTRAIL_PASSPHRASE=demo-passphrase timeout 300 " + quote(FUNDTRAIL_BIN) + " demo " + quote(dir) +
                     " >/dev/null 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
   Result r = runVerify(quote(dir) + " --json");
