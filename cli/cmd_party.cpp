@@ -1,5 +1,9 @@
 // party add | list | show, grant-key, revoke-key: an administrator's work.
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <map>
+#include <span>
 
 #include "cli/context.h"
 #include "cli/write_target.h"
@@ -57,7 +61,11 @@ void add_party_add(CLI::App* party, Context& ctx) {
         auto eq = s.find('=');
         if (eq == std::string::npos) usage_error("--share '" + s + "' must be PARTY=PERCENT, e.g. riverside-council=50");
         // Whether the shares add up is the writer's rule 2; here only the number's syntax and range.
-        int64_t bp = amount_arg(s.substr(eq + 1), 2, "--share percent");
+        std::string percent = s.substr(eq + 1);
+        if (!percent.empty() && percent.back() == '%')
+          usage_error("--share '" + s + "': write the percent without '%', e.g. " + s.substr(0, eq) + "=" +
+                      percent.substr(0, percent.size() - 1));
+        int64_t bp = amount_arg(percent, 2, "--share");
         if (bp > UINT32_MAX) usage_error("--share '" + s + "': the percent is out of range");
         t.shares.push_back({s.substr(0, eq), static_cast<uint32_t>(bp)});
       }
@@ -83,6 +91,85 @@ nlohmann::json party_json(const Ledger& ledger, const PartyState& p) {
   for (auto& [k, v] : body.items())
     if (!j.contains(k)) j[k] = v;
   return j;
+}
+
+namespace {
+
+std::string text_or(const nlohmann::json& j, const char* key, const std::string& none) {
+  if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty()) return none;
+  return j[key].get<std::string>();
+}
+
+std::string joined(const nlohmann::json& list, const std::string& none) {
+  if (!list.is_array() || list.empty()) return none;
+  std::string out;
+  for (auto& v : list) out += (out.empty() ? "" : ", ") + v.get<std::string>();
+  return out;
+}
+
+// Key files in the current directory by public key, so a grant reads as the
+// file its holder knows ("pool.key") rather than 44 characters of base64.
+std::map<std::string, std::string> key_files_here() {
+  std::map<std::string, std::string> by_key;
+  std::error_code ec;
+  size_t seen = 0;
+  for (auto& e : std::filesystem::directory_iterator(".", ec)) {
+    if (++seen > 1000) break;  // bounded: a huge directory is not worth the wait
+    if (!e.is_regular_file(ec) || e.path().extension() != ".key") continue;
+    try {
+      KeyFileInfo info = read_key_public(e.path().string());
+      by_key[base64(std::span<const uint8_t>(info.pk.data(), 32))] = e.path().filename().string();
+    } catch (const Error&) {
+    }
+  }
+  return by_key;
+}
+
+}  // namespace
+
+void print_party_for_people(const nlohmann::json& j, const std::string& currency, const std::vector<Grant>& grants) {
+  std::cout << j["id"].get<std::string>() << ": " << text_or(j, "name", "(no name)") << "\n";
+  std::cout << "  kind:          " << j["kind"].get<std::string>();
+  if (j.contains("sector")) std::cout << ", " << j["sector"].get<std::string>() << " sector";
+  std::cout << "\n  registered at: seq " << j["registered_seq"].get<uint64_t>() << "\n";
+  std::cout << "  balance:       " << currency << " " << j["balance"].get<std::string>()
+            << (j["budget_limited"].get<bool>() ? " (budget-limited: may not pay beyond what it holds)" : "") << "\n";
+  if (j.contains("org_ids")) std::cout << "  org ids:       " << joined(j["org_ids"], "none") << "\n";
+  if (auto parent = text_or(j, "parent", ""); !parent.empty()) std::cout << "  part of:       " << parent << "\n";
+  if (auto owner = text_or(j, "controlled_by", ""); !owner.empty())
+    std::cout << "  controlled by: " << owner << "\n";
+  if (j.contains("members") && !j["members"].empty()) std::cout << "  members:       " << joined(j["members"], "") << "\n";
+  if (j.contains("pool_terms")) {
+    auto& t = j["pool_terms"];
+    std::cout << "  pool terms:    hosted by " << text_or(t, "host", "(no host)") << "; legal basis: "
+              << text_or(t, "legal_basis", "(none given)");
+    if (auto place = text_or(t, "place", ""); !place.empty()) std::cout << "; place " << place;
+    std::cout << "\n";
+    if (t.contains("shares_percent") && !t["shares_percent"].empty()) {
+      std::string shares;
+      for (auto& [party, pct] : t["shares_percent"].items())
+        shares += (shares.empty() ? "" : ", ") + party + " " + pct.get<std::string>() + "%";
+      std::cout << "  agreed shares: " << shares << "\n";
+    }
+  }
+  if (grants.empty()) {
+    std::cout << "  keys:          none granted (an administrator grants one with 'fundtrail grant-key')\n";
+    return;
+  }
+  auto files = key_files_here();
+  std::cout << "  keys:\n";
+  for (auto& g : grants) {
+    std::string b64 = base64(std::span<const uint8_t>(g.key.data(), 32));
+    auto file = files.find(b64);
+    std::string role = name_of(g.role);
+    role.resize(std::max<size_t>(role.size(), 9), ' ');
+    std::cout << "    " << role << " "
+              << (file != files.end() ? file->second + " (" + b64.substr(0, 8) + "…)" : b64.substr(0, 8) + "…")
+              << "  granted at seq " << g.granted_at;
+    if (g.revoked) std::cout << ", revoked at seq " << g.revoked_at;
+    std::cout << "\n";
+  }
+  std::cout << "  (whole public keys: fundtrail party show " << j["id"].get<std::string>() << " --json)\n";
 }
 
 void add_party_list_show(CLI::App* party, Context& ctx) {
@@ -118,11 +205,10 @@ void add_party_list_show(CLI::App* party, Context& ctx) {
                         {"revoked", g.revoked}});
     j["keys"] = keys;
     if (ctx.json) return print_json(j);
-    for (auto& [k, v] : j.items())
-      if (k != "keys") std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
-    for (auto& k : keys)
-      std::cout << "key: " << k["public_key"].get<std::string>() << " " << k["role"].get<std::string>()
-                << (k["revoked"].get<bool>() ? " (revoked)" : "") << "\n";
+    std::vector<Grant> grants;
+    for (auto& g : ledger.grants())
+      if (g.party == *id) grants.push_back(g);
+    print_party_for_people(j, ledger.facts().currency, grants);
   });
 }
 
