@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/plural.h"
 #include "ledger/contract_report.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
@@ -65,11 +66,11 @@ void add_contract_reports(CLI::App* contract, Context& ctx) {
               << (r.state.parent.empty() ? "" : " under " + r.state.parent) << (r.state.ended ? " (ended)" : "") << "\n"
               << "  dates        " << format_date(r.state.start) << " to " << (r.state.end ? format_date(r.state.end) : "open") << "\n"
               << "  committed    " << (r.state.cap ? money(r.state.cap) : "no cap") << "\n"
-              << "  paid         " << money(r.paid) << " in " << r.payments << " payments\n";
+              << "  paid         " << money(r.paid) << " in " << count_of(r.payments, "payment") << "\n";
     if (r.remaining >= 0) std::cout << "  remaining    " << money(r.remaining) << "\n";
     for (auto& [key, m] : r.milestones)
-      std::cout << "  milestone    " << key.first << (key.second.empty() ? "" : " [" + key.second + "]") << ": " << m.outcomes
-                << " outcomes, " << money(m.amount) << "\n";
+      std::cout << "  milestone    " << key.first << (key.second.empty() ? "" : " [" + key.second + "]") << ": "
+                << count_of(m.outcomes, "outcome") << ", " << money(m.amount) << "\n";
     std::cout << "  on outcomes  " << money(r.outcome_paid) << " (" << format_money(r.outcome_share_bp(), 2)
               << "% of the money paid was payable only on results)\n";
     if (r.prefinanced) std::cout << "  pre-financed " << money(r.prefinanced) << " by " << r.prefinanced_by << "\n";

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/plural.h"
 #include "interop/giving_export.h"
 #include "ledger/limits.h"
 
@@ -46,7 +47,7 @@ void add_export_command(CLI::App& app, Context& ctx) {
     }
     std::ofstream f(o->out, std::ios::binary | std::ios::trunc);
     if (!(f << text) || !f.flush()) usage_error("cannot write '" + o->out + "'");
-    std::cerr << "wrote " << grants.size() << " grants to " << o->out << "\n";
+    std::cerr << "wrote " << count_of(grants.size(), "grant") << " to " << o->out << "\n";
   });
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/context.h"
+#include "cli/plural.h"
 #include "cli/progress.h"
 #include "interop/csv_import.h"
 #include "interop/giving_import.h"
@@ -102,7 +103,7 @@ void report_problems(Context& ctx, const ImportJob& job, const std::vector<std::
   for (size_t k = 0; k < problems.size() && k < kShownProblems; ++k)
     std::cerr << job.where[problems[k].first] << ": " << problems[k].second.what() << "\n";
   if (problems.size() > kShownProblems) std::cerr << "... and " << problems.size() - kShownProblems << " more\n";
-  std::cerr << "dry run: the real import would meet these " << problems.size() << " problems\n";
+  std::cerr << "dry run: the real import would meet " << (problems.size() == 1 ? "this problem" : "these " + count_of(problems.size(), "problem")) << "\n";
 }
 
 nlohmann::json seq_json(const std::optional<uint64_t>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); }
@@ -230,10 +231,10 @@ void import_rows(Context& ctx, Ledger& ledger, interop::RowsImport& si, const st
   if (dry && !rejects.empty()) ctx.exit_status = 1;
   std::cout << "read " << read << ", recorded " << c.recorded << ", already recorded " << c.already << ", skipped "
             << si.skipped << ", rejected " << rejected << ", parties registered " << c.registered << "\n";
-  if (dry) std::cerr << "dry run: nothing was written; the real import would reject " << rejected << " rows\n";
+  if (dry) std::cerr << "dry run: nothing was written; the real import would reject " << count_of(rejected, "row") << "\n";
   else if (c.first) std::cerr << "recorded as seq " << *c.first << " to " << *c.last << "\n";
   if (rejected && keep_going && !dry)
-    std::cerr << rejected << " rows are listed in " << rejects_path << " with their line and reason\n";
+    std::cerr << (rejected == 1 ? "1 row is" : std::to_string(rejected) + " rows are") << " listed in " << rejects_path << " with their line and reason\n";
 }
 
 }  // namespace
@@ -363,26 +364,27 @@ void add_import_command(CLI::App& app, Context& ctx) {
       }
       return print_json(j);
     }
-    std::string what = giving ? " records" : " rows";
+    std::string what = giving ? "record" : "row";
     if (o->dry_run) {
       report_problems(ctx, job, problems, nullptr);
       std::cout << out.recorded << " - -\n";
-      std::cerr << "dry run: " << out.recorded << what << " would be recorded";
-      if (out.retried) std::cerr << "; " << out.retried << " are already recorded";
+      std::cerr << "dry run: " << count_of(out.recorded, what) << " would be recorded";
+      if (out.retried) std::cerr << "; " << out.retried << (out.retried == 1 ? " is" : " are") << " already recorded";
       std::cerr << "; every ledger rule was checked against the current state; nothing was written\n";
       return;
     }
     std::cout << out.recorded << " " << (out.first ? std::to_string(*out.first) : "-") << " "
               << (out.last ? std::to_string(*out.last) : "-") << "\n";
-    std::cerr << "recorded " << out.recorded << what;
+    std::cerr << "recorded " << count_of(out.recorded, what);
     if (out.first) std::cerr << " as seq " << *out.first << " to " << *out.last;
     if (out.retried)
-      std::cerr << "; " << out.retried << what << " were already recorded (same idempotency key) and were skipped";
+      std::cerr << "; " << count_of(out.retried, what) << (out.retried == 1 ? " was" : " were")
+                << " already recorded (same idempotency key) and skipped";
     std::cerr << "\n";
     if (giving) {
-      std::cerr << gi.grants << " grants";
+      std::cerr << count_of(gi.grants, "grant");
       for (auto& [cur, minor] : gi.amount) std::cerr << ", " << cur << " " << format_money(minor, currency_exponent(cur));
-      std::cerr << "; " << gi.new_parties.size() << " new parties\n";
+      std::cerr << "; " << count_of(gi.new_parties.size(), "new party", "new parties") << "\n";
     }
   });
 }

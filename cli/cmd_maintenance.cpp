@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/plural.h"
 #include "cli/progress.h"
 
 namespace fundtrail::cli {
@@ -52,10 +53,10 @@ void add_maintenance_commands(CLI::App& app, Context& ctx) {
     if (ctx.json) {
       print_json({{"records", c.records}, {"agree", c.differences.empty()}, {"differences", differences_json(c)}});
     } else if (c.differences.empty()) {
-      std::cout << "every index agrees with the " << c.records << " records\n";
+      std::cout << "every index agrees with the " << count_of(c.records, "record") << "\n";
     } else {
-      std::cout << c.differences.size() << " of the derived indexes differ from what the " << c.records
-                << " records imply\n";
+      std::cout << c.differences.size() << " of the derived indexes " << (c.differences.size() == 1 ? "differs" : "differ")
+                << " from what the " << count_of(c.records, "record") << " imply\n";
       print_differences(c);
       std::cerr << "run 'fundtrail reindex' to rebuild them from the records\n";
     }
@@ -76,7 +77,7 @@ void add_maintenance_commands(CLI::App& app, Context& ctx) {
     bar.finish();
     if (ctx.json)
       return print_json({{"records", c.records}, {"rebuilt", true}, {"differences_before", differences_json(c)}});
-    std::cout << "rebuilt every index from the " << c.records << " records";
+    std::cout << "rebuilt every index from the " << count_of(c.records, "record");
     if (c.differences.empty()) std::cout << "; they agreed already\n";
     else std::cout << "; " << c.differences.size() << " had differed\n";
     print_differences(c);

@@ -6,6 +6,7 @@
 
 #include "accountability/map.h"
 #include "cli/context.h"
+#include "cli/plural.h"
 
 namespace fundtrail::cli {
 namespace {
@@ -67,7 +68,8 @@ void add_export(CLI::App& parent, Context& ctx) {
     f << buf.str();
     f.close();
     if (!f) usage_error("cannot write '" + o->out + "'");
-    std::cerr << "wrote " << o->out << ": " << num_vertices(m.graph) << " parties, " << num_edges(m.graph) << " lines ("
+    std::cerr << "wrote " << o->out << ": " << count_of(num_vertices(m.graph), "party", "parties") << ", "
+              << count_of(num_edges(m.graph), "line") << " ("
               << o->format << ")\n";
   });
 }

@@ -12,6 +12,7 @@
 
 #include "cli/atomic_file.h"
 #include "cli/context.h"
+#include "cli/plural.h"
 #include "ledger/balances.h"
 #include "ledger/cosignatures.h"
 #include "ledger/merkle.h"
@@ -236,7 +237,7 @@ void add_export_bundle(CLI::App& app, Context& ctx) {
     });
     write_file_atomically(*file, out);
     std::cout << n << "\n";
-    if (stderr_is_terminal()) std::cerr << "wrote " << n << " records to " << *file << "\n";
+    if (stderr_is_terminal()) std::cerr << "wrote " << count_of(n, "record") << " to " << *file << "\n";
   });
 }
 

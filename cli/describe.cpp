@@ -158,8 +158,10 @@ json record_json(const Record& rec, const LedgerFacts& facts) {
           {"signatures", sigs}};
 }
 
-std::string record_summary(const Record& rec, const LedgerFacts& f) {
-  auto b = rec.entry().getBody();
+std::string record_summary(const Record& rec, const LedgerFacts& f) { return entry_summary(rec.entry(), f); }
+
+std::string entry_summary(schema::Entry::Reader entry, const LedgerFacts& f) {
+  auto b = entry.getBody();
   auto money = [&](int64_t minor) { return format_money(minor, f.exponent) + " " + f.currency; };
   switch (b.which()) {
     case Entry::Body::GENESIS: return "genesis " + s(b.getGenesis().getOrigin()) + " (" + s(b.getGenesis().getCurrency()) + ")";

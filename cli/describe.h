@@ -15,6 +15,8 @@ nlohmann::json record_json(const Record& rec, const LedgerFacts& facts);
 
 // "payment riverside-pool -> ace-integrator 1250.00 GBP block 2025-04-01"
 std::string record_summary(const Record& rec, const LedgerFacts& facts);
+// The same for an Entry not yet recorded (a request's body).
+std::string entry_summary(schema::Entry::Reader entry, const LedgerFacts& facts);
 
 // Parties a record names (for `log --party`).
 std::vector<std::string> record_parties(const Record& rec);

@@ -43,8 +43,9 @@ TEST_CASE("party: add then list and show") {
   CHECK(hope["budget_limited"] == true);
 
   RunResult show_text = b.ok({"party", "show", "pool"});
-  CHECK(contains(show_text.out, "kind: pool"));
-  CHECK(contains(show_text.out, "key: "));
+  CHECK(contains(show_text.out, "kind:          pool"));
+  CHECK(contains(show_text.out, "    approver "));
+  CHECK(contains(show_text.out, "    officer "));
 
   // Failures write nothing.
   expect_refused(b, {"party", "add", "newstart", "--name", "Another NewStart", "--kind", "provider", "--key", b.key("admin")}, 1,
