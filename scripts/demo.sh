@@ -7,5 +7,13 @@ cd "$(dirname "$0")/.."
 BUILD_TARGETS="fundtrail fundtrail-verify" bash scripts/build.sh
 dir=${1:-demo-ledger}
 rm -rf "$dir"
+export FUNDTRAIL_PASSPHRASE=${FUNDTRAIL_PASSPHRASE:-fundtrail-demo}  # seals the demo's keys
 ./build/cli/fundtrail demo "$dir"
+# The records alone: consistent with themselves, tied to no trusted key
+# (result: CONSISTENT, not anchored).
 ./build/verifier/fundtrail-verify "$dir"
+# Anchored: the log key as its owner publishes it and a checkpoint it signed
+# (result: PASS; --require-anchor makes anything less exit 1).
+./build/cli/fundtrail --ledger "$dir" checkpoint > "$dir/checkpoint.txt"
+./build/verifier/fundtrail-verify "$dir" --log-key "$(./build/cli/fundtrail --ledger "$dir" log-key)" \
+    --checkpoint "$dir/checkpoint.txt" --require-anchor

@@ -36,7 +36,17 @@ checkpoint, rebuilds every hash tile from the entry bundles, and checks that the
 published log extends each older --checkpoint.
 `fundtrail-verify proof` checks an inclusion or consistency proof.)";
 
-const char* kProves = R"(
+const char* kProves = R"HELP(
+Result line: `result: PASS (exit 0)` only when the run is anchored: a --log-key KEY
+was given and at least one checkpoint (--checkpoint FILE, or in a --tiles run the
+published one) verified with it. Without that a clean run ends
+`result: CONSISTENT, not anchored (exit 0)`, and a checkpoint whose signature was
+not checked against a trusted key says it ties nothing. --require-anchor makes an
+unanchored run exit 1 (`result: NOT ANCHORED (exit 1)`).
+Examples:
+  fundtrail-verify books --log-key "$(cat riverside-log-key.txt)" --checkpoint checkpoint.txt --require-anchor
+  fundtrail-verify --tiles https://council.example/ledger/ --log-key "$(cat riverside-log-key.txt)"
+  fundtrail-verify books          # consistent with itself only: CONSISTENT, not anchored
 What a clean run (exit 0) proves:
   - every record is well formed, correctly chained and signed by keys that were
     entitled to sign it at that point, and no append rule was broken;
@@ -51,9 +61,10 @@ What it does not prove:
     or that the copy you were given is the newest;
   - it does not judge whether a payment was wise, lawful or good value, only
     that the ledger's own rules were kept.
-Exit codes: 0 all checks pass; 1 a check failed; 2 unusable input or bad usage, or
+Exit codes: 0 all checks pass (PASS, or CONSISTENT, not anchored); 1 a check failed, or
+--require-anchor and the run is not anchored; 2 unusable input or bad usage, or
 records of a newer format than this verifier reads (an unknown body kind or enum
-value) while every check it could make passed.)";
+value) while every check it could make passed.)HELP";
 
 void printReport(const Report& r, bool json, FILE* out) {
   std::string s = json ? r.json() : r.text();
@@ -149,6 +160,9 @@ int main(int argc, char** argv) {
   app.add_option("--witnesses-required", required, "how many of the --witness keys must cosign each checkpoint "
                                                    "(default: all of them)")
       ->type_name("K");
+  app.add_flag("--require-anchor", o.requireAnchor,
+               "exit 1 unless the run is anchored: --log-key given and a checkpoint verified with it "
+               "(with --tiles the published one counts)");
   app.add_flag("--json", json, "print the report as one JSON object (fields: docs/verifier.md)");
   app.add_option("--max-failures", o.maxFailures, "how many failures to list (default 20); all are counted")
       ->type_name("N");

@@ -144,7 +144,7 @@ std::string Report::text() const {
     line("No verdict on the records: the input cannot be verified as given.");
     if (failureCount) line("(" + std::to_string(failureCount) + " check failures were found before that.)");
     line("");
-    line("result: UNUSABLE (exit 2)");
+    line("result: " + resultText());
     return o;
   }
   line("");
@@ -168,6 +168,7 @@ std::string Report::text() const {
         s += ", cosigned by";
         for (const auto& w : c.witnesses) s += " " + w;
       }
+      if (!c.trustNote.empty()) s += "; " + c.trustNote;
       line(s);
     }
   }
@@ -201,19 +202,47 @@ std::string Report::text() const {
     line("  " + newerFormatText());
     line("");
   }
+  line("anchor");
+  line("  " + anchorNote);
+  if (!anchored) {
+    std::string give = tilesRun ? "give --log-key KEY (the log key its owner published, obtained apart from the log; the "
+                                  "published checkpoint is then checked against it)"
+                                : "give --log-key KEY --checkpoint FILE (the log key its owner published, obtained apart "
+                                  "from the ledger, and a checkpoint signed by it)";
+    line(missingAnchor() ? "  --require-anchor was given and this run is not anchored: " + give
+                         : "  to anchor the records to a key you trust, " + give);
+  }
+  line("");
   line("what this run proves");
   for (const auto& t : trust) line("  " + t);
   line("");
-  line(failureCount ? "result: FAIL (exit 1)" : newerFormatCount ? "result: NEWER FORMAT (exit 2)" : "result: PASS (exit 0)");
+  line("result: " + resultText());
   return o;
+}
+
+std::string Report::resultText() const {
+  if (unusable) return "UNUSABLE (exit 2)";
+  if (failureCount) return "FAIL (exit 1)";
+  if (missingAnchor()) return "NOT ANCHORED (exit 1)";
+  if (newerFormatCount) return "NEWER FORMAT (exit 2)";
+  return anchored ? "PASS (exit 0)" : "CONSISTENT, not anchored (exit 0)";
 }
 
 std::string Report::json() const {
   using json = nlohmann::ordered_json;  // fields in the documented order
   json j;
   j["input"] = {{"path", input}, {"kind", inputKind}};
-  j["result"] = unusable ? "unusable" : failureCount ? "fail" : newerFormatCount ? "newer-format" : "pass";
+  j["result"] = unusable          ? "unusable"
+                : failureCount    ? "fail"
+                : missingAnchor() ? "not-anchored"
+                : newerFormatCount ? "newer-format"
+                : anchored         ? "pass"
+                                   : "consistent";
+  j["result_text"] = resultText();
   j["exit_code"] = exitCode();
+  j["anchored"] = anchored;
+  j["anchor_required"] = anchorRequired;
+  j["anchor"] = anchorNote;
   j["unusable_reason"] = unusable ? json(*unusable) : json(nullptr);
   j["origin"] = origin;
   j["currency"] = currency;
@@ -235,7 +264,8 @@ std::string Report::json() const {
   json cps = json::array();
   for (const auto& c : checkpoints)
     cps.push_back({{"file", c.file}, {"size", c.size ? json(*c.size) : json(nullptr)}, {"root", c.root},
-                   {"status", c.status}, {"witnesses", c.witnesses}});
+                   {"status", c.status}, {"witnesses", c.witnesses}, {"trusted_key", c.trustedKey},
+                   {"trust_note", c.trustNote.empty() ? json(nullptr) : json(c.trustNote)}});
   j["checkpoints"] = cps;
   json tot = json::array();
   for (const auto& t : totals)

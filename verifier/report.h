@@ -44,6 +44,10 @@ struct CheckpointResult {
   std::string root;                 // base64, as the checkpoint states it
   std::string status;               // "matches", "mismatch", "beyond the records", "bad signature", ...
   std::vector<std::string> witnesses;  // names of witnesses whose cosignature verified
+  // Its signature was checked against a trusted --log-key. False when no
+  // --log-key was given (the key genesis names was used, which ties nothing).
+  bool trustedKey = false;
+  std::string trustNote;  // when !trustedKey: what its signature was checked against, and that it ties nothing
 };
 
 struct Report {
@@ -67,10 +71,22 @@ struct Report {
   std::vector<CheckpointResult> checkpoints;
   std::string logKeyTrust;               // "trusted (--log-key)", "from genesis only", "none"
   std::vector<std::string> trust;        // plain sentences on what this run proves
+  // Anchored: a trusted --log-key was given and at least one checkpoint (in a
+  // --tiles run the published one counts) verified with it vouches for records.
+  // Without that a clean run shows the records consistent with themselves
+  // only, and says so; --require-anchor makes that exit 1.
+  bool anchored = false;
+  bool anchorRequired = false;           // --require-anchor
+  std::string anchorNote = "not anchored: no verdict on the records";  // "anchored: ..." or "not anchored: <why>"
 
   void fail(std::optional<uint64_t> seq, Check check, std::string reason, std::string field = {});
   void newer(uint64_t seq, const std::string& what);
-  int exitCode() const { return unusable ? 2 : failureCount ? 1 : newerFormatCount ? 2 : 0; }
+  bool missingAnchor() const { return anchorRequired && !anchored; }
+  int exitCode() const {
+    return unusable ? 2 : failureCount ? 1 : missingAnchor() ? 1 : newerFormatCount ? 2 : 0;
+  }
+  // The result line after "result: ", e.g. "PASS (exit 0)" or "CONSISTENT, not anchored (exit 0)".
+  std::string resultText() const;
   std::string newerFormatText() const;  // "seq 7 (body kind 40) and 2 more records are of a newer format ..." 
   std::string text() const;
   std::string json() const;

@@ -76,6 +76,7 @@ Report verify(const Options& o) {
   Report r;
   r.input = o.input;
   r.maxFailures = o.maxFailures;
+  r.anchorRequired = o.requireAnchor;
   std::vector<LoadedCheckpoint> cps;
   std::vector<LoadedStatement> sts;
   std::map<uint64_t, Hash> roots;                                        // size -> root of records 0..size-1
@@ -175,7 +176,9 @@ Report verify(const Options& o) {
     r.skipped[Check::LogKey] = r.skipped[Check::Consistency] = r.skipped[Check::Witnesses] =
         r.skipped[Check::Statement] = r.skipped[Check::Tiles] = "the published checkpoint could not be read";
     for (auto& c : cps) r.checkpoints.push_back({c.file, c.cp ? std::optional(c.cp->size) : std::nullopt,
-                                                 c.cp ? b64(c.cp->root) : "", c.cp ? "not checked" : "malformed", {}});
+                                                 c.cp ? b64(c.cp->root) : "", c.cp ? "not checked" : "malformed", {},
+                                                 false, ""});
+    r.anchorNote = "not anchored: the published checkpoint " + cps[0].file + " could not be read";
     r.trust.push_back("Nothing was verified: the published checkpoint " + cps[0].file +
                       " could not be read, and it is what every other published file is checked against.");
     return r;
@@ -193,8 +196,13 @@ Report verify(const Options& o) {
   for (size_t ci = 0; ci < cps.size(); ++ci) {
     auto& c = cps[ci];
     const bool isPublished = tiles && ci == 0;
-    CheckpointResult res{c.file, {}, {}, "malformed", {}};
+    CheckpointResult res{c.file, {}, {}, "malformed", {}, trusted, ""};
     if (c.cp) {
+      if (!o.logKey)
+        res.trustNote = key ? "its signature was not checked against a trusted key (no --log-key was given; only "
+                              "against the log key the ledger's own genesis record names), so it ties nothing"
+                            : "its signature was not checked against a trusted key (no --log-key was given), so it "
+                              "ties nothing";
       res.size = c.cp->size;
       res.root = b64(c.cp->root);
       bool good = true;
@@ -261,6 +269,22 @@ Report verify(const Options& o) {
     }
     r.checkpoints.push_back(res);
   }
+  // Anchored: the trusted key signed a checkpoint that vouches for records.
+  r.anchored = trusted && covered > 0;
+  if (r.anchored)
+    r.anchorNote = "anchored: the trusted --log-key signed a checkpoint that matches records 0.." +
+                   std::to_string(covered - 1);
+  else if (!o.logKey)
+    r.anchorNote = "not anchored: no --log-key was given, so nothing ties these records to a key you trust";
+  else if (!trusted)
+    r.anchorNote = "not anchored: the --log-key given is not this ledger's log key (see the log key check)";
+  else if (cps.empty())
+    r.anchorNote = "not anchored: --log-key was given but no --checkpoint, so no checkpoint signed by it vouches "
+                   "for the records";
+  else
+    r.anchorNote = tiles ? "not anchored: neither the published checkpoint nor any --checkpoint given was verified "
+                           "against the --log-key (see checkpoints)"
+                         : "not anchored: no --checkpoint given was verified against the --log-key (see checkpoints)";
   if (cps.empty()) {
     r.skipped[Check::Checkpoints] = "no --checkpoint given";
     r.skipped[Check::Consistency] = "no --checkpoint given";

@@ -24,6 +24,7 @@ struct Options {
   size_t witnessesRequired = 0;
   size_t maxFailures = 20;
   bool progress = false;
+  bool requireAnchor = false;               // --require-anchor: an unanchored run is exit 1
 };
 
 Report verify(const Options& options);

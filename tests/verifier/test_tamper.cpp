@@ -58,7 +58,7 @@ void patchFile(const std::string& path, const std::string& from, const std::stri
 
 TEST_CASE("verifier: a clean ledger passes as a directory and as a bundle") {
   Standard s;
-  expectBoth(s.L.leaves(), 0, {"result: PASS", "riverside-pool: balance 328750.00", "consistent with itself only"});
+  expectBoth(s.L.leaves(), 0, {"result: CONSISTENT, not anchored (exit 0)", "riverside-pool: balance 328750.00", "consistent with itself only"});
 }
 
 TEST_CASE("verifier: --json gives the same report as one JSON object") {
@@ -66,7 +66,7 @@ TEST_CASE("verifier: --json gives the same report as one JSON object") {
   Result r = runVerify(quote(bundleOf(s.L.leaves())) + " --json");
   REQUIRE(r.rc == 0);
   auto j = nlohmann::json::parse(r.out);
-  CHECK(j["result"] == "pass");
+  CHECK(j["result"] == "consistent");  // clean, not anchored: no --log-key
   CHECK(j["exit_code"] == 0);
   CHECK(j["counts"]["records"] == s.L.records.size());
   CHECK(j["counts"]["parties"] == 6);

@@ -22,7 +22,7 @@ inline void holds(const Ledger& L) {
   CAPTURE(r.out);
   CAPTURE(r.err);
   CHECK(r.rc == 0);
-  CHECK(r.out.find("result: PASS") != std::string::npos);
+  CHECK(r.out.find("result: CONSISTENT, not anchored (exit 0)") != std::string::npos);  // no --log-key: clean, unanchored
 }
 
 // Is there a failure line "seq N: CHECK: ..." with `reason` somewhere after the prefix?
