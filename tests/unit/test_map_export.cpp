@@ -74,8 +74,20 @@ TEST_CASE("map export: GraphML read back with Boost's read_graphml gives the sam
   dp.property("count", get(&RE::count, r));
   dp.property("recorded", get(&RE::recorded, r));
   dp.property("joint", get(&RE::joint, r));
+  std::string origin, currency, as_of;
+  long records = 0;
+  dp.property("origin", boost::ref_property_map<ReadGraph*, std::string>(origin));
+  dp.property("currency", boost::ref_property_map<ReadGraph*, std::string>(currency));
+  dp.property("as_of", boost::ref_property_map<ReadGraph*, std::string>(as_of));
+  dp.property("records", boost::ref_property_map<ReadGraph*, long>(records));
   std::istringstream in(xml);
   boost::read_graphml(in, r, dp);
+
+  // The graph-level attributes: what the file covers.
+  CHECK(origin == "test.example/map");
+  CHECK(currency == "GBP");
+  CHECK(as_of == "all records");
+  CHECK(records == static_cast<long>(b.ledger().size()));
 
   REQUIRE(num_vertices(r) == num_vertices(m.graph));
   REQUIRE(num_edges(r) == num_edges(m.graph));
