@@ -196,7 +196,7 @@ TEST_CASE("map export: CSV totals equal the ledger's balances") {
   CHECK(contains(out.str(), "\"care, at home\""));
 }
 
-TEST_CASE("map export: JSON nodes and links, and DOT with the reader's styling") {
+TEST_CASE("map export: JSON nodes and edges, and DOT with the reader's styling") {
   Books b;
   build(b);
   map::Map m = b.map();
@@ -204,16 +204,30 @@ TEST_CASE("map export: JSON nodes and links, and DOT with the reader's styling")
   map::write_json(m, js);
   nlohmann::json j = nlohmann::json::parse(js.str());
   CHECK(j["nodes"].size() == num_vertices(m.graph));
-  CHECK(j["links"].size() == num_edges(m.graph));
+  CHECK(j["edges"].size() == num_edges(m.graph));
+  CHECK_FALSE(j.contains("links"));  // NetworkX 3.6 reads "edges" by default
   CHECK(j["directed"] == true);
+  CHECK(j["multigraph"] == true);  // prime -> hope: a block and a milestone edge
+  CHECK(j["graph"] == nlohmann::json{{"origin", "test.example/map"},
+                                     {"currency", "GBP"},
+                                     {"as_of", "all records"},
+                                     {"records", b.ledger().size()}});
   bool saw_block = false;
-  for (auto& l : j["links"])
+  for (auto& l : j["edges"])
     if (l["source"] == "pool" && l["target"] == "prime") {
       saw_block = true;
       CHECK(l["amount"] == "600.00");
       CHECK(l["amount_minor"] == gbp(600));
     }
   CHECK(saw_block);
+  // The as-of the map was built at, as --as-of takes it; records read.
+  for (auto [as_of, records] : {std::pair<std::string, uint64_t>{"5", 6}, {"2025-04-30", b.ledger().size()}}) {
+    std::ostringstream then;
+    map::write_json(b.map(as_of), then);
+    nlohmann::json t = nlohmann::json::parse(then.str());
+    CHECK(t["graph"]["as_of"] == as_of);
+    CHECK(t["graph"]["records"] == records);
+  }
 
   std::ostringstream dot;
   map::write_dot(m, dot);
@@ -232,8 +246,8 @@ TEST_CASE("map export: JSON nodes and links, and DOT with the reader's styling")
   map::write_json(money, js2);
   // Held in a variable: a range-for over a member of a temporary reads freed memory (ASan found it).
   nlohmann::json funding_only = nlohmann::json::parse(js2.str());
-  CHECK(!funding_only["links"].empty());
-  for (auto& l : funding_only["links"]) CHECK(l["type"] == "funding");
+  CHECK(!funding_only["edges"].empty());
+  for (auto& l : funding_only["edges"]) CHECK(l["type"] == "funding");
 }
 
 TEST_CASE("map export: SVG through Graphviz when it is installed") {
