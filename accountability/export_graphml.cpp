@@ -1,7 +1,8 @@
 // GraphML through Boost's write_graphml and dynamic_properties. Two fix-ups
 // on Boost's output (DESIGN.md makes both firm): a node's id is the party id
 // (Boost writes "n" + index), and an edge carries only the attributes of its
-// type (Boost writes every key on every edge).
+// type (Boost writes every key on every edge). One addition: the graph-level
+// attributes (origin, currency, as_of, records) that say what the file covers.
 #include <boost/graph/graphml.hpp>
 #include <boost/property_map/function_property_map.hpp>
 
@@ -32,14 +33,24 @@ std::string attr(const std::string& line, const std::string& name) {
   return line.substr(a, line.find('"', a) - a);
 }
 
-// Rewrites Boost's output: ids, and per-type edge attributes.
-std::string tidy(const std::string& boost_out) {
+struct GraphAttribute {
+  std::string name, type, value;  // type: a GraphML attr.type
+};
+
+// Rewrites Boost's output: ids, per-type edge attributes, and the graph-level
+// attributes. Those are added here rather than as Boost graph properties,
+// which Boost would number among the node and edge keys (it numbers keys in
+// name order): appended after Boost's keys, numbered on from them, they leave
+// every node and edge key the id it had before graph attributes existed.
+std::string tidy(const std::string& boost_out, const std::vector<GraphAttribute>& graph_attributes) {
   std::istringstream in(boost_out);
   std::ostringstream out;
   std::map<std::string, std::string> edge_key_name;  // "key7" -> "amount"
   std::string type_key;
   std::vector<std::string> edge;  // the lines of the edge being read
   std::string line;
+  int keys = 0;
+  using boost::property_tree::xml_parser::encode_char_entities;
   auto flush_edge = [&] {
     std::string type;
     for (auto& l : edge)
@@ -57,6 +68,19 @@ std::string tidy(const std::string& boost_out) {
     edge.clear();
   };
   while (std::getline(in, line)) {
+    if (line.rfind("  <graph id=", 0) == 0) {
+      std::vector<std::string> data;
+      for (auto& a : graph_attributes) {
+        std::string id = "key" + std::to_string(keys++);
+        out << "  <key id=\"" << id << "\" for=\"graph\" attr.name=\"" << a.name << "\" attr.type=\"" << a.type
+            << "\" />\n";
+        data.push_back("    <data key=\"" + id + "\">" + encode_char_entities(a.value) + "</data>");
+      }
+      out << line << "\n";
+      for (auto& d : data) out << d << "\n";
+      continue;
+    }
+    if (line.find("<key ") != std::string::npos) ++keys;
     if (line.find("<key ") != std::string::npos && attr(line, "for") == "edge") {
       edge_key_name[attr(line, "id")] = attr(line, "attr.name");
       if (attr(line, "attr.name") == "type") type_key = attr(line, "id");
@@ -138,7 +162,10 @@ void write_graphml(const Map& m, std::ostream& out) {
 
   std::ostringstream raw;
   boost::write_graphml(raw, g, vmap([&](Vertex v) { return g[v].id; }), dp, false);
-  out << tidy(raw.str());
+  out << tidy(raw.str(), {{"origin", "string", m.facts.origin},
+                          {"currency", "string", m.facts.currency},
+                          {"as_of", "string", as_of_value(m)},
+                          {"records", "long", std::to_string(m.facts.records)}});
 }
 
 }  // namespace fundtrail::map

@@ -1,4 +1,8 @@
-// JSON nodes and links (NetworkX's node-link layout, which d3 also reads).
+// JSON in NetworkX's node-link layout with the key names NetworkX 3.6 reads by
+// default (`nx.node_link_graph(data)`): "nodes" with "id", "edges" with
+// "source" and "target". A multigraph: two parties can have several edges
+// (one per mechanism, a responsibility line, a contract), and NetworkX gives
+// each edge without a "key" a key of its own, so it reads every edge.
 #include "accountability/internal.h"
 #include "ledger/money.h"
 
@@ -10,7 +14,7 @@ void write_json(const Map& m, std::ostream& out) {
   const Graph& g = m.graph;
   const int exp = m.facts.exponent;
   nlohmann::json j{{"directed", true}, {"multigraph", true}};
-  j["graph"] = {{"origin", m.facts.origin}, {"currency", m.facts.currency}, {"as_of", m.facts.as_of.text},
+  j["graph"] = {{"origin", m.facts.origin}, {"currency", m.facts.currency}, {"as_of", as_of_value(m)},
                 {"records", m.facts.records}};
   j["nodes"] = nlohmann::json::array();
   for (Vertex v = 0; v < num_vertices(g); ++v) {
@@ -22,7 +26,7 @@ void write_json(const Map& m, std::ostream& out) {
     put_amount(n, "paid", d.paid, exp);
     j["nodes"].push_back(n);
   }
-  j["links"] = nlohmann::json::array();
+  j["edges"] = nlohmann::json::array();
   for (auto [e, end] = edges(g); e != end; ++e) {
     const EdgeData& d = g[*e];
     nlohmann::json l{{"source", g[source(*e, g)].id}, {"target", g[target(*e, g)].id}, {"type", name_of(d.type)}, {"gap", d.gap}};
@@ -56,7 +60,7 @@ void write_json(const Map& m, std::ostream& out) {
       l["ended"] = d.ended;
       l["seq"] = d.seq;
     }
-    j["links"].push_back(l);
+    j["edges"].push_back(l);
   }
   out << j.dump(2) << "\n";
 }

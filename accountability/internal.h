@@ -26,6 +26,9 @@ std::vector<int64_t> largest_remainder(int64_t total, const std::vector<int64_t>
 std::string join(const std::vector<std::string>& v, const std::string& sep);
 std::string lower(std::string s);
 std::string as_of_text(const Map& m);  // "as of seq 41" / "as of 2026-03-31" / "all 58 records"
+// The exports' graph-level as_of: the --as-of the map was built at, as the
+// option takes it ("2026-03-31", or "41" for records 0..41), or "all records".
+std::string as_of_value(const Map& m);
 
 // load_facts with the records decoded by `threads` threads, each over its own
 // range of seqs (the public one picks the count; tests compare counts).

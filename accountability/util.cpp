@@ -78,6 +78,13 @@ std::string as_of_text(const Map& m) {
   return "all " + std::to_string(m.facts.records) + " records";
 }
 
+std::string as_of_value(const Map& m) {
+  const AsOf& a = m.facts.as_of;
+  if (a.date) return format_date(a.date);
+  if (a.size != UINT64_MAX) return std::to_string(a.size - 1);
+  return "all records";
+}
+
 bool is_origin_kind(const std::string& k) { return k == "commissioner" || k == "funder"; }
 bool is_provider_kind(const std::string& k) { return k == "provider" || k == "collaborative"; }
 

@@ -39,7 +39,8 @@ void add_export(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = parent.add_subcommand(
       "export",
-      "export: the map as GraphML (Gephi, yEd, NetworkX), DOT or SVG (Graphviz), JSON nodes/links, or a CSV edge list.\n"
+      "export: the map as GraphML (Gephi, yEd, NetworkX), DOT or SVG (Graphviz), JSON node-link (nodes/edges), or a\n"
+      "CSV edge list. GraphML and JSON carry the origin, currency, as-of and record count as graph attributes.\n"
       "GraphML node ids are party ids; edges carry type funding|responsibility|contract with their attributes.\n"
       "Example: fundtrail map export --format graphml --out riverside.graphml --as-of 2026-03-31");
   cmd->add_option("--format", o->format, "graphml|dot|svg|json|csv")->required();

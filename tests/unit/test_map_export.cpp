@@ -74,8 +74,20 @@ TEST_CASE("map export: GraphML read back with Boost's read_graphml gives the sam
   dp.property("count", get(&RE::count, r));
   dp.property("recorded", get(&RE::recorded, r));
   dp.property("joint", get(&RE::joint, r));
+  std::string origin, currency, as_of;
+  long records = 0;
+  dp.property("origin", boost::ref_property_map<ReadGraph*, std::string>(origin));
+  dp.property("currency", boost::ref_property_map<ReadGraph*, std::string>(currency));
+  dp.property("as_of", boost::ref_property_map<ReadGraph*, std::string>(as_of));
+  dp.property("records", boost::ref_property_map<ReadGraph*, long>(records));
   std::istringstream in(xml);
   boost::read_graphml(in, r, dp);
+
+  // The graph-level attributes: what the file covers.
+  CHECK(origin == "test.example/map");
+  CHECK(currency == "GBP");
+  CHECK(as_of == "all records");
+  CHECK(records == static_cast<long>(b.ledger().size()));
 
   REQUIRE(num_vertices(r) == num_vertices(m.graph));
   REQUIRE(num_edges(r) == num_edges(m.graph));
@@ -184,7 +196,7 @@ TEST_CASE("map export: CSV totals equal the ledger's balances") {
   CHECK(contains(out.str(), "\"care, at home\""));
 }
 
-TEST_CASE("map export: JSON nodes and links, and DOT with the reader's styling") {
+TEST_CASE("map export: JSON nodes and edges, and DOT with the reader's styling") {
   Books b;
   build(b);
   map::Map m = b.map();
@@ -192,16 +204,30 @@ TEST_CASE("map export: JSON nodes and links, and DOT with the reader's styling")
   map::write_json(m, js);
   nlohmann::json j = nlohmann::json::parse(js.str());
   CHECK(j["nodes"].size() == num_vertices(m.graph));
-  CHECK(j["links"].size() == num_edges(m.graph));
+  CHECK(j["edges"].size() == num_edges(m.graph));
+  CHECK_FALSE(j.contains("links"));  // NetworkX 3.6 reads "edges" by default
   CHECK(j["directed"] == true);
+  CHECK(j["multigraph"] == true);  // prime -> hope: a block and a milestone edge
+  CHECK(j["graph"] == nlohmann::json{{"origin", "test.example/map"},
+                                     {"currency", "GBP"},
+                                     {"as_of", "all records"},
+                                     {"records", b.ledger().size()}});
   bool saw_block = false;
-  for (auto& l : j["links"])
+  for (auto& l : j["edges"])
     if (l["source"] == "pool" && l["target"] == "prime") {
       saw_block = true;
       CHECK(l["amount"] == "600.00");
       CHECK(l["amount_minor"] == gbp(600));
     }
   CHECK(saw_block);
+  // The as-of the map was built at, as --as-of takes it; records read.
+  for (auto [as_of, records] : {std::pair<std::string, uint64_t>{"5", 6}, {"2025-04-30", b.ledger().size()}}) {
+    std::ostringstream then;
+    map::write_json(b.map(as_of), then);
+    nlohmann::json t = nlohmann::json::parse(then.str());
+    CHECK(t["graph"]["as_of"] == as_of);
+    CHECK(t["graph"]["records"] == records);
+  }
 
   std::ostringstream dot;
   map::write_dot(m, dot);
@@ -220,8 +246,8 @@ TEST_CASE("map export: JSON nodes and links, and DOT with the reader's styling")
   map::write_json(money, js2);
   // Held in a variable: a range-for over a member of a temporary reads freed memory (ASan found it).
   nlohmann::json funding_only = nlohmann::json::parse(js2.str());
-  CHECK(!funding_only["links"].empty());
-  for (auto& l : funding_only["links"]) CHECK(l["type"] == "funding");
+  CHECK(!funding_only["edges"].empty());
+  for (auto& l : funding_only["edges"]) CHECK(l["type"] == "funding");
 }
 
 TEST_CASE("map export: SVG through Graphviz when it is installed") {

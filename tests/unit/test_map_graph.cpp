@@ -292,7 +292,7 @@ TEST_CASE("map refunds: a credit note nets against what its payee paid, and is n
   CHECK(contains(graphml.str(), ">purchase</data>"));
   nlohmann::json j = nlohmann::json::parse(js.str());
   int purchases = 0;
-  for (auto& l : j["links"]) {
+  for (auto& l : j["edges"]) {
     CHECK(l.value("mechanism", "") != "refund");
     CHECK_FALSE((l["source"] == "sme" && l["target"] == "council"));
     if (l.value("mechanism", "") == "purchase") {
@@ -341,7 +341,7 @@ TEST_CASE("map purchases: a party paid only by purchases needs no responsibility
   map::write_json(m, js);
   nlohmann::json j = nlohmann::json::parse(js.str());
   bool saw = false;
-  for (auto& l : j["links"])
+  for (auto& l : j["edges"])
     if (l["source"] == "council" && l["target"] == "sme") {
       saw = true;
       CHECK(l["type"] == "funding");
