@@ -239,13 +239,20 @@ Appended sign_and_append(const Context& ctx, WriteTarget& target, const WriteOpt
     return {};
   }
   Appended a = target.append(request);
+  bool reversed = a.retried && target.is_reversed(a.seq);
   if (ctx.json) {
-    print_json({{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}});
+    nlohmann::json j = {{"seq", a.seq}, {"leaf_hash", base64(a.leaf_hash)}, {"retried", a.retried}, {"idempotency_key", key}};
+    if (a.retried) j["reversed"] = reversed;
+    print_json(j);
   } else {
     std::cout << a.seq << "\n";
-    if (a.retried) {
+    if (a.retried && reversed) {
+      // The officer is re-sending something that no longer stands: say so.
+      std::cerr << "already recorded as seq " << a.seq << " (idempotency key " << key
+                << "), and since reversed, so it does not stand; nothing new was written. To record it anew, "
+                << "give --idempotency-key with a new value.\n";
+    } else if (a.retried) {
       std::cerr << "already recorded as seq " << a.seq << " (idempotency key " << key << ")";
-      if (target.is_reversed(a.seq)) std::cerr << ", and since reversed";
       std::cerr << "; nothing new was written.";
       if (derived)
         std::cerr << " To record a second identical request on purpose, pass --idempotency-key with a new value.";

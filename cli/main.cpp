@@ -36,8 +36,10 @@ int run(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // CLI11 uses its own codes (105+); ours are 0/1/2
   } catch (const Error& e) {
-    // DESIGN.md "Refusals": with --json a refusal is also one JSON object on stdout.
-    if (ctx.json && !e.check.empty()) std::cout << refusal_json(e, true) << std::endl;
+    // DESIGN.md "Refusals": with --json a refusal is also one JSON object on
+    // stdout; so is a usage error found after parsing (no "check"), so a
+    // script reads every outcome of a --json command the same way.
+    if (ctx.json) std::cout << refusal_json(e, true) << std::endl;
     std::cerr << "fundtrail: " << (e.kind == ErrorKind::refused ? "refused: " : "error: ") << e.what() << "\n";
     return exit_code(e);
   } catch (const kj::Exception& e) {

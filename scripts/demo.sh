@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Only the two programs the demo runs: the test suites and fuzz targets are
 # the test command's (scripts/test.sh) to build.
-BUILD_TARGETS="fundtrail fundtrail-verify" bash scripts/build.sh
+DEPS_FOR=demo BUILD_TARGETS="fundtrail fundtrail-verify" bash scripts/build.sh
 dir=${1:-demo-ledger}
 rm -rf "$dir"
 export FUNDTRAIL_PASSPHRASE=${FUNDTRAIL_PASSPHRASE:-fundtrail-demo}  # seals the demo's keys

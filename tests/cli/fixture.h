@@ -177,7 +177,17 @@ inline void expect_refused(const Books& b, const std::vector<std::string>& args,
   INFO("fundtrail ", Books::join(args), "\n", r);
   CHECK(r.code == code);
   CHECK(contains(r.err, why));
-  CHECK(r.out.empty());
+  if (std::find(args.begin(), args.end(), "--json") == args.end() || r.out.empty()) {
+    // (export's --json names a file format, not the output of the command.)
+    CHECK(r.out.empty());
+  } else {
+    // With --json the refusal is one JSON object on stdout (DESIGN.md "Refusals").
+    INFO(r.out);
+    REQUIRE(json::accept(r.out));
+    json j = json::parse(r.out);
+    CHECK(j["exit"] == code);
+    CHECK(contains(j["error"].get<std::string>(), why));
+  }
   CHECK(b.snapshot() == before);
 }
 

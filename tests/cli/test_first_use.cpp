@@ -290,7 +290,7 @@ TEST_CASE("party add --share with a percent sign says how to write it, naming --
                  2, "--share 'council=50%': write the percent without '%', e.g. council=50");
 }
 
-TEST_CASE("party show: written for people, with key files named and grants by seq; --json keeps the machine form") {
+TEST_CASE("party show: written for people, with key files named and grants by seq, while --json keeps the machine form") {
   Books b;
   b.ok({"party", "add", "pool2", "--name", "Pool two", "--kind", "pool", "--legal-basis", "s75 agreement", "--host", "council",
         "--share", "council=60", "--share", "police=40", "--key", b.key("admin")});
@@ -378,6 +378,36 @@ TEST_CASE("README: the Using it walk-through runs as written, and its verify lin
   CHECK(fs::exists(t.path / "checkpoint.txt"));
   // The walk-through ends with an anchored verification.
   CHECK(contains(r.out + r.err, "result: PASS"));
+}
+
+}  // namespace fundtrail::test
+
+namespace fundtrail::test {
+
+TEST_CASE("--json: a rule refusal and a usage error are each one JSON object on stdout with the exit code") {
+  Books b;
+  Snapshot before = b.snapshot();
+  // Rule 1: the stranger's key acts for nobody.
+  RunResult refused = b.ft({"pay", "--from", "pool", "--to", "ace", "--amount", "5.00", "--mechanism", "block", "--key",
+                            b.key("stranger"), "--json"});
+  INFO(refused);
+  CHECK(refused.code == 1);
+  REQUIRE(json::accept(refused.out));
+  json r = json::parse(refused.out);
+  CHECK(r["exit"] == 1);
+  CHECK(r["check"] == "rule 1");
+  CHECK(!r["error"].get<std::string>().empty());
+
+  // A usage error found after parsing: an unknown party in a filter.
+  RunResult usage = b.ft({"log", "--party", "pol", "--json"});
+  INFO(usage);
+  CHECK(usage.code == 2);
+  REQUIRE(json::accept(usage.out));
+  json u = json::parse(usage.out);
+  CHECK(u["exit"] == 2);
+  CHECK(!u.contains("check"));
+  CHECK(contains(u["error"].get<std::string>(), "pol"));
+  CHECK(b.snapshot() == before);
 }
 
 }  // namespace fundtrail::test

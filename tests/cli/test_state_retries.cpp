@@ -127,4 +127,14 @@ TEST_CASE("a plain retry of a reversed payment says it was since reversed") {
   CHECK(seq_of(again) == paid);
   CHECK(contains(again.err, "already recorded as seq " + std::to_string(paid)));
   CHECK(contains(again.err, "and since reversed"));
+  // ... and how to record the payment anew, which a plain retry never does.
+  CHECK(contains(again.err, "--idempotency-key"));
+
+  // With --json, the retry says the same for scripts.
+  std::vector<std::string> pay_json = pay;
+  pay_json.push_back("--json");
+  RunResult j = b.ft(pay_json);
+  INFO(j);
+  REQUIRE(json::accept(j.out));
+  CHECK(json::parse(j.out)["reversed"] == true);
 }
