@@ -258,9 +258,9 @@ struct Frontline {
 };
 std::vector<Frontline> frontline(const Map& m);
 
-struct Hop {  // `from` answers to `to` through these lines
+struct Hop {  // `from` answers to `to` for the subject through these lines
   std::string from, to;
-  std::vector<Line> lines;
+  std::vector<Line> lines;  // the subject's recorded lines between them, or the implicit line
 };
 struct Chain {
   std::vector<Hop> hops;
@@ -274,7 +274,12 @@ struct WhoAnswer {
   std::vector<Chain> chains;
   std::vector<std::string> subjects;  // every subject recorded, when not found
 };
+// Chains follow only the subject's own recorded lines; a party with none
+// above it that answers implicitly (not a commissioner, funder, office, board,
+// regulator or auditor) answers, unrecorded, to the commissioner whose money it
+// holds (implicit.cpp's rule), for this subject.
 WhoAnswer who_answers(const Map& m, const std::string& subject);
+std::vector<WhoAnswer> who_answers(const Map& m, const std::vector<std::string>& subjects);  // one trace for all
 std::vector<std::string> subjects(const Map& m);
 
 struct Gap {

@@ -112,8 +112,9 @@ void add_who(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = parent.add_subcommand(
       "who",
-      "who: the chain from each party delivering SUBJECT up to a named office holder; joint lines included;\n"
-      "where no line is recorded, the implicit line to the commissioner, marked unrecorded.\n"
+      "who: the chain from each party delivering SUBJECT up to a named office holder, through SUBJECT's own\n"
+      "responsibility lines only (joint lines included); above a party with no line for SUBJECT, the implicit line\n"
+      "to the commissioner whose money it holds, marked unrecorded.\n"
       "Example: fundtrail map who \"employment support\"");
   cmd->add_option("SUBJECT", o->subject, "the service or outcome, as recorded in responsibility lines")->required();
   o->add_to(cmd, ctx);
