@@ -139,7 +139,9 @@ void add_summary(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<MapOpts>();
   auto* cmd = parent.add_subcommand(
       "summary",
-      "summary: one page of plain text — how much came in, where it is now, who answers for each service, what looks wrong.\n"
+      "summary: one page of plain text — how much came in, where it is now (adding up to the balances), who answers\n"
+      "for each service, what looks wrong. Long lists show their first few, how many more and the command that lists\n"
+      "them; --json has every list whole.\n"
       "Example: fundtrail map summary --as-of 2026-03-31");
   o->add_to(cmd, ctx);
   cmd->callback([o, &ctx] {
