@@ -59,13 +59,32 @@ std::vector<Frontline> frontline(const Map& m) {
       }
     }
     r.kept = r.received - r.fees - r.passed_independent - r.passed_controlled;
+    // Outcome payments it received for claims it passed to no one: it
+    // delivered those outcomes itself. The rest of what it kept is still held.
+    std::set<std::string> passed_claims;
+    for (const Money& mo : f.money)
+      if (mo.from == id && mo.to != id && mo.mechanism != "clawback")
+        passed_claims.insert(mo.claims.begin(), mo.claims.end());
+    int64_t own_outcomes = 0;
+    for (const Money& mo : f.money) {
+      if (mo.to != id || mo.from == id || mo.mechanism == "clawback" || mo.claims.empty() || mo.net() <= 0) continue;
+      size_t unpassed = 0;
+      for (auto& c : mo.claims) unpassed += !passed_claims.count(c);
+      own_outcomes += static_cast<int64_t>(static_cast<__int128>(mo.net()) * unpassed / mo.claims.size());
+    }
+    const int64_t kept = std::max<int64_t>(r.kept, 0), group = std::max<int64_t>(r.passed_controlled, 0);
+    r.self_delivered = std::min(own_outcomes, kept);
+    r.not_passed_on = kept - r.self_delivered;
     auto own = t.paid_out.find({id, SourceType::own});
     auto loan = t.paid_out.find({id, SourceType::loan});
     r.prefinanced = (own == t.paid_out.end() ? 0 : own->second) + (loan == t.paid_out.end() ? 0 : loan->second);
     r.recovered = recovered(f, id, t.first_own_date[id], r.prefinanced);
     r.frontline_bp = ratio_bp(r.passed_independent, r.received);
     int64_t delivery = r.received - r.fees;
-    r.self_bp = ratio_bp(std::max<int64_t>(r.kept, 0) + std::max<int64_t>(r.passed_controlled, 0), delivery);
+    r.self_bp = ratio_bp(kept + group, delivery);
+    r.not_passed_on_bp = ratio_bp(r.not_passed_on, delivery);
+    r.self_delivered_bp = ratio_bp(r.self_delivered, delivery);
+    r.group_bp = ratio_bp(group, delivery);
     r.flows = delivery <= 0 ? "none" : r.self_bp >= kBlendedBp ? "blended" : "pure";
     auto d = declared.find(id);
     if (d != declared.end()) r.declared = d->second.size() == 1 ? *d->second.begin() : "mixed";
@@ -90,6 +109,14 @@ nlohmann::json to_json(const Map& m, const std::vector<Frontline>& rows) {
     put_amount(j, "passed_to_independent_providers", r.passed_independent, exp);
     put_amount(j, "passed_within_own_group", r.passed_controlled, exp);
     put_amount(j, "kept", r.kept, exp);
+    put_amount(j, "not_passed_on", r.not_passed_on, exp);
+    put_amount(j, "self_delivered", r.self_delivered, exp);
+    j["not_passed_on_share"] = pct(r.not_passed_on_bp);
+    j["not_passed_on_share_bp"] = r.not_passed_on_bp;
+    j["self_delivered_share"] = pct(r.self_delivered_bp);
+    j["self_delivered_share_bp"] = r.self_delivered_bp;
+    j["own_group_share"] = pct(r.group_bp);
+    j["own_group_share_bp"] = r.group_bp;
     put_amount(j, "prefinanced", r.prefinanced, exp);
     put_amount(j, "recovered", r.recovered, exp);
     j["group_recipients"] = nlohmann::json::array();
@@ -117,6 +144,8 @@ std::string to_text(const Map& m, const std::vector<Frontline>& rows) {
     o << "  management fees                   " << money_text(m, r.fees) << "\n"
       << "  kept (not passed on)              " << money_text(m, r.kept)
       << (r.kept < 0 ? "  (negative: its own working capital is in the network)" : "") << "\n"
+      << "      of which for outcomes it delivered itself (claims it paid no one for)  " << money_text(m, r.self_delivered)
+      << "; not yet passed on " << money_text(m, r.not_passed_on) << "\n"
       << "  pre-financed from its own funds   " << money_text(m, r.prefinanced) << ", of which "
       << money_text(m, r.recovered) << " came back through outcome payments\n";
     o << "  model: " << (r.declared.empty() ? "none declared (no contract records one)" : "declared " + r.declared)

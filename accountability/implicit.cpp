@@ -11,12 +11,6 @@ namespace {
 
 using namespace detail;
 
-// Kinds that sit at the top or beside the money: they need no implicit line.
-bool answers_implicitly(const std::string& kind) {
-  return !(kind == "commissioner" || kind == "funder" || kind == "office" || kind == "board" || kind == "regulator" ||
-           kind == "auditor");
-}
-
 // The parties of `kind` whose money makes up most of `mix`.
 std::set<std::string> largest(const Facts& f, const Mix& mix, const std::string& kind) {
   std::map<std::string, int64_t> by_party;
@@ -33,7 +27,39 @@ std::set<std::string> largest(const Facts& f, const Mix& mix, const std::string&
   return out;
 }
 
+// Whom `v` answers to when no line is recorded: the commissioners whose money
+// `mix` (what it received) mostly is, else such funders, else its direct payers.
+std::set<std::string> implicit_for(const Map& m, const Mix& mix, Vertex v) {
+  const Graph& g = m.graph;
+  std::set<std::string> found = largest(m.facts, mix, "commissioner");
+  if (found.empty()) found = largest(m.facts, mix, "funder");
+  if (found.empty())  // money from no commissioner or funder: its direct payers
+    for (auto [e, end] = in_edges(v, g); e != end; ++e)
+      if (g[*e].type == EdgeType::funding) found.insert(g[source(*e, g)].id);
+  return found;
+}
+
 }  // namespace
+
+bool detail::answers_implicitly(const std::string& kind) {
+  return !(kind == "commissioner" || kind == "funder" || kind == "office" || kind == "board" || kind == "regulator" ||
+           kind == "auditor");
+}
+
+std::map<std::string, std::set<std::string>> detail::implicit_accountables(const Map& m,
+                                                                           const std::set<std::string>& parties) {
+  std::map<std::string, std::set<std::string>> out;
+  if (parties.empty()) return out;
+  Trace t = trace(m.facts, {}, &parties);
+  for (auto& id : parties) {
+    auto v = m.find(id);
+    if (!v) continue;
+    auto it = t.received.find(id);
+    std::set<std::string> found = implicit_for(m, it == t.received.end() ? Mix{} : it->second, *v);
+    if (!found.empty()) out[id] = std::move(found);
+  }
+  return out;
+}
 
 std::set<std::string> detail::receivers_without_line(const Facts& f) {
   std::set<std::string> out, answering;
@@ -59,13 +85,7 @@ std::vector<Line> implicit_lines(const Map& m, const Trace& t, const std::set<st
     const VertexData& d = g[v];
     if (!unrecorded.count(d.id)) continue;
     auto it = t.received.find(d.id);
-    Mix mix = it == t.received.end() ? Mix{} : it->second;
-    std::set<std::string> found = largest(m.facts, mix, "commissioner");
-    if (found.empty()) found = largest(m.facts, mix, "funder");
-    if (found.empty())  // money from no commissioner or funder: its direct payers
-      for (auto [e, end] = in_edges(v, g); e != end; ++e)
-        if (g[*e].type == EdgeType::funding) found.insert(g[source(*e, g)].id);
-    for (auto& a : found) {
+    for (auto& a : implicit_for(m, it == t.received.end() ? Mix{} : it->second, v)) {
       Line l;
       l.accountable = a;
       l.responsible = {d.id};

@@ -108,6 +108,16 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
 // line: those the implicit lines are for.
 std::set<std::string> receivers_without_line(const Facts& f);
 
+// False for the kinds that sit at the top or beside the money (commissioners,
+// funders, offices, boards, regulators, auditors): they answer implicitly to no one.
+bool answers_implicitly(const std::string& kind);
+
+// Whom each of `parties` answers to where no line is recorded (for any subject,
+// or for the subject at hand): the commissioner whose money it mostly received,
+// else such a funder, else its direct payers; ties: each. Parties that received
+// no money are left out. One trace for all of them.
+std::map<std::string, std::set<std::string>> implicit_accountables(const Map& m, const std::set<std::string>& parties);
+
 // True when `mo` carries no funded-by and its contract's schedule row says the
 // payer finances it: an intermediary's own money (a pool has none but what it
 // holds; a commissioner's or funder's money is its budget, not pre-financing).

@@ -250,17 +250,22 @@ struct Frontline {
   std::string integrator;
   int64_t received = 0, fees = 0, passed_independent = 0, passed_controlled = 0, kept = 0;
   int64_t prefinanced = 0, recovered = 0;
+  // What self-delivery (below) is made of, each >= 0: of what it kept, the
+  // outcome payments for claims it passed to no one (outcomes it delivered
+  // itself), and the rest, not yet passed on; what went to its own group.
+  int64_t self_delivered = 0, not_passed_on = 0;
   uint32_t frontline_bp = 0;    // passed_independent / received
   uint32_t self_bp = 0;         // (kept + passed_controlled) / (received - fees)
+  uint32_t not_passed_on_bp = 0, self_delivered_bp = 0, group_bp = 0;  // each / (received - fees)
   std::string declared, flows;  // declared: "", pure, blended; flows: pure|blended|none
   bool contradicts = false;
   std::vector<Amount> controlled;  // group members it paid
 };
 std::vector<Frontline> frontline(const Map& m);
 
-struct Hop {  // `from` answers to `to` through these lines
+struct Hop {  // `from` answers to `to` for the subject through these lines
   std::string from, to;
-  std::vector<Line> lines;
+  std::vector<Line> lines;  // the subject's recorded lines between them, or the implicit line
 };
 struct Chain {
   std::vector<Hop> hops;
@@ -274,7 +279,12 @@ struct WhoAnswer {
   std::vector<Chain> chains;
   std::vector<std::string> subjects;  // every subject recorded, when not found
 };
+// Chains follow only the subject's own recorded lines; a party with none
+// above it that answers implicitly (not a commissioner, funder, office, board,
+// regulator or auditor) answers, unrecorded, to the commissioner whose money it
+// holds (implicit.cpp's rule), for this subject.
 WhoAnswer who_answers(const Map& m, const std::string& subject);
+std::vector<WhoAnswer> who_answers(const Map& m, const std::vector<std::string>& subjects);  // one trace for all
 std::vector<std::string> subjects(const Map& m);
 
 struct Gap {

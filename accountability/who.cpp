@@ -1,6 +1,7 @@
 // map who SUBJECT: the chain from each delivering party up to a named office
-// holder, through recorded lines and, where none is recorded, the implicit
-// line to the commissioner (marked unrecorded).
+// holder, through the subject's own recorded lines only and, where none is
+// recorded above a party, the implicit line to the commissioner (marked
+// unrecorded). Lines for other subjects never make a body answerable here.
 #include <algorithm>
 #include <set>
 #include <sstream>
@@ -13,38 +14,43 @@ namespace {
 
 using namespace detail;
 
-std::vector<Line> all_lines(const Map& m) {
-  std::vector<Line> v = m.facts.lines;
-  v.insert(v.end(), m.implicit.begin(), m.implicit.end());
-  return v;
-}
-
 bool names(const Line& l, const std::string& id) {
   return std::find(l.responsible.begin(), l.responsible.end(), id) != l.responsible.end();
 }
 
-}  // namespace
-
-std::vector<std::string> subjects(const Map& m) {
-  std::set<std::string> s;
-  for (auto& l : m.facts.lines) s.insert(l.subject);
-  for (auto& [seq, c] : m.facts.contracts)
-    if (!c.ended) s.insert(c.subject);
-  return {s.begin(), s.end()};
+// The recorded lines whose subject is `want` (lower case), seq order.
+std::vector<Line> lines_for(const Map& m, const std::string& want) {
+  std::vector<Line> out;
+  for (auto& l : m.facts.lines)
+    if (lower(l.subject) == want) out.push_back(l);
+  return out;
 }
 
-WhoAnswer who_answers(const Map& m, const std::string& subject) {
+// The graph's edges that are the subject's own: recorded lines with it.
+// (Contracts are no responsibility lines: docs/map.md, "Choices".)
+struct SubjectEdges {
+  const Map* m = nullptr;
+  std::string want;  // lower case
+  bool operator()(Edge e) const {
+    const EdgeData& d = m->graph[e];
+    return d.type == EdgeType::responsibility && d.recorded && lower(d.subject) == want;
+  }
+};
+
+// Chains up the subject's lines, each ending where no line for it is recorded
+// above (office holders and implicit hops still to add: finish()).
+WhoAnswer climb(const Map& m, const std::string& subject) {
   WhoAnswer r;
   r.subject = subject;
   const std::string want = lower(subject);
+  std::vector<Line> known = lines_for(m, want);
   std::set<std::string> responsible, accountable;
-  for (auto& l : m.facts.lines)
-    if (lower(l.subject) == want) {
-      r.found = true;
-      accountable.insert(l.accountable);
-      responsible.insert(l.responsible.begin(), l.responsible.end());
-    }
-  for (auto& [seq, c] : m.facts.contracts)
+  for (auto& l : known) {
+    r.found = true;
+    accountable.insert(l.accountable);
+    responsible.insert(l.responsible.begin(), l.responsible.end());
+  }
+  for (auto& [seq, c] : m.facts.contracts)  // contracts say who delivers, though they are no lines
     if (!c.ended && lower(c.subject) == want) {
       r.found = true;
       accountable.insert(c.payer);
@@ -59,9 +65,8 @@ WhoAnswer who_answers(const Map& m, const std::string& subject) {
   if (r.delivering.empty()) r.delivering.assign(responsible.begin(), responsible.end());
 
   const Graph& g = m.graph;
-  ResponsibilityView lines(g, Responsibility{&g, false});
+  boost::filtered_graph<Graph, SubjectEdges> lines(g, SubjectEdges{&m, want});
   auto up = boost::make_reverse_graph(lines);
-  std::vector<Line> known = all_lines(m);
   for (auto& d : r.delivering) {
     Vertex start = m.index.at(d);
     std::vector<Vertex> pred;
@@ -86,17 +91,86 @@ WhoAnswer who_answers(const Map& m, const std::string& subject) {
         Hop h{g[path[i]].id, g[path[i + 1]].id, {}};
         for (auto& l : known)
           if (l.accountable == h.to && names(l, h.from)) h.lines.push_back(l);
-        std::stable_sort(h.lines.begin(), h.lines.end(), [&](const Line& a, const Line& b) {
-          return (lower(a.subject) == want) > (lower(b.subject) == want);
-        });
         c.hops.push_back(h);
       }
-      c.office_holders = g[top].kind == "office" ? std::vector<std::string>{c.top} : offices_of(m.facts, c.top);
       r.chains.push_back(c);
     }
   }
   return r;
 }
+
+// A top that answers implicitly and has no line for the subject above it.
+bool open_top(const Map& m, const Chain& c) {
+  auto v = m.find(c.top);
+  return v && answers_implicitly(m.graph[*v].kind);
+}
+
+// Each chain's implicit hop (where its top answers to no one for the subject)
+// and office holders. `implicit`: whom each open top answers to by default.
+void finish(const Map& m, WhoAnswer& r, const std::map<std::string, std::set<std::string>>& implicit) {
+  std::vector<Chain> done;
+  for (Chain& c : r.chains) {
+    auto it = open_top(m, c) ? implicit.find(c.top) : implicit.end();
+    std::vector<Chain> out;
+    if (it == implicit.end()) {
+      out.push_back(c);
+    } else {
+      std::set<std::string> on_path{c.top};
+      for (auto& h : c.hops) on_path.insert(h.from);
+      for (auto& a : it->second) {
+        if (on_path.count(a)) continue;  // it would answer to a party below it
+        Chain x = c;
+        Hop h{c.top, a, {}};
+        for (auto& l : m.implicit)  // the line it answers by for every subject, when it has no recorded one
+          if (l.accountable == a && names(l, c.top)) h.lines.push_back(l);
+        if (h.lines.empty()) {
+          Line l;
+          l.accountable = a;
+          l.responsible = {c.top};
+          l.subject = r.subject;
+          l.kind = "implicit";
+          l.recorded = false;
+          h.lines.push_back(l);
+        }
+        x.hops.push_back(h);
+        x.top = a;
+        out.push_back(x);
+      }
+      if (out.empty()) out.push_back(c);
+    }
+    for (Chain& x : out) {
+      auto v = m.find(x.top);
+      x.office_holders = v && m.graph[*v].kind == "office" ? std::vector<std::string>{x.top} : offices_of(m.facts, x.top);
+      done.push_back(std::move(x));
+    }
+  }
+  r.chains = std::move(done);
+}
+
+}  // namespace
+
+std::vector<std::string> subjects(const Map& m) {
+  std::set<std::string> s;
+  for (auto& l : m.facts.lines) s.insert(l.subject);
+  for (auto& [seq, c] : m.facts.contracts)
+    if (!c.ended) s.insert(c.subject);
+  return {s.begin(), s.end()};
+}
+
+std::vector<WhoAnswer> who_answers(const Map& m, const std::vector<std::string>& list) {
+  std::vector<WhoAnswer> out;
+  std::set<std::string> open;  // tops that answer implicitly: one trace finds whom, for every subject
+  for (auto& subject : list) {
+    out.push_back(climb(m, subject));
+    for (auto& c : out.back().chains)
+      if (open_top(m, c)) open.insert(c.top);
+  }
+  auto implicit = implicit_accountables(m, open);
+  for (auto& r : out) finish(m, r, implicit);
+  return out;
+}
+
+WhoAnswer who_answers(const Map& m, const std::string& subject) { return who_answers(m, std::vector<std::string>{subject})[0]; }
 
 namespace {
 
@@ -174,6 +248,8 @@ std::string to_text(const Map& m, const WhoAnswer& r) {
     }
     std::string pad(4 + 2 * depth, ' ');
     if (c.hops.empty()) o << pad << "answers to no one on record\n";
+    else if (open_top(m, c) && c.hops.back().lines.front().recorded)  // no implicit line either: no money reached it
+      o << pad << "no line for '" << r.subject << "' is recorded above " << c.top << ", and no money reached it\n";
     if (!c.office_holders.empty()) {
       std::vector<std::string> names;
       for (auto& x : c.office_holders) names.push_back(label(m, x));

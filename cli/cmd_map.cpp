@@ -115,8 +115,9 @@ void add_who(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = parent.add_subcommand(
       "who",
-      "who: the chain from each party delivering SUBJECT up to a named office holder; joint lines included;\n"
-      "where no line is recorded, the implicit line to the commissioner, marked unrecorded.\n"
+      "who: the chain from each party delivering SUBJECT up to a named office holder, through SUBJECT's own\n"
+      "responsibility lines only (joint lines included); above a party with no line for SUBJECT, the implicit line\n"
+      "to the commissioner whose money it holds, marked unrecorded.\n"
       "Example: fundtrail map who \"employment support\"");
   cmd->add_option("SUBJECT", o->subject, "the service or outcome, as recorded in responsibility lines")->required();
   o->add_to(cmd, ctx);
@@ -141,7 +142,9 @@ void add_summary(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<MapOpts>();
   auto* cmd = parent.add_subcommand(
       "summary",
-      "summary: one page of plain text — how much came in, where it is now, who answers for each service, what looks wrong.\n"
+      "summary: one page of plain text — how much came in, where it is now (adding up to the balances), who answers\n"
+      "for each service, what looks wrong. Long lists show their first few, how many more and the command that lists\n"
+      "them; --json has every list whole.\n"
       "Example: fundtrail map summary --as-of 2026-03-31");
   o->add_to(cmd, ctx);
   cmd->callback([o, &ctx] {

@@ -325,8 +325,13 @@ TEST_CASE("map purchases: a party paid only by purchases needs no responsibility
   CHECK_FALSE(funding(m, "council", "sme", "purchase")->gap);
   CHECK(funding(m, "council", "charity", "grant")->gap);
   std::string text = map::summary_text(m);
-  CHECK(contains(text, "1 party received money with no recorded responsibility line: charity ("));
-  CHECK(contains(text, "no operator of last resort above them: charity\n"));
+  CHECK(contains(text, "1 party received money (purchases not counted) with no recorded responsibility line, so the "
+                       "commissioner answers for it by default: charity GBP 500.00\n"));
+  CHECK(contains(text, "no operator of last resort above it (no one is named to take over the service if the provider "
+                       "fails): charity\n"));
+  std::istringstream page(text);
+  for (std::string line; std::getline(page, line);)  // what sme sold is no gap
+    if (contains(line, "responsibility line") || contains(line, "last resort")) CHECK_FALSE(contains(line, "sme"));
 
   // Yet purchases are money: in money in, where it went, concentration and exports.
   map::MoneyReport r = map::follow_money(m);
