@@ -43,7 +43,9 @@ struct TempFile {
 
 bool graphviz_available() { return !find_dot().empty(); }
 
-void write_svg(const Map& m, std::ostream& out) {
+void write_svg(const Map& m, std::ostream& out) { write_svg(m, out, PictureNotes{find_gaps(m), ""}); }
+
+void write_svg(const Map& m, std::ostream& out, const PictureNotes& notes) {
   std::string dot = find_dot();
   if (dot.empty())
     unusable("SVG needs Graphviz's 'dot' program, which is not installed (Debian/Ubuntu: apt install graphviz). "
@@ -51,7 +53,7 @@ void write_svg(const Map& m, std::ostream& out) {
   TempFile in(".dot"), svg(".svg"), err(".err");
   {
     std::ofstream f(in.path);
-    write_dot(m, f);
+    write_dot(m, f, notes);
     if (!f) unusable("cannot write the temporary file " + in.path);
   }
   pid_t pid = ::fork();

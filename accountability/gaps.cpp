@@ -38,7 +38,9 @@ std::set<Vertex> covered_by_last_resort(const Map& m, std::vector<std::string>& 
   operators.assign(ops.begin(), ops.end());
   std::set<Vertex> covered;
   for (auto& op : ops) {
-    auto dist = bfs_distances(down, {m.index.at(op)});
+    auto from = m.find(op);  // a filtered map may have left the operator out
+    if (!from) continue;
+    auto dist = bfs_distances(down, {*from});
     for (Vertex v = 0; v < num_vertices(g); ++v)
       if (dist[v] >= 1) covered.insert(v);
   }

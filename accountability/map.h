@@ -396,4 +396,15 @@ void write_csv(const Map& m, std::ostream& out);
 void write_svg(const Map& m, std::ostream& out);
 bool graphviz_available();
 
+// What the picture (DOT, SVG) says beyond the map it draws, when that map is
+// filtered(): the gaps found on the whole map, so each red outline names its
+// gap as `map gaps` does, and how the map was cut, for the title. Without
+// notes the picture takes the gaps of the map it is given.
+struct PictureNotes {
+  std::vector<Gap> gaps;
+  std::string filter;  // e.g. "funding only, from riverside-pool, at most 1 step"; "" = everything
+};
+void write_dot(const Map& m, std::ostream& out, const PictureNotes& notes);
+void write_svg(const Map& m, std::ostream& out, const PictureNotes& notes);
+
 }  // namespace fundtrail::map

@@ -31,11 +31,24 @@ void report(const Context& ctx, const map::Map& m, const Result& r) {
   std::cout << map::to_text(m, r);
 }
 
+struct ExportOpts : MapOpts {
+  std::string format, out, pool, kind = "all";
+  int depth = -1;
+};
+
+// The picture names each gap as found on the whole map, and says how it was cut.
+map::PictureNotes picture_notes(const map::Map& full, const ExportOpts& o) {
+  std::vector<std::string> cut;
+  if (!o.kind.empty() && o.kind != "all") cut.push_back(o.kind + " only");
+  if (!o.pool.empty()) cut.push_back("the pool " + o.pool + ", its contributors and what its money reaches");
+  if (o.depth >= 0) cut.push_back("at most " + std::to_string(o.depth) + (o.depth == 1 ? " step" : " steps") + " of money");
+  std::string filter;
+  for (size_t i = 0; i < cut.size(); ++i) filter += (i ? ", " : "") + cut[i];
+  return {map::find_gaps(full), filter};
+}
+
 void add_export(CLI::App& parent, Context& ctx) {
-  struct Opts : MapOpts {
-    std::string format, out, pool, kind = "all";
-    int depth = -1;
-  };
+  using Opts = ExportOpts;
   auto o = std::make_shared<Opts>();
   auto* cmd = parent.add_subcommand(
       "export",
@@ -57,8 +70,8 @@ void add_export(CLI::App& parent, Context& ctx) {
     map::Map m = map::filtered(full, map::parse_filter(o->kind, o->pool, o->depth, full));
     std::ostringstream buf;
     if (o->format == "graphml") map::write_graphml(m, buf);
-    else if (o->format == "dot") map::write_dot(m, buf);
-    else if (o->format == "svg") map::write_svg(m, buf);
+    else if (o->format == "dot") map::write_dot(m, buf, picture_notes(full, *o));
+    else if (o->format == "svg") map::write_svg(m, buf, picture_notes(full, *o));
     else if (o->format == "json") map::write_json(m, buf);
     else map::write_csv(m, buf);
     if (o->out.empty() || o->out == "-") {

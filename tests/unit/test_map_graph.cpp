@@ -305,7 +305,7 @@ TEST_CASE("map refunds: a credit note nets against what its payee paid, and is n
   CHECK_FALSE(contains(csv.str(), "funding,sme,council"));
   CHECK(contains(csv.str(), "funding,council,sme,purchase,700.00,70000,1,"));
   CHECK_FALSE(contains(dot.str(), "refund"));
-  CHECK(contains(dot.str(), "purchase 700.00"));
+  CHECK(contains(dot.str(), "received GBP 700.00 (purchase)"));  // in the supplier's box, with the currency
 }
 
 TEST_CASE("map purchases: a party paid only by purchases needs no responsibility line nor operator of last resort") {
