@@ -30,7 +30,12 @@ TEST_CASE("ledger dir: missing or not a ledger or not named is a usage error") {
       INFO(Books::join(cmd), "\n", r);
       CHECK(r.code == 2);
       CHECK(contains(r.err, w.why));
-      CHECK(r.out.empty());
+      if (std::find(cmd.begin(), cmd.end(), "--json") == cmd.end()) {
+        CHECK(r.out.empty());
+      } else {  // with --json the error is one JSON object on stdout too
+        REQUIRE(json::accept(r.out));
+        CHECK(json::parse(r.out)["exit"] == 2);
+      }
     }
   }
   CHECK(!fs::exists(b.root / "missing"));

@@ -411,3 +411,27 @@ TEST_CASE("--json: a rule refusal and a usage error are each one JSON object on 
 }
 
 }  // namespace fundtrail::test
+
+namespace fundtrail::test {
+
+// docs/import.md once said the contract column was refused; it is read, and
+// the page says what the import does.
+TEST_CASE("import: the contract column names the contract a payment is made under, as docs/import.md says") {
+  Books b;
+  write_file(b.file("schedule.csv"), "milestone,group,unit_price,financed_by\njob entry,,100.00,payer\n");
+  b.ok({"contract", "agree", "HEAD", "--payer", "council", "--payee", "ace", "--subject", "employment support", "--from",
+        "2025-04-01", "--to", "2027-03-31", "--cap", "10000.00", "--schedule", b.file("schedule.csv"), "--key",
+        b.key("council")});
+  write_file(b.file("run.csv"),
+             "kind,from,to,amount,date,mechanism,milestone,contract,count\n"
+             "payment,council,ace,200.00,2025-05-01,milestone,job entry,HEAD,2\n");
+  RunResult r = b.ok({"import", b.file("run.csv"), "--key", b.key("council")});
+  INFO(r);
+  CHECK(contains(b.ok({"contract", "show", "HEAD"}).out, "GBP 200.00 in 1 payment\n"));
+  std::string doc = read_file(fs::path(FUNDTRAIL_TEST_DATA).parent_path().parent_path() / "docs" / "import.md");
+  REQUIRE(!doc.empty());
+  CHECK(contains(doc, "| `contract` |"));
+  CHECK(!contains(doc, "not supported yet"));
+}
+
+}  // namespace fundtrail::test

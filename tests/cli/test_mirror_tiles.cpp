@@ -61,7 +61,10 @@ TEST_CASE("mirror from a directory of tiles: whole, from a full bundle in place 
   RunResult bad = mirror(tampered.string(), copy, b);
   INFO(bad);
   CHECK(bad.code == 1);
-  CHECK(bad.out.empty());
+  // --json: the refusal is one JSON object on stdout, naming the record.
+  REQUIRE(json::accept(bad.out));
+  CHECK(json::parse(bad.out)["exit"] == 1);
+  CHECK(contains(json::parse(bad.out)["error"].get<std::string>(), "fails a check"));
   CHECK(read_file(fs::path(copy) / "data.mdb") == before);
 
   // A bundle cut short is named as such.
