@@ -4,10 +4,11 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev libcapnp-dev capnproto
       libcli11-dev libboost-graph-dev doctest-dev nlohmann-json3-dev libcsv-dev libcurl4-openssl-dev libssl-dev
-      libcpp-httplib-dev graphviz ccache)
-# What only the tests use; the demo (DEPS_FOR=demo) goes without, to be quick
-# on a fresh machine.
-[ "${DEPS_FOR:-}" = demo ] || pkgs+=(python3 python3-networkx lmdb-utils)
+      libcpp-httplib-dev ccache)
+# What only the tests and the map's pictures use (graphviz draws `map export
+# --format svg`, and brings ~100 MB of fonts and libraries); the demo
+# (DEPS_FOR=demo) goes without, to be quick on a fresh machine.
+[ "${DEPS_FOR:-}" = demo ] || pkgs+=(graphviz python3 python3-networkx lmdb-utils)
 # python3-networkx: the map export tests read GraphML and JSON with NetworkX.
 # They need NetworkX 3.6 or later (node_link_graph reads "edges" by default
 # from 3.6 on); Debian 12 and 13 ship older ones, so they use the first
