@@ -18,21 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "run.h"
+
 namespace {
 
 const char* const kDot = "/usr/bin/dot";  // by full path: the layout is what is under test
 
-struct Ran {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using fundtrail::test::RunResult;
+using Ran = RunResult;
 
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
@@ -56,15 +49,10 @@ class Scratch {
 
   // Runs a shell command line (stdin /dev/null) with the passphrase set.
   Ran sh(const std::string& cmd, int timeout_s = 300) const {
-    std::string out = path("stdout"), err = path("stderr");
-    std::string line = "FUNDTRAIL_PASSPHRASE=map-picture-passphrase timeout " + std::to_string(timeout_s) + " " + cmd +
-                       " >" + shell_quote(out) + " 2>" + shell_quote(err) + " </dev/null";
-    int status = std::system(line.c_str());
-    Ran r;
-    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    fundtrail::test::RunOptions o;
+    o.env["FUNDTRAIL_PASSPHRASE"] = "map-picture-passphrase";
+    o.timeout_s = timeout_s;
+    return fundtrail::test::run("/bin/sh", {"-c", cmd}, o);
   }
   Ran fundtrail(const std::string& ledger, const std::string& args) const {
     return sh(shell_quote(FUNDTRAIL_BIN) + " --ledger " + shell_quote(ledger) + " " + args);
@@ -80,11 +68,11 @@ struct Demo {
   std::string ledger = dir.path("demo");
   Demo() {
     Ran r = dir.sh(shell_quote(FUNDTRAIL_BIN) + " demo " + shell_quote(ledger));
-    REQUIRE_MESSAGE(r.rc == 0, r.err);
+    REQUIRE_MESSAGE(r.code == 0, r.err);
   }
   std::string dot() const {
     Ran r = dir.fundtrail(ledger, "map export --format dot");
-    REQUIRE_MESSAGE(r.rc == 0, r.err);
+    REQUIRE_MESSAGE(r.code == 0, r.err);
     return r.out;
   }
 };
@@ -182,7 +170,7 @@ Box laid_out(const Scratch& dir, const std::string& dot, const std::string& name
   REQUIRE_MESSAGE(std::filesystem::exists(kDot), "Graphviz is needed: apt install graphviz");
   std::ofstream(dir.path(name + ".dot"), std::ios::binary) << dot;
   Ran r = dir.sh(std::string(kDot) + " -Tjson " + shell_quote(dir.path(name + ".dot")), 300);
-  REQUIRE_MESSAGE(r.rc == 0, r.err);
+  REQUIRE_MESSAGE(r.code == 0, r.err);
   CHECK_MESSAGE(r.err.empty(), r.err);
   nlohmann::json j = nlohmann::json::parse(r.out);
   std::string bb = j.at("bb").get<std::string>();  // "llx,lly,urx,ury" in points
@@ -278,7 +266,7 @@ TEST_CASE("map picture: the demo's picture laid out by Graphviz fits an A4 page"
   CHECK(a4_scale(b) > 0.38);  // boxes' 10.5 pt text at 4 pt or more on paper
   // SVG goes through the same DOT.
   Ran svg = demo().dir.fundtrail(demo().ledger, "map export --format svg");
-  REQUIRE_MESSAGE(svg.rc == 0, svg.err);
+  REQUIRE_MESSAGE(svg.code == 0, svg.err);
   CHECK(has(svg.out, "Where the money went"));
 }
 
@@ -287,16 +275,16 @@ TEST_CASE("map picture: a 300-party ledger's picture fits an A4 page and keeps i
   std::string script = std::string(FUNDTRAIL_TEST_DATA) + "/../cli/map_ledger_300.sh";
   Ran made =
       dir.sh("bash " + shell_quote(script) + " " + shell_quote(FUNDTRAIL_BIN) + " " + shell_quote(dir.path("n")), 900);
-  REQUIRE_MESSAGE(made.rc == 0, made.err);
+  REQUIRE_MESSAGE(made.code == 0, made.err);
   std::string ledger = dir.path("n/books");
   Ran parties = dir.fundtrail(ledger, "party list --json");
-  REQUIRE(parties.rc == 0);
+  REQUIRE(parties.code == 0);
   size_t count = 0;
   for (auto& p : nlohmann::json::parse(parties.out)) count += p["id"] != "ledger";  // the ledger's own party
   CHECK(count == 300);
 
   Ran dot = dir.fundtrail(ledger, "map export --format dot");
-  REQUIRE_MESSAGE(dot.rc == 0, dot.err);
+  REQUIRE_MESSAGE(dot.code == 0, dot.err);
   Box b = laid_out(dir, dot.out, "n300");
   INFO("laid out " << b.w << " x " << b.h << " in");
   CHECK(b.w / b.h < 1.6);

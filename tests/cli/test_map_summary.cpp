@@ -14,6 +14,25 @@ using namespace fundtrail::test;
 
 namespace {
 
+// The demo ledger in a temporary directory, built by the real binary; ok()
+// runs a command on it that must succeed and returns its stdout.
+struct DemoLedger {
+  TempDir tmp;
+  std::string dir = (tmp.path / "demo").string();
+  DemoLedger() {
+    RunResult demo = ft_raw({"demo", dir});
+    INFO(demo);
+    REQUIRE(demo.code == 0);
+  }
+  std::string ok(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--ledger", dir});
+    RunResult r = ft_raw(args);
+    INFO(r);
+    REQUIRE(r.code == 0);
+    return r.out;
+  }
+};
+
 const std::string kHeader = "kind,from,to,amount,date,mechanism,milestone,count,claims\n";
 
 // Minor units from "1,234.56".
@@ -142,18 +161,8 @@ TEST_CASE("map summary: each service lists only the bodies recorded for it, and 
 }
 
 TEST_CASE("map summary: where the money is adds up to the money in, and to the balances with the integrator's own money") {
-  TempDir tmp;
-  std::string dir = (tmp.path / "demo").string();
-  RunResult demo = ft_raw({"demo", dir});
-  INFO(demo);
-  REQUIRE(demo.code == 0);
-  auto ft = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--ledger", dir});
-    RunResult r = ft_raw(args);
-    INFO(r);
-    REQUIRE(r.code == 0);
-    return r.out;
-  };
+  DemoLedger d;
+  auto ft = [&](const std::vector<std::string>& args) { return d.ok(args); };
   std::string text = ft({"map", "summary"});
   INFO(text);
   std::smatch m;
@@ -232,17 +241,8 @@ TEST_CASE("map summary: where the money is adds up to the money in, and to the b
 }
 
 TEST_CASE("map summary: HHI and operator of last resort are said in plain words") {
-  TempDir tmp;
-  std::string dir = (tmp.path / "demo").string();
-  RunResult demo = ft_raw({"demo", dir});
-  REQUIRE(demo.code == 0);
-  auto ft = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--ledger", dir});
-    RunResult r = ft_raw(args);
-    INFO(r);
-    REQUIRE(r.code == 0);
-    return r.out;
-  };
+  DemoLedger d;
+  auto ft = [&](const std::vector<std::string>& args) { return d.ok(args); };
   std::string text = ft({"map", "summary"});
   INFO(text);
   // The highest HHI among the spenders' markets, from map concentration.
