@@ -28,6 +28,7 @@ struct Entry {
     responsibilityAssigned @13 :ResponsibilityAssigned;
     responsibilityEnded @14 :ResponsibilityEnded;
     reversal @15 :Reversal;
+    batch @16 :Batch;         # formatVersion 2: one approval for the next `count` records
   }
 }
 
@@ -42,11 +43,12 @@ struct SignedEntry {
   prevHash @1 :Data;          # leaf hash of seq-1; 32 zero bytes for genesis
   recordedAt @2 :Int64;       # ledger's clock, Unix ms, non-decreasing
   entry @3 :Data;             # canonical bytes of an Entry
-  signatures @4 :List(Signature);  # sorted by publicKey, no key twice
+  signatures @4 :List(Signature);  # sorted by publicKey, no key twice; empty in a batch
+  batchSeq @5 :UInt64;        # in a payment run: the seq of its batch record (0: not batched)
 }
 
 struct Genesis {
-  formatVersion @0 :UInt32;   # 1
+  formatVersion @0 :UInt32;   # 1, or 2 from payment runs (batches) on
   origin @1 :Text;
   logPublicKey @2 :Data;      # 32 bytes
   adminKeys @3 :List(Data);   # granted to party "ledger" as administrator
@@ -211,4 +213,14 @@ struct ResponsibilityEnded {
 struct Reversal {
   targetSeq @0 :UInt64;
   reason @1 :Text;
+}
+
+struct Batch {
+  # A payment run (DESIGN.md "Payment runs"): the officers' one approval of
+  # the `count` records that follow it contiguously, each stored with no
+  # signatures and batchSeq = this record's seq. `root` is the RFC 6962
+  # Merkle root over those records' canonical Entry bytes (leaf =
+  # SHA-256(0x00 || Entry bytes)). Only in ledgers whose genesis says 2.
+  count @0 :UInt32;           # 1 to 10,000
+  root @1 :Data;              # 32 bytes
 }
