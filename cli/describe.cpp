@@ -135,6 +135,10 @@ json body_json(Entry::Body::Reader b, const LedgerFacts& f) {
       return {{"reference", s(e.getReference())}, {"reason", end_reason_name(e.getReason())},
               {"successor", s(e.getSuccessor())}, {"date", format_date(e.getDate())}};
     }
+    case Entry::Body::BATCH: {
+      auto r = b.getBatch();
+      return {{"count", r.getCount()}, {"root", b64(r.getRoot())}};
+    }
     default:
       return json::object();
   }
@@ -147,15 +151,18 @@ json record_json(const Record& rec, const LedgerFacts& facts) {
   auto e = rec.entry();
   json sigs = json::array();
   for (auto sig : leaf.getSignatures()) sigs.push_back({{"public_key", b64(sig.getPublicKey())}});
-  return {{"seq", leaf.getSeq()},
-          {"recorded_at", leaf.getRecordedAt()},
-          {"kind", name_of(e.getBody().which())},
-          {"prev_hash", b64(leaf.getPrevHash())},
-          {"origin", s(e.getOrigin())},
-          {"created_at", e.getCreatedAt()},
-          {"idempotency_key", s(e.getIdempotencyKey())},
-          {"body", body_json(e.getBody(), facts)},
-          {"signatures", sigs}};
+  json out = {{"seq", leaf.getSeq()},
+              {"recorded_at", leaf.getRecordedAt()},
+              {"kind", name_of(e.getBody().which())},
+              {"prev_hash", b64(leaf.getPrevHash())},
+              {"origin", s(e.getOrigin())},
+              {"created_at", e.getCreatedAt()},
+              {"idempotency_key", s(e.getIdempotencyKey())},
+              {"body", body_json(e.getBody(), facts)},
+              {"signatures", sigs}};
+  // DESIGN.md: a record of a payment run says which batch record signed for it.
+  if (leaf.getBatchSeq() != 0) out["batch_seq"] = leaf.getBatchSeq();
+  return out;
 }
 
 std::string record_summary(const Record& rec, const LedgerFacts& f) { return entry_summary(rec.entry(), f); }
@@ -194,6 +201,10 @@ std::string entry_summary(schema::Entry::Reader entry, const LedgerFacts& f) {
     case Entry::Body::RESPONSIBILITY_ENDED: return "end-assignment " + std::to_string(b.getResponsibilityEnded().getAssignmentSeq());
     case Entry::Body::REVERSAL:
       return "reversal of seq " + std::to_string(b.getReversal().getTargetSeq()) + ": " + s(b.getReversal().getReason());
+    case Entry::Body::BATCH: {
+      uint32_t n = b.getBatch().getCount();
+      return "payment run approving the next " + std::to_string(n) + (n == 1 ? " record" : " records");
+    }
     case Entry::Body::PARTY_STATUS_CHANGED: {
       auto p = b.getPartyStatusChanged();
       return "status " + s(p.getParty()) + " " + name_of(p.getStatus()) + " from " + format_date(p.getFrom());

@@ -10,6 +10,7 @@
 #include <kj/exception.h>
 
 #include "ledger/assert.h"
+#include "ledger/batch.h"
 #include "ledger/index.h"
 #include "ledger/issued_checkpoints.h"
 #include "ledger/limits.h"
@@ -53,12 +54,15 @@ void check_request(const SignedRequest& req, schema::Entry::Reader entry, bool a
 
 std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-// The same refusal, saying which request of a batch it is about.
-Error in_request(size_t index, const Error& e) {
-  std::string where = "request " + std::to_string(index + 1) + ": ";
+// The same refusal, saying where it is: `where` is "request 3: ", ...
+Error located(const std::string& where, const Error& e) {
   if (e.check.empty()) return Error(e.kind, where + e.what());
   return Error(e.check, e.field, e.seq, e.message, where);
 }
+// Which request of a batch a refusal is about.
+Error in_request(size_t index, const Error& e) { return located("request " + std::to_string(index + 1) + ": ", e); }
+// Which record of a payment run a refusal is about.
+Error in_run(size_t index, const Error& e) { return located("record " + std::to_string(index + 1) + " of the run: ", e); }
 
 }  // namespace
 
@@ -132,6 +136,87 @@ struct Ledger::Impl {
     return out;
   }
 
+  // Validates and writes a payment run inside `txn` (DESIGN.md "Payment
+  // runs"): its stateless checks passed (check_run_stateless); `leaves` are
+  // its records' batch-tree leaf hashes.
+  RunAppended append_run_in(Txn& txn, Head& head, const BatchRequest& run) {
+    EntryView batch_view = request_view(run.batch, false);
+    auto batch_entry = batch_view.entry();
+    if (facts.format_version < kFirstBatchFormat)
+      refuse("format", "body", std::nullopt,
+             "this ledger has format version " + std::to_string(facts.format_version) +
+                 ", made before payment runs: record each entry with its own signatures (--per-record-signatures)");
+    if (text_of(batch_entry.getOrigin()) != facts.origin)
+      refuse("rule 8", "origin", std::nullopt,
+             "the payment run was signed for ledger '" + text_of(batch_entry.getOrigin()) + "', not '" + facts.origin + "'");
+    std::string run_key = text_of(batch_entry.getIdempotencyKey());
+    uint64_t count = batch_entry.getBody().getBatch().getCount();
+    if (auto prior = txn.get(txn.dbs().idem, run_key)) {
+      Appended again = answer_retry(txn, run_key, index::read_idem(*prior).seq, request_body_hash(batch_entry));
+      return {again.seq, again.seq + 1, again.seq + count, true};
+    }
+    int64_t recorded_at = std::max(now_ms(), head.recorded_at);
+    std::vector<EntryView> views;
+    views.reserve(run.entries.size());
+    for (size_t i = 0; i < run.entries.size(); ++i) {
+      try {
+        views.emplace_back(run.entries[i], false);  // typed and validated by check_run_stateless
+        auto entry = views.back().entry();
+        if (text_of(entry.getOrigin()) != facts.origin)
+          refuse("rule 8", "origin", std::nullopt, "the entry was signed for ledger '" + text_of(entry.getOrigin()) + "'");
+        if (entry.getCreatedAt() > recorded_at + 300000)
+          refuse("rule 8", "createdAt", std::nullopt,
+                 "the entry's createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
+        std::string key = text_of(entry.getIdempotencyKey());
+        if (auto prior = txn.get(txn.dbs().idem, key)) {
+          uint64_t seq = index::read_idem(*prior).seq;
+          refuse("rule 6", "idempotencyKey", seq,
+                 "idempotency key '" + key + "' is already recorded, as seq " + std::to_string(seq) +
+                     ": a payment run is recorded whole or not at all, so build runs from rows not yet recorded");
+        }
+      } catch (const Error& e) {
+        throw in_run(i, e);
+      }
+    }
+    if (batch_entry.getCreatedAt() > recorded_at + 300000)
+      refuse("rule 8", "createdAt", std::nullopt,
+             "the payment run's createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
+
+    // The batch record, signed by the officers who approved the run.
+    uint64_t batch_seq = head.size;
+    Bytes batch_leaf = build_leaf(batch_seq, head.hash, recorded_at, run.batch);
+    if (batch_leaf.size() > kMaxLeafBytes)
+      refuse("limits", "", std::nullopt, "the payment run's record is " + std::to_string(batch_leaf.size()) + " bytes; a record is at most 65535 bytes");
+    Record batch_rec(batch_leaf, false);
+    BatchAuthority authority(batch_seq, batch_rec.leaf().getSignatures());
+    txn.put(txn.dbs().idem, run_key, index::idem_value(batch_seq, request_body_hash(batch_entry)));
+    head.recorded_at = recorded_at;
+    write_leaf(txn, head, batch_leaf);
+
+    // Its records, unsigned, each checked with the signers that act for it.
+    for (size_t i = 0; i < views.size(); ++i) {
+      try {
+        auto entry = views[i].entry();
+        uint64_t seq = head.size;
+        check_and_apply(txn, facts, seq, entry, authority.signers_for(txn, entry));
+        std::string key = text_of(entry.getIdempotencyKey());
+        if (txn.get(txn.dbs().idem, key))
+          refuse("rule 6", "idempotencyKey", std::nullopt, "idempotency key '" + key + "' is given twice in the run");
+        txn.put(txn.dbs().idem, key, index::idem_value(seq, request_body_hash(entry)));
+        Bytes leaf = build_leaf(seq, head.hash, recorded_at, SignedRequest{run.entries[i], {}}, batch_seq);
+        if (leaf.size() > kMaxLeafBytes)
+          refuse("limits", "", std::nullopt, "the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
+        write_leaf(txn, head, leaf);
+      } catch (const Error& e) {
+        throw in_run(i, e);
+      }
+    }
+    authority.check_every_signer_acted();
+    FT_ASSERT(head.size == batch_seq + 1 + count, "a payment run wrote another number of records than its count");
+    write_head(txn, head);
+    return {batch_seq, batch_seq + 1, batch_seq + count, false};
+  }
+
   template <class Fn>
   auto with_write(Fn&& fn) {
     if (env->read_only()) unusable("ledger '" + env->dir() + "' is opened read-only");
@@ -176,7 +261,7 @@ Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
       impl->facts = apply_genesis(txn, view.entry(), rec.leaf().getSignatures());
       std::string key = text_of(view.entry().getIdempotencyKey());
       txn.put(txn.dbs().idem, key, index::idem_value(0, request_body_hash(view.entry())));
-      txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(kFormatVersion));
+      txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(impl->facts.format_version));
       Head head;
       head.recorded_at = rec.leaf().getRecordedAt();
       write_leaf(txn, head, leaf);
@@ -207,13 +292,14 @@ Ledger Ledger::create_replica(const std::string& dir, std::span<const uint8_t> g
   try {
     impl->env = std::make_unique<Env>(dir, false, true);
     impl->with_write([&](Txn& txn) {
-      txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(kFormatVersion));
       Head head;
+      BatchReplay no_batch;
       try {
-        replay_record(txn, impl->facts, head, 0, std::string_view(reinterpret_cast<const char*>(genesis_leaf.data()), genesis_leaf.size()));
+        replay_record(txn, impl->facts, head, 0, std::string_view(reinterpret_cast<const char*>(genesis_leaf.data()), genesis_leaf.size()), no_batch);
       } catch (const ReplayRefused& r) {
         throw Error(ErrorKind::refused, "the source's " + std::string(r.what()) + "; no mirror was made");
       }
+      txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(impl->facts.format_version));
       write_head(txn, head);
       return 0;
     });
@@ -235,13 +321,19 @@ void Ledger::replicate(const std::vector<Bytes>& leaves, uint64_t size, const Ha
       unusable("replicate: " + std::to_string(leaves.size()) + " records do not take " + std::to_string(head.size) +
                " records to " + std::to_string(size));
     LedgerFacts facts = impl_->facts;
+    BatchReplay batch;  // a run the last catch-up ended inside is picked up from the stored records
     for (const Bytes& leaf : leaves) {
       try {
-        replay_record(txn, facts, head, head.size, std::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()));
+        replay_record(txn, facts, head, head.size, std::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()), batch);
       } catch (const ReplayRefused& r) {
         throw Error(ErrorKind::refused, "the source's " + std::string(r.what()) + "; the mirror keeps what it had");
       }
     }
+    // The writer commits a run whole, so a checkpoint it serves never ends inside one.
+    if (batch.open())
+      throw Error(ErrorKind::refused, "the source's checkpoint of size " + std::to_string(size) + " ends inside payment run " +
+                                          std::to_string(batch.batch_seq) + " (records " + std::to_string(batch.batch_seq + 1) +
+                                          " to " + std::to_string(batch.last()) + "); the mirror keeps what it had");
     Hash ours = tree_root(tree_reader(txn), size);
     if (ours != root)
       throw Error(ErrorKind::refused, "the source's records do not have the root its checkpoint of size " + std::to_string(size) +
@@ -259,9 +351,13 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
   Txn txn(*impl->env, false);
   auto format = txn.get(txn.dbs().meta, index::kFormatKey);
   if (!format) unusable("'" + dir + "' is not a fundtrail ledger (no format version)");
-  if (*format != index::format_value(kFormatVersion))
-    unusable("ledger '" + dir + "' has format version " + std::string(*format) + "; this fundtrail reads version " +
-             std::to_string(kFormatVersion) + " (upgrade fundtrail)");
+  uint32_t version = 0;
+  for (uint32_t v = kOldestFormatVersion; v <= kFormatVersion; ++v)
+    if (*format == index::format_value(v)) version = v;
+  if (version == 0)
+    unusable("ledger '" + dir + "' has format version " + std::string(*format) + "; this fundtrail reads versions " +
+             std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion) + " (upgrade fundtrail)");
+  impl->facts.format_version = version;
   Head head = read_head(txn);
   auto genesis = txn.get(txn.dbs().entries, index::seq_key(0));
   if (!genesis || head.size == 0) unusable("ledger '" + dir + "' has no genesis record");
@@ -465,6 +561,74 @@ std::vector<Appended> Ledger::append_batch(const std::vector<SignedRequest>& req
       }
     }
     return out;
+  });
+}
+
+namespace {
+
+// A run's checks that need no ledger state, on every core: the batch entry's
+// fields and signatures, each record's canonical form and fields, the kinds a
+// run may hold, the root its officers signed and its derived key.
+void check_run_stateless(const BatchRequest& run) {
+  check_stateless(run.batch);
+  EntryView batch_view = request_view(run.batch, false);
+  auto body = batch_view.entry().getBody();
+  if (!body.isBatch()) refuse("format", "body", std::nullopt, "a payment run's first entry is a batch record");
+  uint32_t count = body.getBatch().getCount();
+  if (run.entries.size() != count)
+    refuse("format", "count", std::nullopt,
+           "the payment run's batch record says " + std::to_string(count) + " records; " + std::to_string(run.entries.size()) +
+               " were given");
+  std::vector<Hash> leaves(run.entries.size());
+  std::vector<std::optional<Error>> errors(run.entries.size());
+  std::vector<std::string> keys(run.entries.size());
+  unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), unsigned(run.entries.size() / 256 + 1)));
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < run.entries.size();) {
+      try {
+        EntryView view(run.entries[i]);
+        validate_entry(view.entry(), false);
+        if (!batchable(view.entry().getBody().which()))
+          refuse("format", "body", std::nullopt,
+                 "a payment run holds only contributions, payments and party registrations; record this one on its own");
+        keys[i] = text_of(view.entry().getIdempotencyKey());
+        leaves[i] = batch_leaf_hash(run.entries[i]);
+      } catch (const Error& e) {
+        errors[i] = e;
+      } catch (const kj::Exception& e) {
+        errors[i] = Error("format", "", std::nullopt, std::string("the entry cannot be decoded: ") + e.getDescription().cStr());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (size_t i = 0; i < errors.size(); ++i)
+    if (errors[i]) throw in_run(i, *errors[i]);
+  auto root = body.getBatch().getRoot();
+  Hash ours = batch_root(leaves);
+  if (std::memcmp(root.begin(), ours.data(), 32) != 0)
+    refuse("rule 1", "root", std::nullopt,
+           "the payment run's root does not match its records, so its signatures do not cover them (records added, "
+           "removed, reordered or changed after signing)");
+  BatchKey derived;
+  for (const std::string& k : keys) derived.add(k);
+  if (text_of(batch_view.entry().getIdempotencyKey()) != derived.finish())
+    refuse("rule 6", "idempotencyKey", std::nullopt,
+           "a payment run's idempotency key is derived from its records' keys ('" + derived.finish() + "' for these), not '" +
+               text_of(batch_view.entry().getIdempotencyKey()) + "'");
+}
+
+}  // namespace
+
+RunAppended Ledger::append_run(const BatchRequest& run) {
+  check_run_stateless(run);
+  return impl_->with_write([&](Txn& txn) {
+    Head head = read_head(txn);
+    check_issued_checkpoints(txn, head.size, tree_reader(txn, nullptr));
+    return impl_->append_run_in(txn, head, run);
   });
 }
 

@@ -25,7 +25,10 @@
 
 namespace fundtrail {
 
-constexpr uint32_t kFormatVersion = 1;
+// The format `init` writes: 2 since payment runs (batches). A ledger whose
+// genesis says 1 is still read and appended to, with per-record signatures.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestFormatVersion = 1;
 
 struct LedgerFacts {  // from genesis
   std::string origin;
@@ -33,6 +36,7 @@ struct LedgerFacts {  // from genesis
   int exponent = 2;
   int64_t dual_control_threshold = 0;
   PublicKey log_key{};
+  uint32_t format_version = kFormatVersion;  // the genesis's: batches only from 2
 };
 
 struct PartyState {
@@ -73,6 +77,13 @@ struct IndexCheck {
   std::vector<IndexDifference> differences;  // empty: every index agrees
 };
 using IndexProgress = std::function<void(uint64_t done, uint64_t total)>;
+
+// A payment run's outcome: the batch record's seq and its records' first and
+// last; `retried` when the same batch was recorded before.
+struct RunAppended {
+  uint64_t seq = 0, first = 0, last = 0;
+  bool retried = false;
+};
 
 struct Appended {
   uint64_t seq = 0;
@@ -119,6 +130,15 @@ class Ledger {
   Appended append(const SignedRequest& request);
   // All or nothing: one transaction; a refusal names the request's index.
   std::vector<Appended> append_batch(const std::vector<SignedRequest>& requests);
+  // A payment run (DESIGN.md "Payment runs"): the signed batch entry and its
+  // records' Entry bytes, appended in one transaction or not at all. The
+  // batch's key is checked first: the same batch again is a retry. A record
+  // whose key the ledger already holds refuses the whole run (rule 6, naming
+  // the seq), as does any record a rule refuses (the error names the record:
+  // "record 3 of the run: "). Rules 1 and 5 for each record are met by the
+  // batch's signers (ledger/batch.h). Refused (check format) in a ledger of
+  // format version 1. Signatures and fields are checked on every core first.
+  RunAppended append_run(const BatchRequest& run);
   // Group commit (DESIGN.md "Serving a partnership"): each request validated
   // in order against the state the earlier ones leave, in one durable write
   // transaction; a refused request is left out (a nested transaction undoes

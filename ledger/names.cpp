@@ -16,7 +16,7 @@ const std::vector<std::string> kStatuses = {"active", "service-failure", "financ
 const std::vector<std::string> kRecordKinds = {
     "genesis",    "partyRegistered", "partyStatusChanged",     "contractAgreed",      "contractVaried",
     "contractEnded", "keyGranted",   "keyRevoked",             "contribution",        "payment",
-    "responsibilityAssigned", "responsibilityEnded", "reversal"};
+    "responsibilityAssigned", "responsibilityEnded", "reversal", "batch"};
 
 template <class E>
 std::string lookup(const std::vector<std::string>& table, E v) {

@@ -90,7 +90,7 @@ EntrySignature sign_entry(std::span<const uint8_t> entry, const KeyPair& key) {
   return s;
 }
 
-Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const SignedRequest& request) {
+Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const SignedRequest& request, uint64_t batch_seq) {
   std::vector<EntrySignature> sigs = request.signatures;
   std::sort(sigs.begin(), sigs.end(), [](auto& a, auto& b) { return a.pk < b.pk; });
   capnp::MallocMessageBuilder message;
@@ -98,6 +98,7 @@ Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const Sign
   leaf.setSeq(seq);
   leaf.setPrevHash(capnp::Data::Reader(prev.data(), prev.size()));
   leaf.setRecordedAt(recorded_at);
+  leaf.setBatchSeq(batch_seq);
   leaf.setEntry(capnp::Data::Reader(request.entry.data(), request.entry.size()));
   auto count = list_size(sigs.size());
   auto list = leaf.initSignatures(count);

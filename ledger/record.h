@@ -37,8 +37,16 @@ struct SignedRequest {
   std::vector<EntrySignature> signatures;
 };
 
-// The leaf: signatures sorted by public key, canonical form.
-Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const SignedRequest& request);
+// A payment run as a signer hands it over (DESIGN.md "Payment runs"): the
+// signed `batch` entry and the canonical Entry bytes of its records, in order.
+struct BatchRequest {
+  SignedRequest batch;
+  std::vector<Bytes> entries;
+};
+
+// The leaf: signatures sorted by public key, canonical form. A record of a
+// payment run has no signatures and `batch_seq` = its batch record's seq.
+Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const SignedRequest& request, uint64_t batch_seq = 0);
 
 // A decoded record. Refuses (Error kind refused) bytes that are not canonical
 // and, unless `typed` is false, bytes whose fields do not have their schema

@@ -53,7 +53,60 @@ std::string make_temp_dir(const std::string& parent) {
 
 }  // namespace
 
-void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf) {
+namespace {
+
+std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+// Opens `batch` as payment run `batch_seq`, which record `seq` claims, from
+// the run's records already in `txn`.
+void open_run_from_store(const Txn& txn, BatchReplay& batch, uint64_t batch_seq, uint64_t seq) {
+  auto stored = txn.get(txn.dbs().entries, index::seq_key(batch_seq));
+  std::optional<Record> rec;
+  if (stored) rec.emplace(as_span(*stored), false);
+  if (!rec || !rec->entry().getBody().isBatch() || batch_seq >= seq ||
+      seq > batch_seq + rec->entry().getBody().getBatch().getCount())
+    bad_record(seq, "claims payment run " + std::to_string(batch_seq) + ", which is not a payment run holding it");
+  auto run = rec->entry().getBody().getBatch();
+  batch = BatchReplay{};
+  batch.batch_seq = batch_seq;
+  batch.count = run.getCount();
+  std::memcpy(batch.root.data(), run.getRoot().begin(), 32);
+  batch.key = text_of(rec->entry().getIdempotencyKey());
+  batch.keys = std::make_unique<BatchKey>();
+  batch.authority = std::make_unique<BatchAuthority>(batch_seq, rec->leaf().getSignatures());
+  for (uint64_t s = batch_seq + 1; s < seq; ++s) {
+    auto earlier = txn.get(txn.dbs().entries, index::seq_key(s));
+    if (!earlier) bad_record(seq, "follows record " + std::to_string(s) + ", which is missing");
+    Record r(as_span(*earlier), false);
+    auto e = r.leaf().getEntry();
+    batch.leaves.push_back(batch_leaf_hash({e.begin(), e.size()}));
+    batch.keys->add(text_of(r.entry().getIdempotencyKey()));
+    batch.authority->signers_for(txn, r.entry());  // counts who acted, as when it was replayed
+  }
+}
+
+// Record `seq` of an open run: rules 1 and 5 by the run's signers, then the
+// root and the derived key when it is the run's last.
+void replay_batched(Txn& txn, const LedgerFacts& facts, BatchReplay& batch, uint64_t seq, schema::SignedEntry::Reader l,
+                    schema::Entry::Reader entry) {
+  if (!batchable(entry.getBody().which()))
+    bad_record(seq, "is of a kind a payment run does not hold (contributions, payments and party registrations only)");
+  check_and_apply(txn, facts, seq, entry, batch.authority->signers_for(txn, entry));
+  auto e = l.getEntry();
+  batch.leaves.push_back(batch_leaf_hash({e.begin(), e.size()}));
+  batch.keys->add(text_of(entry.getIdempotencyKey()));
+  if (seq != batch.last()) return;
+  if (batch_root(batch.leaves) != batch.root)
+    bad_record(batch.batch_seq, "is a payment run whose records do not have the root its officers signed");
+  if (batch.keys->finish() != batch.key)
+    bad_record(batch.batch_seq, "is a payment run whose idempotency key is not the one derived from its records' keys");
+  batch.authority->check_every_signer_acted();
+  batch = BatchReplay{};
+}
+
+}  // namespace
+
+void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf, BatchReplay& batch) {
   try {
     Record rec(as_span(leaf));
     auto l = rec.leaf();
@@ -64,12 +117,36 @@ void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq
     if (l.getPrevHash().size() != 32 || prev != head.hash) bad_record(seq, "does not chain to the record before it");
     if (l.getRecordedAt() < head.recorded_at) bad_record(seq, "was recorded before the record before it");
     auto entry_bytes = l.getEntry();
-    check_signatures({entry_bytes.begin(), entry_bytes.size()}, l.getSignatures());
-    if (seq == 0) {
-      if (!entry.getBody().isGenesis()) bad_record(seq, "is not a genesis record");
-      facts = apply_genesis(txn, entry, l.getSignatures());
+    uint64_t in_run = l.getBatchSeq();
+    bool is_run = entry.getBody().isBatch();
+    if ((in_run || is_run) && facts.format_version < kFirstBatchFormat)
+      bad_record(seq, "belongs to a payment run in a ledger of format version " + std::to_string(facts.format_version));
+    if (batch.open() && in_run != batch.batch_seq)
+      bad_record(seq, "is missing from payment run " + std::to_string(batch.batch_seq) + ", which holds records " +
+                          std::to_string(batch.batch_seq + 1) + " to " + std::to_string(batch.last()));
+    if (in_run) {
+      if (l.getSignatures().size() != 0) bad_record(seq, "is in a payment run yet carries signatures of its own");
+      if (!batch.open()) open_run_from_store(txn, batch, in_run, seq);
+      replay_batched(txn, facts, batch, seq, l, entry);
     } else {
-      check_and_apply(txn, facts, seq, entry, l.getSignatures());
+      check_signatures({entry_bytes.begin(), entry_bytes.size()}, l.getSignatures());
+      if (seq == 0) {
+        if (!entry.getBody().isGenesis()) bad_record(seq, "is not a genesis record");
+        facts = apply_genesis(txn, entry, l.getSignatures());
+      } else if (is_run) {
+        auto run = entry.getBody().getBatch();
+        if (run.getCount() < 1 || run.getCount() > kMaxBatchRecords || run.getRoot().size() != 32)
+          bad_record(seq, "is a payment run with a count outside 1 to 10,000 or a root that is not 32 bytes");
+        batch = BatchReplay{};
+        batch.batch_seq = seq;
+        batch.count = run.getCount();
+        std::memcpy(batch.root.data(), run.getRoot().begin(), 32);
+        batch.key = text_of(entry.getIdempotencyKey());
+        batch.keys = std::make_unique<BatchKey>();
+        batch.authority = std::make_unique<BatchAuthority>(seq, l.getSignatures());
+      } else {
+        check_and_apply(txn, facts, seq, entry, l.getSignatures());
+      }
     }
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
     if (txn.get(txn.dbs().idem, key)) bad_record(seq, "repeats the idempotency key '" + key + "' of an earlier record");
@@ -91,9 +168,9 @@ void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq
 namespace {
 
 // The rebuild's replay: a record that fails is damage in the ledger itself.
-void replay(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf) {
+void replay(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf, BatchReplay& batch) {
   try {
-    replay_record(txn, facts, head, seq, leaf);
+    replay_record(txn, facts, head, seq, leaf, batch);
   } catch (const ReplayRefused& r) {
     damaged_record(r.seq, r.why);
   }
@@ -148,6 +225,7 @@ Rebuilt::Rebuilt(const Txn& src, const std::string& tmp_parent, const std::funct
     uint64_t total = index::read_head(src).size;
     LedgerFacts facts;
     index::Head head;
+    BatchReplay batch;
     {
       Txn txn(*env_, true);
       txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(kFormatVersion));
@@ -166,7 +244,7 @@ Rebuilt::Rebuilt(const Txn& src, const std::string& tmp_parent, const std::funct
           for (uint64_t n = 0; more && n < kRecordsPerCommit; ++n) {
             uint64_t seq = index::read_seq(cur.key(), "entries key");
             if (seq != head.size) damaged_record(head.size, "is missing (the next stored record is " + std::to_string(seq) + ")");
-            replay(txn, facts, head, seq, cur.value());
+            replay(txn, facts, head, seq, cur.value(), batch);
             more = cur.next();
           }
           index::write_head(txn, head);
@@ -177,6 +255,7 @@ Rebuilt::Rebuilt(const Txn& src, const std::string& tmp_parent, const std::funct
           env_->grow();
           facts = facts_at_start;
           head = head_at_start;
+          batch = BatchReplay{};  // read back from the records when the chunk is replayed again
           more = cur.seek(first_key);
         }
       }
@@ -185,6 +264,9 @@ Rebuilt::Rebuilt(const Txn& src, const std::string& tmp_parent, const std::funct
     }
     if (records_ != total)
       damaged_record(records_, "is missing: the head says the ledger holds " + std::to_string(total) + " records");
+    if (batch.open())
+      damaged_record(batch.batch_seq, "is a payment run of " + std::to_string(batch.count) + " records, but the ledger ends after " +
+                                          std::to_string(records_ - batch.batch_seq - 1) + " of them");
   } catch (...) {
     env_.reset();
     std::error_code ec;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/batch.h"
 #include "ledger/index.h"
 #include "ledger/ledger.h"
 #include "ledger/store.h"
@@ -34,9 +35,13 @@ struct ReplayRefused : std::runtime_error {
 // Checks record `seq` (its stored leaf bytes) as the writer checked it when it
 // was appended -- seq, prevHash and recordedAt against `head`, signatures,
 // every rule, idempotency -- applies it to the derived indexes in `txn` and
-// writes the leaf as it is (the rebuild, a mirror). Throws ReplayRefused, or
+// writes the leaf as it is (the rebuild, a mirror). `batch` carries an open
+// payment run from record to record; when it does not hold the run a record
+// claims (a catch-up that starts inside a run, a transaction retried), the
+// run so far is read back from `txn`'s records. Throws ReplayRefused, or
 // MapFull like Txn::put.
-void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf);
+void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq, std::string_view leaf,
+                   BatchReplay& batch);
 
 // A fresh environment holding the records of `src` (read through one read
 // transaction) and every index they imply, in a new directory under

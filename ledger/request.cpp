@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "ledger/batch.h"
 #include "ledger/error.h"
 #include "ledger/hash.h"
 #include "ledger/list_size.h"
@@ -187,6 +188,28 @@ SignedRequest sign_request(Bytes entry, const std::vector<const KeyPair*>& keys)
   r.entry = std::move(entry);
   for (const KeyPair* k : keys) r.signatures.push_back(sign_entry(r.entry, *k));
   return r;
+}
+
+BatchRequest run_request(std::string_view origin, int64_t created_at_ms, std::vector<Bytes> entries,
+                         const std::vector<const KeyPair*>& keys) {
+  FT_REQUIRE(!entries.empty() && entries.size() <= kMaxBatchRecords, "a payment run holds 1 to 10,000 entries");
+  std::vector<Hash> leaves;
+  leaves.reserve(entries.size());
+  BatchKey key;
+  for (const Bytes& e : entries) {
+    leaves.push_back(batch_leaf_hash(e));
+    EntryView view(e, false);  // the caller's own encode_entry output
+    auto k = view.entry().getIdempotencyKey();
+    key.add(std::string_view(k.cStr(), k.size()));
+  }
+  Hash root = batch_root(leaves);
+  auto count = static_cast<uint32_t>(entries.size());
+  Bytes batch = build_entry(origin, created_at_ms, key.finish(), [&](schema::Entry::Body::Builder b) {
+    auto r = b.initBatch();
+    r.setCount(count);
+    r.setRoot(capnp::Data::Reader(root.data(), root.size()));
+  });
+  return {sign_request(std::move(batch), keys), std::move(entries)};
 }
 
 SignedRequest genesis_request(spec::Genesis g, const std::vector<const KeyPair*>& admins, int64_t created_at_ms) {

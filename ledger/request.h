@@ -193,6 +193,14 @@ std::string derived_idempotency_key(std::string_view origin, const spec::Body& b
 // The entry signed by each key (sign_entry), ready for Ledger::append.
 SignedRequest sign_request(Bytes entry, const std::vector<const KeyPair*>& keys);
 
+// A payment run of `entries` (canonical Entry bytes, 1 to 10,000, from
+// encode_entry), approved by `keys`: the batch entry with its root over the
+// entries and its idempotency key derived from theirs (ledger/batch.h),
+// signed by each key, for Ledger::append_run. Each key must act for at least
+// one entry's acting party, as the writer checks.
+BatchRequest run_request(std::string_view origin, int64_t created_at_ms, std::vector<Bytes> entries,
+                         const std::vector<const KeyPair*>& keys);
+
 // The genesis request, listing and signed by every administrator in `admins`;
 // g.admin_keys is ignored (the admins' keys are listed).
 SignedRequest genesis_request(spec::Genesis g, const std::vector<const KeyPair*>& admins, int64_t created_at_ms);

@@ -233,10 +233,11 @@ LedgerFacts apply_genesis(Txn& txn, Entry::Reader entry, SigList sigs) {
   auto body = entry.getBody();
   if (body.which() != Entry::Body::GENESIS) fail(2, "record 0 must be genesis");
   auto g = body.getGenesis();
-  if (g.getFormatVersion() != kFormatVersion)
-    unusable("genesis has format version " + std::to_string(g.getFormatVersion()) + "; this fundtrail reads version " +
-             std::to_string(kFormatVersion));
+  if (g.getFormatVersion() < kOldestFormatVersion || g.getFormatVersion() > kFormatVersion)
+    unusable("genesis has format version " + std::to_string(g.getFormatVersion()) + "; this fundtrail reads versions " +
+             std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion));
   LedgerFacts facts;
+  facts.format_version = g.getFormatVersion();
   facts.origin = str(g.getOrigin());
   facts.currency = str(g.getCurrency());
   facts.exponent = currency_exponent(facts.currency);
@@ -280,6 +281,8 @@ void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Re
     case Entry::Body::CONTRACT_AGREED: return contract_agreed(txn, facts, seq, body, sigs);
     case Entry::Body::CONTRACT_VARIED: return contract_varied(txn, facts, seq, body, sigs);
     case Entry::Body::CONTRACT_ENDED: return contract_ended(txn, seq, body, sigs);
+    case Entry::Body::BATCH:  // its records are checked one by one with the batch's signers (ledger/batch.h)
+      refuse("format", "body", std::nullopt, "a payment run (batch) is appended together with its records");
   }
   unusable("record " + std::to_string(seq) + " has a body kind this fundtrail does not know");
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "ledger/batch.h"
 #include "ledger/error.h"
 #include "ledger/ledger.h"
 #include "ledger/limits.h"
@@ -50,10 +51,10 @@ void schedule(capnp::List<schema::ScheduleRow>::Reader rows) {
 }
 
 void genesis(schema::Genesis::Reader g) {
-  if (g.getFormatVersion() != kFormatVersion)
+  if (g.getFormatVersion() < kOldestFormatVersion || g.getFormatVersion() > kFormatVersion)
     refuse("format", "formatVersion", std::nullopt,
-           "genesis has format version " + std::to_string(g.getFormatVersion()) + "; this fundtrail writes version " +
-               std::to_string(kFormatVersion));
+           "genesis has format version " + std::to_string(g.getFormatVersion()) + "; this fundtrail reads versions " +
+               std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion));
   check_text(g.getOrigin(), kSubjectLimit, "origin", false);
   check_key(g.getLogPublicKey(), "log public key");
   if (g.getAdminKeys().size() == 0) refuse("format", "adminKeys", std::nullopt, "genesis names no administrator key");
@@ -184,6 +185,15 @@ void body(Entry::Body::Reader b) {
     case Entry::Body::REVERSAL:
       check_text(b.getReversal().getReason(), kMemoLimit, "reason", false, TextKind::free);
       return;
+    case Entry::Body::BATCH: {
+      auto r = b.getBatch();
+      if (r.getCount() < 1 || r.getCount() > kMaxBatchRecords)
+        refuse("limits", "count", std::nullopt,
+               "a payment run holds 1 to " + std::to_string(kMaxBatchRecords) + " records, not " + std::to_string(r.getCount()));
+      if (r.getRoot().size() != 32)
+        refuse("format", "root", std::nullopt, "a payment run's root is 32 bytes, not " + std::to_string(r.getRoot().size()));
+      return;
+    }
   }
   refuse("format", "body", std::nullopt,
          "the body kind " + std::to_string(static_cast<unsigned>(b.which())) +

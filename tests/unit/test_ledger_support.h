@@ -84,7 +84,7 @@ struct GenesisOptions {
   std::string entry_origin;  // empty: same as origin
   std::string currency = "GBP";
   int64_t threshold = kThreshold;
-  uint32_t format_version = 1;
+  uint32_t format_version = kFormatVersion;
   std::optional<int64_t> created_at;
   std::string idempotency_key = "genesis";
 };

@@ -1,0 +1,2 @@
+// Payment runs (issue 24): filled in by its helper.
+#include <doctest/doctest.h>
