@@ -2,7 +2,8 @@
 // on ledgers built byte by byte (builder.h): a batch record signed by its
 // officers, then its records unsigned with batchSeq set. Every case runs the
 // built fundtrail-verify on a bundle and on an LMDB directory; one runs on
-// published tiles too (a clean run and an altered record).
+// published tiles too; the last cases check `fundtrail-verify proof` with a
+// batch proof computed here from RFC 6962's PATH definition.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -109,6 +110,23 @@ std::string publish(const Ledger& L) {
     writeFile(dir + "/" + path, bytes);
   }
   return dir;
+}
+
+// ---- RFC 6962 section 2.1 over leaf hashes, for batch proofs ----
+
+Bytes mth(const std::vector<Bytes>& lh, size_t lo, size_t hi) {
+  if (hi - lo == 1) return lh[lo];
+  size_t k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return sha256(Bytes(1, '\1') + mth(lh, lo, lo + k) + mth(lh, lo + k, hi));
+}
+std::vector<Bytes> path(const std::vector<Bytes>& lh, size_t m, size_t lo, size_t hi) {
+  if (hi - lo == 1) return {};
+  size_t k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  std::vector<Bytes> p = m < k ? path(lh, m, lo, lo + k) : path(lh, m - k, lo + k, hi);
+  p.push_back(m < k ? mth(lh, lo + k, hi) : mth(lh, lo, lo + k));
+  return p;
 }
 
 }  // namespace
@@ -368,4 +386,118 @@ TEST_CASE("batches: tiles: a run passes on published tiles and an altered record
   CAPTURE(bad.out);
   CHECK(bad.rc == 1);
   CHECK(hasFailure(bad.out, r.b, "rule 1", "do not give batch " + seqs(r.b) + "'s root"));
+}
+
+// ---- fundtrail-verify proof with a batch proof ---------------------------------------------
+
+namespace {
+
+struct ProofFixture {
+  Standard s;
+  std::vector<Bytes> entries, other;
+  uint64_t b = 0, b2 = 0;
+  std::vector<Bytes> leaves;
+  std::string dir = tempDir();
+  ProofFixture() {
+    entries = s.L.collect([&] {
+      for (int i = 1; i <= 5; ++i) s.L.pay("riverside-pool", "carers-trust", 100 * i, {});
+    });
+    b = s.L.batch(entries, {&s.pool, &s.poolApprover});
+    other = s.L.collect([&] {
+      for (int i = 1; i <= 5; ++i) s.L.pay("riverside-pool", "prime-co", 100 * i, {});
+    });
+    b2 = s.L.batch(other, {&s.pool});
+    leaves = s.L.leaves();
+  }
+  json proof(const std::vector<Bytes>& es, uint64_t batchSeq, size_t i) {
+    std::vector<Bytes> lh;
+    for (const auto& e : es) lh.push_back(leafHash(e));
+    json hashes = json::array();
+    for (const auto& h : path(lh, i, 0, lh.size())) hashes.push_back(b64(h));
+    return {{"batch_seq", batchSeq}, {"index", i}, {"count", es.size()}, {"leaf_hash", b64(lh[i])}, {"hashes", hashes}};
+  }
+  std::string file(const std::string& name, const std::string& bytes) {
+    writeFile(dir + "/" + name, bytes);
+    return dir + "/" + name;
+  }
+  Result run(const json& p, uint64_t recordSeq, uint64_t batchSeq, const std::string& extra = "") {
+    return run(p, leaves[recordSeq], leaves[batchSeq], extra);
+  }
+  Result run(const json& p, const Bytes& record, const Bytes& batchLeaf, const std::string& extra = "") {
+    return runVerify("proof " + quote(file("proof.json", p.dump())) + " --leaf " + quote(file("record.bin", record)) +
+                     " --batch-leaf " + quote(file("batch.bin", batchLeaf)) + " " + extra);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("batches: proof: a batch proof verifies and names the keys that signed the run") {
+  ProofFixture f;
+  for (size_t i = 0; i < 5; ++i) {
+    Result r = f.run(f.proof(f.entries, f.b, i), f.b + 1 + i, f.b);
+    CAPTURE(i);
+    CAPTURE(r.all());
+    CHECK(r.rc == 0);
+    CHECK(has(r, "batch proof verified: record " + seqs(f.b + 1 + i)));
+    CHECK(has(r, f.s.pool.b64()));
+    CHECK(has(r, f.s.poolApprover.b64()));
+    CHECK(has(r, "fundtrail proof inclusion"));
+  }
+  Result j = f.run(f.proof(f.entries, f.b, 3), f.b + 4, f.b, "--json");
+  CAPTURE(j.out);
+  CHECK(j.rc == 0);
+  auto o = json::parse(j.out);
+  CHECK(o["kind"] == "batch");
+  CHECK(o["result"] == "verified");
+  CHECK(o["batch_signers"].size() == 2);
+}
+
+TEST_CASE("batches: proof: a flipped hash, a wrong index, another run's record and a bad batch signature are rejected") {
+  ProofFixture f;
+  SUBCASE("a flipped hash") {
+    json p = f.proof(f.entries, f.b, 2);
+    std::string first = p["hashes"][0];
+    first[0] = first[0] == 'A' ? 'B' : 'A';
+    p["hashes"][0] = first;
+    Result r = f.run(p, f.b + 3, f.b);
+    CAPTURE(r.all());
+    CHECK(r.rc == 1);
+    CHECK(has(r, "do not lead from the record's Entry to batch " + seqs(f.b) + "'s root"));
+  }
+  SUBCASE("a wrong index") {
+    json p = f.proof(f.entries, f.b, 2);
+    p["index"] = 3;
+    Result r = f.run(p, f.b + 3, f.b);
+    CAPTURE(r.all());
+    CHECK(r.rc == 1);
+    CHECK(has(r, "is not the record's place in batch"));
+  }
+  SUBCASE("a record from another run") {
+    Result r = f.run(f.proof(f.entries, f.b, 2), f.b2 + 3, f.b);
+    CAPTURE(r.all());
+    CHECK(r.rc == 1);
+    CHECK(has(r, "is in batch " + seqs(f.b2) + ", the proof is for batch " + seqs(f.b)));
+    // The other run's own proof against this run's batch record.
+    Result q = f.run(f.proof(f.other, f.b2, 2), f.b2 + 3, f.b);
+    CHECK(q.rc == 1);
+  }
+  SUBCASE("a batch record whose signature does not verify") {
+    auto& sig = f.s.L.records[f.b].sigs[0].second;
+    sig[5] = char(sig[5] ^ 0x01);
+    auto leaves = f.s.L.leaves();
+    Result r = f.run(f.proof(f.entries, f.b, 2), leaves[f.b + 3], leaves[f.b]);
+    CAPTURE(r.all());
+    CHECK(r.rc == 1);
+    CHECK(has(r, "does not verify over its Entry bytes"));
+  }
+  SUBCASE("a count that is not the batch's") {
+    json p = f.proof(f.entries, f.b, 2);
+    p["count"] = 4;
+    CHECK(f.run(p, f.b + 3, f.b).rc == 1);
+  }
+  SUBCASE("without --batch-leaf it is unusable (exit 2)") {
+    json p = f.proof(f.entries, f.b, 2);
+    Result r = runVerify("proof " + quote(f.file("p.json", p.dump())) + " --leaf " + quote(f.file("r.bin", f.leaves[f.b + 3])));
+    CHECK(r.rc == 2);
+  }
 }
