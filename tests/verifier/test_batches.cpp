@@ -371,6 +371,25 @@ TEST_CASE("batches: a batch's count and root are checked as fields") {
   }
 }
 
+TEST_CASE("batches: a run of 10000 records passes with its one signature and 10001 is over the limit") {
+  Standard s;
+  auto run = s.L.collect([&] {
+    for (int i = 0; i < 10000; ++i) s.L.pay("riverside-pool", "carers-trust", 1, {});
+  });
+  uint64_t b = s.L.batch(run, {&s.pool});
+  auto j = json::parse(both(s.L, "--json")[1].out);  // the LMDB directory
+  CHECK(j["exit_code"] == 0);
+  CHECK(j["counts"]["batches"] == 1);
+  CHECK(j["counts"]["batched_records"] == 10000);
+  CHECK(j["counts"]["signatures"] == 21 + 1);
+  auto more = s.L.collect([&] { s.L.pay("riverside-pool", "carers-trust", 1, {}); });
+  run.push_back(more[0]);
+  Standard t;
+  uint64_t b2 = t.L.batch(run, {&t.pool});
+  CHECK(b2 == b);
+  fails(t.L, b2, "limits", "batch.count is 10001, over the limit of 10,000 records");
+}
+
 // ---- published tiles ------------------------------------------------------------------
 
 TEST_CASE("batches: tiles: a run passes on published tiles and an altered record fails at its batch") {
