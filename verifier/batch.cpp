@@ -54,7 +54,7 @@ void Ledger::batch(schema::Entry::Reader e, schema::Batch::Reader r) {
   batch_ = std::move(b);
 }
 
-bool Ledger::batchMembership(schema::SignedEntry::Reader se, schema::Entry::Reader e, const Examined& ex) {
+void Ledger::batchMembership(schema::SignedEntry::Reader se, const Examined& ex) {
   inBatch_ = false;
   const uint64_t claimed = se.getBatchSeq();
   if (claimed != 0 && genesis_ && genesis_->formatVersion < 2)
@@ -73,7 +73,7 @@ bool Ledger::batchMembership(schema::SignedEntry::Reader se, schema::Entry::Read
     }
   }
   if (!inBatch_) {
-    if (claimed == 0) return true;
+    if (claimed == 0) return;
     auto it = std::lower_bound(batchIndex_.begin(), batchIndex_.end(), claimed,
                                [](const std::pair<uint64_t, uint64_t>& b, uint64_t s) { return b.first < s; });
     std::string why = it != batchIndex_.end() && it->first == claimed
@@ -82,7 +82,7 @@ bool Ledger::batchMembership(schema::SignedEntry::Reader se, schema::Entry::Read
                                         : "seq " + std::to_string(claimed) + " is not a batch record";
     fail(Check::Rule1, "the record claims batch " + std::to_string(claimed) + " it is not in (" + why +
                            "): no batch's signatures approve it");
-    return true;  // checked as a record of its own, on its own signatures
+    return;  // checked as a record of its own, on its own signatures
   }
   OpenBatch& b = *batch_;
   ++b.seen;
@@ -91,6 +91,10 @@ bool Ledger::batchMembership(schema::SignedEntry::Reader se, schema::Entry::Read
     fail(Check::Rule1, "a record of the payment run of batch " + std::to_string(b.seq) + " carries " + std::to_string(n) +
                            " signature(s): a run's records carry none, the batch's signatures approve them");
   signers_ = b.signers;  // narrowed to the record's acting party by batchSigners()
+}
+
+bool Ledger::batchEntry(schema::Entry::Reader e) {
+  OpenBatch& b = *batch_;
   auto key = e.getIdempotencyKey();
   uint8_t len[4] = {uint8_t(key.size() >> 24), uint8_t(key.size() >> 16), uint8_t(key.size() >> 8), uint8_t(key.size())};
   crypto_hash_sha256_update(&b.keys, len, 4);

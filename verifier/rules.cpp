@@ -235,13 +235,14 @@ void Ledger::applyRecord(const capnp::word* words, size_t size, const Examined& 
     SegmentReader outer(words, size / 8);
     auto se = outer.root<schema::SignedEntry>();
     checkChain(se, ex);
+    // A record of a payment run is approved by its batch's signatures, checked once on the batch record.
+    batchMembership(se, ex);
+    if (!inBatch_) checkSignatures(se, ex);
     auto entryBytes = se.getEntry();
     SegmentReader inner(entryWords(entryBytes), entryBytes.size() / 8);
     auto e = inner.root<Entry>();
     entryOpen = true;
-    // A record of a payment run is approved by its batch's signatures, checked once on the batch record.
-    bool applyBody = batchMembership(se, e, ex);
-    if (!inBatch_) checkSignatures(se, ex);
+    bool applyBody = !inBatch_ || batchEntry(e);
     auto body = e.getBody();
     auto kind = body.which();
 

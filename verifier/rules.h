@@ -142,10 +142,13 @@ class Ledger {
   void idempotency(std::string_view key);
   // Payment runs (DESIGN.md "Payment runs"): batch.cpp.
   void batch(schema::Entry::Reader e, schema::Batch::Reader b);
-  // Called for every record before its body: batchSeq, membership of the open
-  // run, and the run's signers standing in for the record's own. False: the
-  // record's body is not to be applied (a kind a run may not hold).
-  bool batchMembership(schema::SignedEntry::Reader se, schema::Entry::Reader e, const Examined& ex);
+  // Called for every record before its signatures: batchSeq, membership of
+  // the open run (sets inBatch_), its Entry hash into the run's tree, and the
+  // run's signers standing in for the record's own.
+  void batchMembership(schema::SignedEntry::Reader se, const Examined& ex);
+  // A record of the open run: its key into the run's derived key; false when
+  // its body is not to be applied (a kind a run may not hold).
+  bool batchEntry(schema::Entry::Reader e);
   // The batch's signers that count for this batched record (rules 1, 5, 12).
   void batchSigners(schema::Entry::Reader e);
   void closeBatch();
