@@ -34,7 +34,7 @@ against each checkpoint and the checkpoints against each other; with
 witness cosignatures on each checkpoint. With --tiles it checks the published
 checkpoint, rebuilds every hash tile from the entry bundles, and checks that the
 published log extends each older --checkpoint.
-`fundtrail-verify proof` checks an inclusion or consistency proof.)";
+`fundtrail-verify proof` checks an inclusion, consistency or batch proof.)";
 
 const char* kProves = R"HELP(
 Result line: `result: PASS (exit 0)` only when the run is anchored: a --log-key KEY
@@ -182,25 +182,31 @@ int main(int argc, char** argv) {
   CLI::App* proof = app.add_subcommand(
       "proof", "check an inclusion proof (with --leaf and the checkpoint of its tree size) or a consistency proof "
                "(with the old and the new checkpoint) from `fundtrail proof`, against checkpoints signed by the "
-               "trusted log key; exit 0 verified, 1 rejected, 2 unusable input");
+               "trusted log key; or a batch proof from `fundtrail proof batch SEQ` (with --leaf and --batch-leaf): "
+               "the record's path to the root its payment run's officers signed; exit 0 verified, 1 rejected, 2 "
+               "unusable input");
   ProofRequest pr;
-  std::string proofKeyText, leafFile;
+  std::string proofKeyText, leafFile, batchLeafFile;
   proof->add_option("proof", pr.proofFile, "the proof JSON")->required()->type_name("PROOF.json");
   proof->add_option("--checkpoint", pr.checkpointFiles, "a checkpoint signed by the log key: one for an inclusion "
-                                                        "proof, the old and the new for a consistency proof")
-      ->required()->type_name("CP");
-  proof->add_option("--log-key", proofKeyText, "the log's public key as published")
-      ->required()
+                                                        "proof, the old and the new for a consistency proof "
+                                                        "(a batch proof needs none)")
+      ->type_name("CP");
+  proof->add_option("--log-key", proofKeyText, "the log's public key as published (inclusion and consistency proofs)")
       ->check(kKeyText)
       ->type_name("KEY_TEXT");
-  proof->add_option("--leaf", leafFile, "inclusion: the record's stored bytes (fundtrail show SEQ --raw)")
+  proof->add_option("--leaf", leafFile, "inclusion, batch: the record's stored bytes (fundtrail show SEQ --raw)")
+      ->type_name("FILE");
+  proof->add_option("--batch-leaf", batchLeafFile,
+                    "batch: the batch record's stored bytes (fundtrail show BATCH_SEQ --raw)")
       ->type_name("FILE");
   proof->add_flag("--json", json, "print the outcome as JSON");
 
   try {
     app.parse(argc, argv);
     if (proof->parsed()) {
-      pr.logKey = *parseKeyOption(proofKeyText, kSigEd25519, "--log-key");
+      if (!proofKeyText.empty()) pr.logKey = *parseKeyOption(proofKeyText, kSigEd25519, "--log-key");
+      if (!batchLeafFile.empty()) pr.batchLeafFile = batchLeafFile;
       if (pr.checkpointFiles.size() > 2) throw CLI::ValidationError("--checkpoint", "at most two (old and new)");
       if (!leafFile.empty()) pr.leafFile = leafFile;
     }

@@ -39,6 +39,10 @@ void examine(const capnp::word* words, size_t size, Examined& out) {
     }
     SegmentReader inner(entryWords(entry), entry.size() / 8);
     out.entryCanonical = sameAsCanonical(inner.root<schema::Entry>(), entry.begin(), entry.size());
+    if (se.getBatchSeq() != 0) {
+      out.entryLeaf = leafHash({entry.begin(), entry.size()});
+      out.hasEntryLeaf = true;
+    }
     auto sigs = se.getSignatures();
     out.sigValid.assign(sigs.size(), 0);
     for (unsigned i = 0; i < sigs.size(); ++i) {

@@ -41,6 +41,10 @@ struct Examined {
   bool entryCanonical = false;
   std::string problem;           // why it is not readable
   std::vector<uint8_t> sigValid; // per signature: 1 if well-formed and verifies over the entry bytes
+  // A batched record (batchSeq != 0): SHA-256(0x00 || Entry bytes), its leaf in
+  // its batch's tree, hashed here on every core like the leaf hash.
+  Hash entryLeaf{};
+  bool hasEntryLeaf = false;
 };
 
 // `words` holds the record's bytes (size bytes, 8-byte aligned storage).

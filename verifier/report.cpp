@@ -18,10 +18,11 @@ const char* checkName(Check c) {
 const char* checkTitle(Check c) {
   static const char* titles[] = {
       "every SignedEntry and Entry is in Cap'n Proto canonical form",
-      "record 0 is the only genesis, formatVersion 1; text UTF-8 without control characters, required fields "
+      "record 0 is the only genesis, formatVersion 1 or 2 (payment runs only in 2); text UTF-8 without control characters, required fields "
       "present, party ids slugs, keys 32 bytes, dates real days in 1900-2999",
       "text, lists and records within docs/rules.md limits (a SignedEntry 65,535 bytes, contract chains 32 deep)",
-      "signatures verify over the entry bytes; every signer holds a key of the acting party, not revoked",
+      "signatures verify over the entry bytes; every signer holds a key of the acting party, not revoked; a "
+      "payment run's records are exactly those its batch's root and signers approve",
       "referenced parties exist and fit (contributions into pools, ...); contract and party-status records are well founded",
       "amounts are positive and in the ledger's currency",
       "no pool or budget-limited party goes below zero; no balance overflows",
@@ -138,6 +139,9 @@ std::string Report::text() const {
     line("records " + std::to_string(records) + ", parties " + std::to_string(parties) + ", keys " +
          std::to_string(keys) + " (" + std::to_string(grants) + " grants), contracts " + std::to_string(contracts) +
          ", signatures checked " + std::to_string(signatures));
+  if (batches)
+    line("batches: " + std::to_string(batches) + " payment run" + (batches == 1 ? "" : "s") + " holding " +
+         std::to_string(batchedRecords) + " records, signatures checked once per run");
   if (unusable) {
     line("");
     line("UNUSABLE INPUT: " + *unusable);
@@ -248,7 +252,8 @@ std::string Report::json() const {
   j["currency"] = currency;
   j["currency_exponent"] = exponent;
   j["counts"] = {{"records", records}, {"parties", parties}, {"keys", keys}, {"key_grants", grants},
-                 {"signatures", signatures}, {"contracts", contracts}};
+                 {"signatures", signatures}, {"contracts", contracts}, {"batches", batches},
+                 {"batched_records", batchedRecords}};
   json checks = json::array();
   for (int i = 0; i < int(Check::Count); ++i) {
     Check c = Check(i);

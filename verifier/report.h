@@ -56,6 +56,7 @@ struct Report {
   std::string origin, currency;
   int exponent = 2;
   uint64_t records = 0, parties = 0, keys = 0, grants = 0, signatures = 0, contracts = 0;
+  uint64_t batches = 0, batchedRecords = 0;  // payment runs checked, and the records they hold
   std::optional<std::string> unusable;  // set: exit 2
   size_t maxFailures = 20;
   std::vector<Failure> failures;        // the first maxFailures

@@ -134,12 +134,20 @@ bool Ledger::actsFor(uint32_t party, bool reportIt) {
       if (reportIt) fail(Check::Rule1, keyProblem(party, k, "an officer or approver key"));
     }
   }
-  if (all && !officer && !signers_.empty() && reportIt)
-    fail(Check::Rule1, "no signer holds an officer key of '" + parties_[party].id + "' (an approver only co-signs)");
+  if (all && !officer && (!signers_.empty() || inBatch_) && reportIt)
+    fail(Check::Rule1, inBatch_ ? "no signer of batch " + std::to_string(batchSeqNow()) + " holds an officer key of '" +
+                                      parties_[party].id + "' valid at its seq (an approver only co-signs)"
+                                : "no signer holds an officer key of '" + parties_[party].id + "' (an approver only co-signs)");
   return all && officer;
 }
 
 bool Ledger::actsAsAdmin(bool reportIt) {
+  if (inBatch_ && signers_.empty()) {
+    if (reportIt)
+      fail(Check::Rule1, "no signer of batch " + std::to_string(batchSeqNow()) +
+                             " holds an administrator key of 'ledger' valid at its seq");
+    return false;
+  }
   auto ledger = party("ledger");
   bool all = !signers_.empty() && ledger;
   for (const Key32& k : signers_) {
@@ -197,6 +205,13 @@ void Ledger::checkChain(schema::SignedEntry::Reader se, const Examined& ex) {
 
 void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Examined& ex, const RawRecord& raw) {
   pos_ = pos;
+  inBatch_ = false;
+  applyRecord(words, size, ex, raw);
+  inBatch_ = false;
+  if (batch_ && pos >= batch_->last) closeBatch();  // the run's last record: its root, key and signers
+}
+
+void Ledger::applyRecord(const capnp::word* words, size_t size, const Examined& ex, const RawRecord& raw) {
   if (!raw.keyMatches) fail(Check::Rule8, "it is stored under " + raw.keyNote + " in 'entries', not its position");
   Hash leaf = ex.leaf;
   struct NextLeaf {  // whatever happens below, the next record chains to this one
@@ -220,11 +235,14 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
     SegmentReader outer(words, size / 8);
     auto se = outer.root<schema::SignedEntry>();
     checkChain(se, ex);
-    checkSignatures(se, ex);
+    // A record of a payment run is approved by its batch's signatures, checked once on the batch record.
+    batchMembership(se, ex);
+    if (!inBatch_) checkSignatures(se, ex);
     auto entryBytes = se.getEntry();
     SegmentReader inner(entryWords(entryBytes), entryBytes.size() / 8);
     auto e = inner.root<Entry>();
     entryOpen = true;
+    bool applyBody = !inBatch_ || batchEntry(e);
     auto body = e.getBody();
     auto kind = body.which();
 
@@ -232,12 +250,12 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
     Validation v = validateEntry(e);
     for (auto& p : v.problems) fail(p.check, std::move(p.reason), std::move(p.field));
     if (kind == Entry::Body::GENESIS) {
-      if (pos != 0) {
+      if (pos_ != 0) {
         fail(Check::Format, "only record 0 may be genesis");
         return;
       }
       genesis(e, body.getGenesis());
-    } else if (pos == 0) {
+    } else if (pos_ == 0) {
       fail(Check::Format, "record 0 is not genesis");
     }
     // rule 8: origin and the signer's clock
@@ -253,10 +271,12 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
     // A body kind or enum value this verifier does not know: a newer writer's
     // record. What could be checked was; its effects are skipped (docs/verifier.md).
     if (!v.unknown.empty()) {
-      report_.newer(pos, v.unknown.front());
+      report_.newer(pos_, v.unknown.front());
       signersHoldSomeKey();
       return;
     }
+    if (!applyBody) return;
+    if (inBatch_) batchSigners(e);  // the batch's signers that count for this record
     switch (kind) {
       case Entry::Body::GENESIS: break;
       case Entry::Body::PARTY_REGISTERED: partyRegistered(body.getPartyRegistered()); break;
@@ -271,6 +291,7 @@ void Ledger::apply(uint64_t pos, const capnp::word* words, size_t size, const Ex
       case Entry::Body::CONTRACT_AGREED: contractAgreed(body.getContractAgreed()); break;
       case Entry::Body::CONTRACT_VARIED: contractVaried(body.getContractVaried()); break;
       case Entry::Body::CONTRACT_ENDED: contractEnded(body.getContractEnded()); break;
+      case Entry::Body::BATCH: batch(e, body.getBatch()); break;
     }
   } catch (const kj::Exception& x) {
     if (entryOpen)
@@ -303,9 +324,9 @@ void Ledger::idempotency(std::string_view key) {
 // ---- genesis and parties ------------------------------------------------------
 
 void Ledger::genesis(schema::Entry::Reader e, schema::Genesis::Reader g) {
-  if (g.getFormatVersion() > 1)
+  if (g.getFormatVersion() > 2)
     throw Unusable("genesis says formatVersion " + std::to_string(g.getFormatVersion()) +
-                   ": this verifier reads version 1 only (a newer fundtrail wrote it)");
+                   ": this verifier reads versions 1 and 2 only (a newer fundtrail wrote it)");
   // formatVersion 0, the keys' sizes and the texts: validate.cpp (format, limits).
   GenesisInfo info;
   info.origin = std::string(view(g.getOrigin()));
@@ -315,6 +336,7 @@ void Ledger::genesis(schema::Entry::Reader e, schema::Genesis::Reader g) {
     fail(Check::Rule3, "currency '" + info.currency + "' is not a three-letter ISO 4217 code");
   info.exponent = currencyExponent(info.currency);
   info.dualControl = g.getDualControlThreshold();
+  info.formatVersion = g.getFormatVersion();
   if (g.getLogPublicKey().size() == 32) info.logKey = toKey(g.getLogPublicKey()), info.logKeyValid = true;
   genesis_ = info;
 
@@ -543,8 +565,10 @@ void Ledger::refundRules(schema::Payment::Reader r, uint32_t payer, uint32_t pay
     fail(Check::Rule1, keyProblem(payee, k, "an officer or approver key") + " (a refund is signed by its payee) nor an officer key of '" +
                            parties_[payer].id + "'");
   }
-  if (!payeeOfficer && !signers_.empty())
-    fail(Check::Rule1, "no signer holds an officer key of '" + parties_[payee].id + "', which receives the refund");
+  if (!payeeOfficer && (!signers_.empty() || inBatch_))
+    fail(Check::Rule1, (inBatch_ ? "no signer of batch " + std::to_string(batchSeqNow()) + " holds an officer key of '"
+                                 : std::string("no signer holds an officer key of '")) +
+                           parties_[payee].id + "', which receives the refund");
   if (genesis_ && r.getAmount() >= genesis_->dualControl && payeeKeys < 2)
     fail(Check::Rule5, "refund of " + money(r.getAmount()) + " is at or above the dual-control threshold " +
                            money(genesis_->dualControl) + " but carries " + std::to_string(payeeKeys) + " valid key(s) of '" +

@@ -5,6 +5,8 @@
 // hash of each idempotency key; seq, amount and parties of each money record;
 // for a payment under a contract its contract and a hash per claim id).
 #pragma once
+#include <sodium.h>
+
 #include <array>
 #include <deque>
 #include <functional>
@@ -34,6 +36,7 @@ struct GenesisInfo {
   Key32 logKey{};
   bool logKeyValid = false;
   int64_t dualControl = 0;
+  uint32_t formatVersion = 1;  // 2: payment runs (batches) may be recorded
 };
 
 class Ledger {
@@ -60,6 +63,10 @@ class Ledger {
   uint64_t grantCount() const { return grants_.size(); }
   uint64_t signatureCount() const { return signatures_; }
   uint64_t contractCount() const;
+  uint64_t batchCount() const { return batches_; }               // payment runs checked to their end
+  uint64_t batchedRecordCount() const { return batchedRecords_; }  // the records they hold
+  // After the last record: a payment run the records end inside of is incomplete.
+  void finish();
   std::vector<std::pair<std::string, int64_t>> balances() const;  // sorted by id, bytewise
   std::vector<PartyTotal> totals() const;
 
@@ -102,6 +109,7 @@ class Ledger {
     report_.fail(pos_, c, std::move(reason), std::move(field));
   }
 
+  void applyRecord(const capnp::word* words, size_t size, const Examined& ex, const RawRecord& raw);
   void checkSignatures(schema::SignedEntry::Reader se, const Examined& ex);
   void checkChain(schema::SignedEntry::Reader se, const Examined& ex);
   // A record of a newer format: every signer holds a key valid now for some party, in any role.
@@ -132,6 +140,20 @@ class Ledger {
   void responsibilityEnded(schema::ResponsibilityEnded::Reader r);
   void reversal(schema::Reversal::Reader r);
   void idempotency(std::string_view key);
+  // Payment runs (DESIGN.md "Payment runs"): batch.cpp.
+  void batch(schema::Entry::Reader e, schema::Batch::Reader b);
+  // Called for every record before its signatures: batchSeq, membership of
+  // the open run (sets inBatch_), its Entry hash into the run's tree, and the
+  // run's signers standing in for the record's own.
+  void batchMembership(schema::SignedEntry::Reader se, const Examined& ex);
+  // A record of the open run: its key into the run's derived key; false when
+  // its body is not to be applied (a kind a run may not hold).
+  bool batchEntry(schema::Entry::Reader e);
+  // The batch's signers that count for this batched record (rules 1, 5, 12).
+  void batchSigners(schema::Entry::Reader e);
+  void closeBatch();
+  uint64_t batchSeqNow() const;  // the open run's batch seq  // the open run's last record was applied: root, key, signers
+  bool holdsKeyOf(const Key32& k, uint32_t party, bool officerOnly, bool admin) const;
   bool amountOk(int64_t amount, std::string_view currency);
 
   // contracts.cpp: rule 2 for these records, rules 9-11 for payments
@@ -161,6 +183,22 @@ class Ledger {
   std::unordered_map<uint64_t, Assignment> assignments_;
   std::unique_ptr<KeyHashSet> idempotencyKeys_;
   std::unique_ptr<Contracts> contracts_;
+  struct OpenBatch {  // the payment run whose records are being read (batch.cpp)
+    uint64_t seq = 0, last = 0;  // the batch record and its last record
+    uint32_t count = 0, seen = 0;
+    Hash root{};
+    bool rootValid = false;
+    std::vector<Key32> signers;  // whose signature on the batch verified
+    std::vector<uint8_t> used;   // per signer: it holds a key of some record's acting party
+    CompactRange tree;           // leaves: SHA-256(0x00 || Entry bytes) of the records so far
+    crypto_hash_sha256_state keys;  // over (4-byte big-endian length || key) of each record's idempotency key
+    std::string key;             // the batch's own idempotency key
+    bool newer = false;          // it holds a record of a newer format: signer coverage is not judged
+  };
+  std::unique_ptr<OpenBatch> batch_;
+  std::vector<std::pair<uint64_t, uint64_t>> batchIndex_;  // (batch seq, its last record's seq), in seq order
+  bool inBatch_ = false;     // the record being applied is one of the open run's
+  uint64_t batches_ = 0, batchedRecords_ = 0;
  public:
   ~Ledger();
 };

@@ -239,6 +239,14 @@ struct Checker {
       case Entry::Body::REVERSAL:
         text(b.getReversal().getReason(), "reversal.reason", limit::kMemo, Required, FreeText);
         return;
+      case Entry::Body::BATCH: {
+        auto r = b.getBatch();
+        if (r.getCount() == 0) format("batch.count", "is 0: a payment run holds 1 to 10,000 records");
+        else if (r.getCount() > limit::kBatchRecords)
+          limits("batch.count", "is " + std::to_string(r.getCount()) + ", over the limit of 10,000 records");
+        if (r.getRoot().size() != 32) format("batch.root", "is " + std::to_string(r.getRoot().size()) + " bytes, not 32");
+        return;
+      }
     }
     out.unknown.push_back("body kind " + std::to_string(uint16_t(b.which())));
   }

@@ -25,7 +25,8 @@ constexpr size_t kCurrency = 16;
 constexpr size_t kSignatures = 16, kAdminKeys = 16, kOrgIds = 16;
 constexpr size_t kMembers = 256, kShares = 256, kResponsible = 256;
 constexpr size_t kScheduleRows = 1024, kClaimIds = 1024;
-constexpr uint32_t kContractDepth = 32;  // a head contract is depth 1
+constexpr uint32_t kContractDepth = 32;
+constexpr uint32_t kBatchRecords = 10000;  // records in one payment run  // a head contract is depth 1
 }  // namespace limit
 
 struct FieldProblem {

@@ -155,6 +155,8 @@ Report verify(const Options& o) {
         roots[size] = tree.root();
         snaps[size] = ledger->balances();
       }, o.progress, records);
+      // A run the records end inside of is incomplete (unless the published entry bundles ended early: tiles says so).
+      if (!tilesSource || tilesSource->complete()) ledger->finish();
     }
   } catch (const Unusable& u) {
     r.unusable = u.what();
@@ -166,6 +168,8 @@ Report verify(const Options& o) {
   r.grants = ledger->grantCount();
   r.signatures = ledger->signatureCount();
   r.contracts = ledger->contractCount();
+  r.batches = ledger->batchCount();
+  r.batchedRecords = ledger->batchedRecordCount();
   r.totals = ledger->totals();
   const auto& g = ledger->genesis();
   if (g) r.origin = printable(g->origin), r.currency = printable(g->currency), r.exponent = g->exponent;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -87,17 +88,97 @@ static Bytes canonical(Reader r) {
 }
 
 Ledger::Ledger(std::string o, std::string cur, int64_t dualControl)
-    : origin(std::move(o)), currency(std::move(cur)), admin(Keypair::fromSeed("admin")), log(Keypair::fromSeed("log")) {
-  add([&](schema::Entry::Builder e) {
+    : origin(std::move(o)), currency(std::move(cur)), admin(Keypair::fromSeed("admin")), log(Keypair::fromSeed("log")),
+      dualControl_(dualControl) {
+  addGenesis();
+  balances["ledger"] = 0;
+}
+
+void Ledger::addGenesis() {
+  int64_t now = clock;
+  if (!records.empty()) clock = records[0].recordedAt;  // re-signed as of its own time (rule 8's createdAt)
+  Bytes bytes = entry([&](schema::Entry::Builder e) {
     auto g = e.getBody().initGenesis();
-    g.setFormatVersion(1);
+    g.setFormatVersion(formatVersion);
     g.setOrigin(origin);
     g.setLogPublicKey(data(log.pub()));
     g.initAdminKeys(1).set(0, data(admin.pub()));
     g.setCurrency(currency);
-    g.setDualControlThreshold(dualControl);
-  }, {&admin});
-  balances["ledger"] = 0;
+    g.setDualControlThreshold(dualControl_);
+  }, records.empty() ? "req-" + std::to_string(++counter_) : idemOf(records[0].entry));
+  clock = now;
+  Record r = sign(bytes, {&admin});
+  r.recordedAt = records.empty() ? clock : records[0].recordedAt;
+  if (records.empty()) {
+    records.push_back(r);
+    clock += 1000;
+  } else {
+    records[0] = r;
+  }
+}
+
+void Ledger::setFormatVersion(uint32_t v) {
+  formatVersion = v;
+  versionSet_ = true;
+  addGenesis();
+}
+
+std::vector<Bytes> Ledger::collect(const std::function<void()>& make) {
+  std::vector<Bytes> out;
+  capture_ = &out;
+  make();
+  capture_ = nullptr;
+  return out;
+}
+
+std::string Ledger::idemOf(const Bytes& entry) {
+  std::vector<capnp::word> words(entry.size() / 8);
+  memcpy(words.data(), entry.data(), words.size() * 8);
+  kj::ArrayPtr<const capnp::word> segs[1] = {kj::ArrayPtr<const capnp::word>(words.data(), words.size())};
+  capnp::SegmentArrayMessageReader m(kj::arrayPtr(segs, 1));
+  auto k = m.getRoot<schema::Entry>().getIdempotencyKey();
+  return std::string(k.cStr(), k.size());
+}
+
+std::string Ledger::batchKey(const std::vector<Bytes>& entries) {
+  Bytes all;
+  for (const auto& e : entries) {
+    std::string k = idemOf(e);
+    all += be32(uint32_t(k.size())) + k;
+  }
+  Bytes h = sha256(all);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "batch-";
+  for (int i = 0; i < 16; ++i) out += hex[uint8_t(h[i]) >> 4], out += hex[uint8_t(h[i]) & 15];
+  return out;
+}
+
+Bytes Ledger::batchEntry(uint32_t count, const Bytes& root, const std::string& idem) {
+  return entry([&](schema::Entry::Builder e) {
+    auto b = e.getBody().initBatch();
+    b.setCount(count);
+    b.setRoot(data(root));
+  }, idem);
+}
+
+Record Ledger::batched(const Bytes& e, uint64_t batchSeq) const {
+  Record r;
+  r.entry = e;
+  r.recordedAt = records.empty() ? clock : records.back().recordedAt;
+  r.batchSeq = batchSeq;
+  return r;
+}
+
+uint64_t Ledger::batch(const std::vector<Bytes>& entries, const std::vector<const Keypair*>& signers,
+                       const std::string& idem) {
+  if (formatVersion < 2 && !versionSet_) {
+    formatVersion = 2;
+    addGenesis();
+  }
+  Bytes e = batchEntry(uint32_t(entries.size()), batchRoot(entries), idem.empty() ? batchKey(entries) : idem);
+  uint64_t b = add(e, signers);
+  for (const auto& x : entries) records.push_back(batched(x, b));  // one transaction: the batch's recordedAt
+  return b;
 }
 
 Bytes Ledger::entry(const std::function<void(schema::Entry::Builder)>& fill, const std::string& idem,
@@ -124,6 +205,10 @@ Record Ledger::sign(const Bytes& entry, const std::vector<const Keypair*>& signe
 }
 
 uint64_t Ledger::add(const Bytes& e, const std::vector<const Keypair*>& signers) {
+  if (capture_) {  // collect(): a payment run's record, signed by its batch
+    capture_->push_back(e);
+    return 0;
+  }
   Record r = sign(e, signers);
   r.recordedAt = clock;
   clock += 1000;
@@ -308,6 +393,7 @@ Bytes Ledger::leaf(uint64_t seq, const Bytes& prevHash, int64_t recordedAt, cons
   se.setPrevHash(data(prevHash));
   se.setRecordedAt(recordedAt);
   se.setEntry(data(r.entry));
+  se.setBatchSeq(r.batchSeq);
   auto sigs = se.initSignatures(unsigned(r.sigs.size()));
   for (size_t i = 0; i < r.sigs.size(); ++i) {
     sigs[unsigned(i)].setPublicKey(data(r.sigs[i].first));

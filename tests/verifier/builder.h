@@ -43,6 +43,7 @@ struct Record {
   Bytes entry;                            // canonical Entry bytes (or whatever a test puts there)
   std::vector<std::pair<Bytes, Bytes>> sigs;  // (public key, signature), sorted by key
   int64_t recordedAt = 0;
+  uint64_t batchSeq = 0;                  // in a payment run: its batch record's seq
 };
 
 class Ledger {
@@ -108,6 +109,25 @@ class Ledger {
   };
   uint64_t payment(const Payment& p, const std::vector<const Keypair*>& signers);
 
+  // Payment runs (DESIGN.md "Payment runs"). The genesis says formatVersion 1
+  // until a test sets it or adds a batch (which raises it to 2 unless set).
+  uint32_t formatVersion = 1;
+  void setFormatVersion(uint32_t v);  // re-signs genesis with this version
+  // Runs `make` with add() capturing the Entry bytes it would sign instead of
+  // appending them: every helper above builds a run's records this way.
+  std::vector<Bytes> collect(const std::function<void()>& make);
+  // Appends the batch record (count, root over the entries, derived key or
+  // `idem`), signed by `signers`, then the entries unsigned with batchSeq set.
+  uint64_t batch(const std::vector<Bytes>& entries, const std::vector<const Keypair*>& signers,
+                 const std::string& idem = "");
+  // The batch Entry alone (tests re-sign a tampered one with sign()).
+  Bytes batchEntry(uint32_t count, const Bytes& root, const std::string& idem);
+  static std::string idemOf(const Bytes& entry);                 // an Entry's idempotency key
+  static std::string batchKey(const std::vector<Bytes>& entries);  // "batch-" + hex of 16 bytes
+  static Bytes batchRoot(const std::vector<Bytes>& entries) { return rootOf(entries, entries.size()); }
+  // A run's record as stored: no signatures, batchSeq set.
+  Record batched(const Bytes& entry, uint64_t batchSeq) const;
+
   // The stored leaves: canonical SignedEntry bytes, chained in order.
   std::vector<Bytes> leaves() const;
   static Bytes leaf(uint64_t seq, const Bytes& prevHash, int64_t recordedAt, const Record& r);
@@ -118,6 +138,10 @@ class Ledger {
 
  private:
   int counter_ = 0;
+  bool versionSet_ = false;
+  int64_t dualControl_;
+  std::vector<Bytes>* capture_ = nullptr;
+  void addGenesis();
 };
 
 void writeBundle(const std::string& path, const std::vector<Bytes>& leaves);

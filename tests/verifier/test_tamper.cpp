@@ -341,13 +341,13 @@ TEST_CASE("verifier: exit 2: a newer formatVersion is unusable, an unknown body 
   L.records.clear();
   L.add([&](schema::Entry::Builder e) {
     auto g = e.getBody().initGenesis();
-    g.setFormatVersion(2);
+    g.setFormatVersion(3);  // 2 is read since payment runs
     g.setOrigin(L.origin);
     g.setLogPublicKey(capnp::Data::Reader(L.log.pk.data(), 32));
     g.initAdminKeys(1).set(0, capnp::Data::Reader(L.admin.pk.data(), 32));
     g.setCurrency("GBP");
   }, {&L.admin});
-  expectBoth(L.leaves(), 2, {"formatVersion 2", "UNUSABLE INPUT"});
+  expectBoth(L.leaves(), 2, {"formatVersion 3", "UNUSABLE INPUT"});
 
   Standard s;
   // A payment whose union discriminant (data word 1, bytes 8-9 of the struct) names kind 40.
