@@ -57,9 +57,9 @@ Acting acting_for(Entry::Reader entry) {
     }
     default: break;
   }
-  refuse("format", "body", std::nullopt,
-         "a payment run holds only contributions, payments and party registrations; this record is of another kind: "
-         "record it on its own, with its own signatures");
+  // Rule 1: a run's signatures authorise only these kinds (the verifier says the same).
+  fail(1, "a payment run holds only contributions, payments and party registrations; this record is of another kind: "
+          "record it on its own, with its own signatures");
 }
 
 }  // namespace

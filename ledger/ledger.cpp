@@ -370,6 +370,7 @@ Ledger Ledger::open(const std::string& dir, bool read_only) {
     if (!rec.entry().getBody().isGenesis()) damaged("record 0 is not a genesis record");
     auto g = rec.entry().getBody().getGenesis();
     if (g.getLogPublicKey().size() != 32) damaged("the genesis log key is not 32 bytes");
+    if (g.getFormatVersion() != version) damaged("the stored format version differs from the genesis record's");
     impl->facts.origin = text_of(g.getOrigin());
     impl->facts.currency = text_of(g.getCurrency());
     impl->facts.exponent = currency_exponent(impl->facts.currency);
@@ -590,7 +591,7 @@ void check_run_stateless(const BatchRequest& run) {
         EntryView view(run.entries[i]);
         validate_entry(view.entry(), false);
         if (!batchable(view.entry().getBody().which()))
-          refuse("format", "body", std::nullopt,
+          refuse("rule 1", "body", std::nullopt,
                  "a payment run holds only contributions, payments and party registrations; record this one on its own");
         keys[i] = text_of(view.entry().getIdempotencyKey());
         leaves[i] = batch_leaf_hash(run.entries[i]);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <optional>
 
+#include "ledger/batch.h"
 #include "ledger/error.h"
 #include "ledger/ledger.h"
 #include "ledger/limits.h"
@@ -714,7 +715,106 @@ struct Scenario::Impl {
     summary.refused_by_check[check]++;
   }
 
+  // The refused run forced in whole after the ledger's records: the verifier
+  // must fail it with the writer's check, at the batch record or one of its
+  // records (the writer names the record, the verifier may name the batch).
+  void cross_check_run(const BatchRequest& run, const std::string& note, const Error& refusal) {
+    summary.runs_refused++;
+    std::string check = refusal.check;
+    if (check.empty() || check == "index" || check == "checkpoint") {
+      summary.disagreements.push_back(note + ": the writer refused a run without a request check: " + refusal.what());
+      return;
+    }
+    auto all = leaves();
+    Record last(all.back(), false);
+    uint64_t batch_seq = all.size();
+    int64_t recorded_at = std::max(now_ms(), last.leaf().getRecordedAt());
+    std::vector<Bytes> forced{build_leaf(batch_seq, leaf_hash(all.back()), recorded_at, run.batch)};
+    for (const Bytes& e : run.entries)
+      forced.push_back(build_leaf(batch_seq + forced.size(), leaf_hash(forced.back()), recorded_at, SignedRequest{e, {}}, batch_seq));
+    for (const Bytes& l : forced)
+      if (l.size() > kMaxLeafBytes) return;  // cannot be stored anywhere
+    all.insert(all.end(), forced.begin(), forced.end());
+    fv::Report r = verify_leaves(all);
+    std::string seen;
+    bool match = false;
+    for (auto& f : r.failures) {
+      if (!f.seq || *f.seq < batch_seq) {
+        summary.disagreements.push_back(note + ": the verifier failed a record the writer had accepted: " + f.text());
+        continue;
+      }
+      seen += std::string(seen.empty() ? "" : ", ") + fv::checkName(f.check) + " at " + std::to_string(*f.seq);
+      match = match || check == fv::checkName(f.check);
+    }
+    if (!match)
+      summary.disagreements.push_back(note + ": the writer refused the run with '" + refusal.what() + "', the verifier reported [" +
+                                      seen + "] from seq " + std::to_string(batch_seq) +
+                                      (r.unusable ? " and stopped: " + *r.unusable : ""));
+    else
+      summary.refused_by_check[check]++;
+  }
+
+  // A payment run of one to six generated requests of the kinds a run holds
+  // (perhaps broken, as step's are), signed by the union of their signers;
+  // sometimes broken as a whole (records swapped after signing, a stranger
+  // among the signers). Accepted, its records join the models; refused, it
+  // is cross-checked whole.
+  void step_run(Choices& c) {
+    std::vector<Built> items;
+    std::vector<const KeyPair*> signers;
+    uint32_t want = 1 + c.below(6);
+    for (int tries = 0; items.size() < want && tries < 40; ++tries) {
+      Built b = build(c);
+      // Unknown kinds are the single-record test's; signature mutations mean nothing inside a run.
+      if (b.mutation == Mutation::EnumOut || b.mutation == Mutation::UnknownBody || b.mutation == Mutation::BadSignature ||
+          b.mutation == Mutation::NoSignature || b.mutation == Mutation::TooManySignatures)
+        continue;
+      try {
+        EntryView v(b.request.entry, false);
+        if (!batchable(v.entry().getBody().which())) continue;
+      } catch (const Error&) {
+        continue;
+      }
+      for (auto& s : b.request.signatures) {
+        const KeyPair* k = s.pk == admin.pk ? &admin : nullptr;
+        for (auto& key : keys)
+          if (key.pk == s.pk) k = &key;
+        if (k && std::find(signers.begin(), signers.end(), k) == signers.end()) signers.push_back(k);
+      }
+      items.push_back(std::move(b));
+    }
+    if (items.empty() || signers.empty()) return;
+    std::vector<Bytes> entries;
+    std::string note = "run of";
+    for (auto& b : items) {
+      entries.push_back(b.request.entry);
+      note += " [" + b.note + "]";
+    }
+    BatchRequest run = run_request(kOrigin, now_ms(), entries, signers);
+    uint32_t whole = c.below(10);
+    if (whole == 0 && run.entries.size() > 1 && run.entries[0] != run.entries[1]) {
+      std::swap(run.entries[0], run.entries[1]);
+      note += " with two records swapped after signing";
+    } else if (whole == 1) {
+      run.batch.signatures.push_back(sign_entry(run.batch.entry, keys[new_key("stranger")]));
+      note += " also signed by a stranger";
+    }
+    try {
+      RunAppended a = ledger->append_run(run);
+      if (a.retried) {
+        summary.retried++;
+        return;
+      }
+      summary.runs_accepted++;
+      summary.accepted += a.last - a.seq;
+      for (uint64_t seq = a.first; seq <= a.last; ++seq) learn(seq);
+    } catch (const Error& e) {
+      cross_check_run(run, note, e);
+    }
+  }
+
   void step(Choices& c) {
+    if (c.below(6) == 0) return step_run(c);
     Built b = build(c);
     try {
       Appended a = ledger->append(b.request);

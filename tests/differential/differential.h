@@ -51,6 +51,7 @@ struct Summary {
   uint64_t accepted = 0, retried = 0, refused = 0;
   std::map<std::string, uint64_t> refused_by_check;  // writer's check id -> count (each cross-checked)
   uint64_t newer_format = 0;                         // refused as unknown kind/enum, verifier said "newer"
+  uint64_t runs_accepted = 0, runs_refused = 0;      // payment runs (each refused one cross-checked whole)
   std::vector<std::string> disagreements;            // empty when writer and verifier agree
 };
 

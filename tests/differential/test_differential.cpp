@@ -43,16 +43,21 @@ TEST_CASE("differential: generated requests, every refusal named alike by the wr
     total.accepted += sum.accepted;
     total.refused += sum.refused;
     total.newer_format += sum.newer_format;
+    total.runs_accepted += sum.runs_accepted;
+    total.runs_refused += sum.runs_refused;
     for (auto& [check, n] : sum.refused_by_check) total.refused_by_check[check] += n;
   }
   std::string by_check;
   for (auto& [check, n] : total.refused_by_check) by_check += " " + check + "=" + std::to_string(n);
   MESSAGE("accepted " << total.accepted << ", refused " << total.refused << " (newer format " << total.newer_format
+                      << "); payment runs accepted " << total.runs_accepted << ", refused " << total.runs_refused
                       << "); refused by check:" << by_check);
   // The generator must reach both sides of every kind of check, or this test
   // could pass by generating nothing interesting.
   CHECK(total.accepted > 200);
   CHECK(total.newer_format > 0);
+  CHECK(total.runs_accepted > 5);
+  CHECK(total.runs_refused > 5);
   for (const char* check : {"format", "limits", "rule 1", "rule 2", "rule 3", "rule 4", "rule 5", "rule 6", "rule 7", "rule 8", "rule 9",
                             "rule 12"}) {
     INFO("check " << check);

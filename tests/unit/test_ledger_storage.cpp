@@ -252,12 +252,12 @@ TEST_CASE("meta format: a newer or unknown format is refused, the current one op
     RawEnv raw(f.dir);
     auto format = raw.get("meta", "format");
     REQUIRE(format);
-    CHECK(*format == "1");
-    raw.put("meta", "format", "2");
+    CHECK(*format == std::to_string(kFormatVersion));
+    raw.put("meta", "format", std::to_string(kFormatVersion + 1));
   }
   std::string msg;
   CHECK(open_error(f.dir, msg) == ErrorKind::unusable);
-  CHECK(contains(msg, "format version 2"));
+  CHECK(contains(msg, "format version " + std::to_string(kFormatVersion + 1)));
   CHECK(open_error(f.dir, msg, true) == ErrorKind::unusable);
   {
     RawEnv raw(f.dir);
@@ -272,7 +272,7 @@ TEST_CASE("meta format: a newer or unknown format is refused, the current one op
   CHECK(contains(msg, "not a fundtrail ledger"));
   {
     RawEnv raw(f.dir);
-    raw.put("meta", "format", "1");
+    raw.put("meta", "format", std::to_string(kFormatVersion));
   }
   f.reopen();
   CHECK(snapshot(f.L()) == before);
