@@ -1,13 +1,13 @@
 // import FILE.csv: contributions and payments in bulk, validated whole first,
-// then appended in batches of 10,000 (each batch one transaction).
+// then appended in transactions of 10,000, each one payment run signed once
+// (or every record signed on its own: cli/import_append.h).
 // import --format 360giving: the same for a 360Giving file (interop/giving_import.h).
 #include <algorithm>
-#include <atomic>
 #include <iostream>
-#include <thread>
 
 #include "cli/context.h"
 #include "cli/plural.h"
+#include "cli/import_append.h"
 #include "cli/progress.h"
 #include "interop/csv_import.h"
 #include "interop/giving_import.h"
@@ -34,24 +34,6 @@ void check_value_dates(const ImportJob& job, bool future_ok) {
     uint32_t date = b.isPayment() ? b.getPayment().getValueDate() : b.isContribution() ? b.getContribution().getValueDate() : 0;
     if (date) check_value_date(date, false, job.where[i]);
   }
-}
-
-// Signs on every core: signing needs no ledger state. The calling thread
-// shows progress on a terminal.
-void sign_all(ImportJob& job) {
-  std::atomic<size_t> next{0};
-  Progress progress("signing", job.requests.size());
-  auto worker = [&](bool shows) {
-    for (size_t i; (i = next++) < job.requests.size();) {
-      for (auto* k : job.signers[i]) job.requests[i].signatures.push_back(sign_entry(job.requests[i].entry, *k));
-      if (shows && i % 512 == 0) progress.update(i);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker, false);
-  worker(true);
-  for (auto& t : pool) t.join();
-  progress.finish();
 }
 
 struct Outcome {
@@ -108,63 +90,41 @@ void report_problems(Context& ctx, const ImportJob& job, const std::vector<std::
 
 nlohmann::json seq_json(const std::optional<uint64_t>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); }
 
-// The rows' outcome of an import (registrations are not rows).
-struct SpendCounts {
-  size_t recorded = 0, already = 0, registered = 0;
-  std::optional<uint64_t> first, last;
-  std::vector<std::pair<size_t, std::string>> refused;  // request index, why (--rejects)
+// How this import appends (import_append.h): payment runs, unless the user
+// asked for per-record signatures or the ledger predates runs (said once).
+constexpr uint32_t kFirstRunFormat = 2;  // as ledger/batch.h's kFirstBatchFormat
+struct AppendMode {
+  bool runs = true;
 };
-
-// Appends in transactions of kBatch. All or nothing per transaction without
-// `each`; with it, every request on its own (a refusal is a value, the
-// others are recorded).
-SpendCounts append_rows(Ledger& ledger, const ImportJob& job, const std::vector<long>& row_of, bool each) {
-  SpendCounts o;
-  Progress progress("importing", job.requests.size());
-  for (size_t start = 0; start < job.requests.size(); start += kBatch) {
-    size_t end = std::min(job.requests.size(), start + kBatch);
-    std::vector<SignedRequest> batch(job.requests.begin() + start, job.requests.begin() + end);
-    std::vector<AppendOutcome> done;
-    if (each) {
-      done = ledger.append_each(batch);
-    } else {
-      try {
-        for (Appended& a : ledger.append_batch(batch)) done.push_back({a, std::nullopt});
-      } catch (const Error& e) {
-        std::string what = e.what();
-        size_t k = what.rfind("request ", 0) == 0 ? std::stoul(what.substr(8)) : 0;
-        std::string where = k ? job.where[start + k - 1] + ": " + what.substr(what.find(": ") + 2) : what;
-        throw Error(e.kind, where + (start ? " (rows before " + job.where[start] +
-                                                 " were recorded in earlier transactions; re-running records nothing twice)"
-                                           : " (nothing from this file was written; --rejects FILE records the other rows)"));
-      }
-    }
-    for (size_t i = 0; i < done.size(); ++i) {
-      size_t k = start + i;
-      if (done[i].refused) {
-        o.refused.push_back({k, done[i].refused->what()});
-        continue;
-      }
-      bool registration = row_of[k] < 0;
-      if (done[i].appended->retried) {
-        if (!registration) ++o.already;
-        continue;
-      }
-      (registration ? o.registered : o.recorded) += 1;
-      if (!o.first) o.first = done[i].appended->seq;
-      o.last = done[i].appended->seq;
-    }
-    progress.update(end);
+AppendMode append_mode(const Ledger& ledger, bool per_record) {
+  if (per_record) return {false};
+  if (ledger.facts().format_version < kFirstRunFormat) {
+    std::cerr << "note: this ledger was made before payment runs (format version " << ledger.facts().format_version
+              << "): each record is signed on its own\n";
+    return {false};
   }
-  progress.finish();
-  return o;
+  return {true};
 }
 
-// Every request in transactions of kBatch, all or nothing each; a refusal
-// names the request's place in the file.
-Outcome append_all(Ledger& ledger, const ImportJob& job) {
-  SpendCounts c = append_rows(ledger, job, std::vector<long>(job.requests.size(), 0), false);
-  return {c.recorded, c.already, c.first, c.last};
+// Signs and appends the job in the chosen form.
+ImportCounts sign_and_append(Ledger& ledger, ImportJob& job, const std::vector<long>& row_of, bool keep_going,
+                             AppendMode mode) {
+  if (mode.runs) return append_runs(ledger, job, row_of, keep_going);
+  sign_each(job);
+  return append_signed(ledger, job, row_of, keep_going);
+}
+
+// The payment runs an import wrote, for --json: their count and where the
+// first kShownRuns of them sit.
+void runs_json(nlohmann::json& j, const ImportCounts& c) {
+  j["payment_runs"] = c.run_count;
+  nlohmann::json runs = nlohmann::json::array();
+  for (const RunAppended& r : c.runs) runs.push_back({{"seq", r.seq}, {"first", r.first}, {"last", r.last}});
+  j["runs"] = runs;
+}
+// " in 2 payment runs" for the stderr summary, empty without runs.
+std::string runs_text(const ImportCounts& c) {
+  return c.run_count ? " in " + count_of(c.run_count, "payment run") : "";
 }
 
 // An import of rows (published spending, or the plain CSV with --rejects):
@@ -173,11 +133,11 @@ Outcome append_all(Ledger& ledger, const ImportJob& job) {
 // skipped + rejected). `si` was prepared keeping going when `rejects_path` is
 // given or `dry`.
 void import_rows(Context& ctx, Ledger& ledger, interop::RowsImport& si, const std::string& rejects_path, bool dry,
-                 const std::function<void()>& unlock) {
+                 const std::function<void()>& unlock, bool per_record) {
   bool keep_going = !rejects_path.empty();
   std::vector<std::pair<const interop::SourceRow*, std::string>> rejects;
   for (auto& [row, why] : si.unreadable) rejects.push_back({&si.rows[row], why});
-  SpendCounts c;
+  ImportCounts c;
   std::vector<std::pair<size_t, Error>> problems;
   if (dry) {
     DryRun d = dry_run(ledger, si.job);
@@ -194,9 +154,9 @@ void import_rows(Context& ctx, Ledger& ledger, interop::RowsImport& si, const st
       if (si.row_of[i] >= 0) rejects.push_back({&si.rows[size_t(si.row_of[i])], e.what()});
     problems = std::move(d.problems);
   } else {
+    AppendMode mode = append_mode(ledger, per_record);
     unlock();
-    sign_all(si.job);
-    c = append_rows(ledger, si.job, si.row_of, keep_going);
+    c = sign_and_append(ledger, si.job, si.row_of, keep_going, mode);
     for (auto& [k, why] : c.refused) {
       if (si.row_of[k] < 0) std::cerr << "note: " << si.job.where[k] << " was not registered: " << why << "\n";
       else rejects.push_back({&si.rows[size_t(si.row_of[k])], why});
@@ -214,6 +174,7 @@ void import_rows(Context& ctx, Ledger& ledger, interop::RowsImport& si, const st
                         {"parties_registered", c.registered},
                         {"first_seq", seq_json(c.first)},
                         {"last_seq", seq_json(c.last)}};
+    if (!dry) runs_json(j, c);
     if (dry) {
       j["dry_run"] = true;
       nlohmann::json list = nlohmann::json::array();
@@ -232,7 +193,7 @@ void import_rows(Context& ctx, Ledger& ledger, interop::RowsImport& si, const st
   std::cout << "read " << read << ", recorded " << c.recorded << ", already recorded " << c.already << ", skipped "
             << si.skipped << ", rejected " << rejected << ", parties registered " << c.registered << "\n";
   if (dry) std::cerr << "dry run: nothing was written; the real import would reject " << count_of(rejected, "row") << "\n";
-  else if (c.first) std::cerr << "recorded as seq " << *c.first << " to " << *c.last << "\n";
+  else if (c.first) std::cerr << "recorded as seq " << *c.first << " to " << *c.last << runs_text(c) << "\n";
   if (rejected && keep_going && !dry)
     std::cerr << (rejected == 1 ? "1 row is" : std::to_string(rejected) + " rows are") << " listed in " << rejects_path << " with their line and reason\n";
 }
@@ -243,7 +204,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string file, format = "csv", admin_key, rules, rejects;
     std::vector<std::string> keys;
-    bool dry_run = false, future_date = false;
+    bool dry_run = false, future_date = false, per_record = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
@@ -262,7 +223,11 @@ void add_import_command(CLI::App& app, Context& ctx) {
       "row is a payment (a purchase unless the rules say otherwise), a credit note a refund; new payees are\n"
       "registered with the --admin-key; --rejects FILE records the good rows and lists the others there.\n"
       "Example: fundtrail import --format spend 2025-04.csv --rules riverside.rules --key council.key \\\n"
-      "           --admin-key admin.key --rejects 2025-04-rejects.csv");
+      "           --admin-key admin.key --rejects 2025-04-rejects.csv\n"
+      "Payment runs: every format is recorded in runs of up to 10,000 records, each approved by one signature\n"
+      "of each --key that signs its rows (a batch record before them; `show SEQ --json` gives a record's batch_seq).\n"
+      "--per-record-signatures signs every record on its own instead, as a ledger made before runs always does.\n"
+      "Example: fundtrail import april.csv --key council.key --per-record-signatures");
   cmd->add_option("FILE", o->file, "CSV file, or 360Giving CSV or JSON file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--key", o->keys, "key file of a paying party (repeat)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--format", o->format, "csv (fundtrail's own columns), 360giving, or spend (published spending)")
@@ -275,6 +240,9 @@ void add_import_command(CLI::App& app, Context& ctx) {
                   "record the rows that can be recorded and write the others here, each with its line and reason "
                   "(every format)");
   cmd->add_flag("--future-date", o->future_date, "accept value dates more than a year after today");
+  cmd->add_flag("--per-record-signatures", o->per_record,
+                "sign every record on its own, as before payment runs (the default signs each run of up to 10,000 "
+                "records once)");
   cmd->add_flag("--dry-run", o->dry_run, "check the whole file and say what would be recorded; write nothing");
   add_json_flag(cmd, ctx);
   cmd->callback([o, &ctx] {
@@ -312,18 +280,18 @@ void add_import_command(CLI::App& app, Context& ctx) {
       interop::SpendImport si =
           interop::prepare_spend_import(o->file, o->rules, ledger, keys, admin ? &*admin : nullptr, keep_going);
       check_value_dates(si.job, o->future_date);
-      return import_rows(ctx, ledger, si, o->rejects, o->dry_run, unlock_all);
+      return import_rows(ctx, ledger, si, o->rejects, o->dry_run, unlock_all, o->per_record);
     }
     if (!giving && !o->rejects.empty()) {
       interop::RowsImport ri = interop::prepare_csv_rows(o->file, ledger, keys, true);
       check_value_dates(ri.job, o->future_date);
-      return import_rows(ctx, ledger, ri, o->rejects, o->dry_run, unlock_all);
+      return import_rows(ctx, ledger, ri, o->rejects, o->dry_run, unlock_all, o->per_record);
     }
     if (giving && !o->rejects.empty()) {  // one row per grant: its place and identifier
       interop::GivingImport gr = interop::prepare_giving_import(o->file, ledger, keys, admin ? &*admin : nullptr, true);
       for (auto& u : gr.unused) std::cerr << "note: " << o->file << ": not imported: '" << u << "'\n";
       check_value_dates(gr.job, o->future_date);
-      return import_rows(ctx, ledger, gr, o->rejects, o->dry_run, unlock_all);
+      return import_rows(ctx, ledger, gr, o->rejects, o->dry_run, unlock_all, o->per_record);
     }
     interop::GivingImport gi;
     ImportJob job;
@@ -336,16 +304,19 @@ void add_import_command(CLI::App& app, Context& ctx) {
     }
     check_value_dates(job, o->future_date);
     Outcome out;
+    ImportCounts appended;  // and its runs, when not a dry run
     std::vector<std::pair<size_t, Error>> problems;
     if (o->dry_run) {
       DryRun d = dry_run(ledger, job);
       out = d.outcome;
       problems = std::move(d.problems);
     } else {
-      for (size_t i = 0; i < keys.size(); ++i) unlock_in_place(keys[i], o->keys[i]);
-      if (admin) unlock_in_place(*admin, o->admin_key);
-      sign_all(job);
-      out = append_all(ledger, job);
+      AppendMode mode = append_mode(ledger, o->per_record);
+      unlock_all();
+      // Registrations count as records here (a 360Giving import says how
+      // many new parties apart).
+      appended = sign_and_append(ledger, job, std::vector<long>(job.requests.size(), 0), false, mode);
+      out = {appended.recorded, appended.already, appended.first, appended.last};
     }
 
     if (ctx.json) {
@@ -353,6 +324,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
       j["first_seq"] = seq_json(out.first);
       j["last_seq"] = seq_json(out.last);
       if (o->dry_run) j["dry_run"] = true;
+      else runs_json(j, appended);
       report_problems(ctx, job, problems, &j);
       if (giving) {
         j["grants"] = gi.grants;
@@ -376,7 +348,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
     std::cout << out.recorded << " " << (out.first ? std::to_string(*out.first) : "-") << " "
               << (out.last ? std::to_string(*out.last) : "-") << "\n";
     std::cerr << "recorded " << count_of(out.recorded, what);
-    if (out.first) std::cerr << " as seq " << *out.first << " to " << *out.last;
+    if (out.first) std::cerr << " as seq " << *out.first << " to " << *out.last << runs_text(appended);
     if (out.retried)
       std::cerr << "; " << count_of(out.retried, what) << (out.retried == 1 ? " was" : " were")
                 << " already recorded (same idempotency key) and skipped";

@@ -96,9 +96,9 @@ TEST_CASE("360giving: a messy CSV file imports and a second import records nothi
   RunResult r = b.ft(import_args(b, kData + "/trafford.csv"));
   INFO(r);
   REQUIRE(r.code == 0);
-  // Three new recipients (seq 15-17), then four grants (18-21): two rows of
-  // 360G-trafford-0002 are one grant.
-  CHECK(r.out == "7 15 21\n");
+  // One payment run (its batch record at seq 15): three new recipients
+  // (16-18), then four grants (19-22); two rows of 360G-trafford-0002 are one grant.
+  CHECK(r.out == "7 16 22\n");
   CHECK(contains(r.err, "4 grants, GBP 3825.55; 3 new parties"));
   for (const char* unused : {"Recipient Org:Charity Number", "Grant Programme:Title", "Beneficiary Location:Geographic Code",
                              "Last modified", "Internal Ref"})
@@ -115,15 +115,16 @@ TEST_CASE("360giving: a messy CSV file imports and a second import records nothi
   CHECK(b.ok_json({"party", "show", "gb-coh-07962245", "--json"})["kind"] == "provider");
 
   json log = b.log();
-  REQUIRE(log.size() == kTraffordSize + 7);
-  CHECK(log[15]["idempotency_key"] == "360giving-party:gb-coh-07962245");
-  CHECK(log[18]["idempotency_key"] == "360giving:360G-trafford-0001");
-  json food = b.ok_json({"show", "19", "--json"})["body"];
+  REQUIRE(log.size() == kTraffordSize + 8);
+  CHECK(log[15]["kind"] == "batch");
+  CHECK(log[16]["idempotency_key"] == "360giving-party:gb-coh-07962245");
+  CHECK(log[19]["idempotency_key"] == "360giving:360G-trafford-0001");
+  json food = b.ok_json({"show", "20", "--json"})["body"];
   CHECK(food["mechanism"] == "grant");
   CHECK(food["amount"] == "1250.50");
   CHECK(food["value_date"] == "2024-04-02");
   CHECK(contains(food["memo"].get<std::string>(), "running costs, \"winter\" appeal"));
-  json wellbeing = b.ok_json({"show", "20", "--json"});
+  json wellbeing = b.ok_json({"show", "21", "--json"});
   CHECK(wellbeing["kind"] == "contribution");
   CHECK(wellbeing["body"]["to"] == "gb-chc-1090001");
 

@@ -38,24 +38,25 @@ TEST_CASE("import: records every row and a re-run records nothing twice") {
   RunResult r = b.ft(import_args(b, "april.csv", {"council", "pool", "ace"}));
   INFO(r);
   REQUIRE(r.code == 0);
-  CHECK(r.out == "5 12 16\n");
-  CHECK(contains(r.err, "recorded 5 rows as seq 12 to 16"));
+  // One payment run: its batch record at seq 12, the rows 13 to 17.
+  CHECK(r.out == "5 13 17\n");
+  CHECK(contains(r.err, "recorded 5 rows as seq 13 to 17"));
   CHECK(b.balance("pool") == 500000 + 25000 - 12000);
   CHECK(b.balance("hope") == 5000 + 1000 + 1000);
 
-  json pay = b.ok_json({"show", "13", "--json"})["body"];
+  json pay = b.ok_json({"show", "14", "--json"})["body"];
   CHECK(pay["memo"] == "Q1 block, first part");
   CHECK(pay["currency"] == "GBP");
   CHECK(contains(pay["funded_by"].dump(), "11"));
-  json ms = b.ok_json({"show", "14", "--json"})["body"];
+  json ms = b.ok_json({"show", "15", "--json"})["body"];
   CHECK(ms["claim_ids"] == json::array({"c-001", "c-002"}));
   CHECK(ms["milestone"] == "start");
   CHECK(ms["outcome_count"] == 2);
   CHECK(ms["group"] == "jsa-18-24");
-  CHECK(b.ok_json({"show", "12", "--json"})["body"]["reference"] == "S75 top-up");
+  CHECK(b.ok_json({"show", "13", "--json"})["body"]["reference"] == "S75 top-up");
   json log = b.log();
-  CHECK(log[15]["idempotency_key"] != log[16]["idempotency_key"]);
-  CHECK(log[15]["idempotency_key"].get<std::string>().rfind("import-", 0) == 0);
+  CHECK(log[16]["idempotency_key"] != log[17]["idempotency_key"]);
+  CHECK(log[16]["idempotency_key"].get<std::string>().rfind("import-", 0) == 0);
 
   // The same file again: every row is a retry.
   Snapshot before = b.snapshot();
@@ -75,14 +76,14 @@ TEST_CASE("import: records every row and a re-run records nothing twice") {
                   "payment,ace,hope,10.00,GBP,2025-04-08,fee,,,,,,,,,",
                   "payment,ace,hope,12.00,GBP,2025-04-08,fee,,,,,,,,,"}));
   std::string police = trim(b.ok({"key", "public", b.key("stranger")}).out);
-  b.ok({"grant-key", "police", police, "--role", "officer", "--key", b.key("admin")});  // seq 17
+  b.ok({"grant-key", "police", police, "--role", "officer", "--key", b.key("admin")});  // seq 18
   json j = b.ok_json({"import", b.file("april.csv"), "--key", b.key("council"), "--key", b.key("pool"), "--key", b.key("ace"),
                       "--key", b.key("stranger"), "--json"});
   CHECK(j["recorded"] == 2);
   CHECK(j["already_recorded"] == 4);
-  CHECK(j["first_seq"] == 18);
-  CHECK(j["last_seq"] == 19);
-  CHECK(b.size() == 20);
+  CHECK(j["first_seq"] == 20);  // the run's batch record is seq 19
+  CHECK(j["last_seq"] == 21);
+  CHECK(b.size() == 22);
   verify_if_present({b.ledger.string()});
 }
 
@@ -100,16 +101,16 @@ TEST_CASE("import: an interrupted import when re-run records nothing twice") {
   RunResult half = b.ft(import_args(b, "april-first-half.csv", {"council", "pool"}));
   INFO(half);
   REQUIRE(half.code == 0);
-  CHECK(half.out == "2 12 13\n");
+  CHECK(half.out == "2 13 14\n");  // a payment run: its batch record is seq 12
 
   RunResult full = b.ft(import_args(b, "april.csv", {"council", "pool", "ace"}));
   INFO(full);
   REQUIRE(full.code == 0);
-  CHECK(full.out == "2 14 15\n");
+  CHECK(full.out == "2 16 17\n");  // a run of the two rows not yet recorded (batch seq 15)
   CHECK(contains(full.err, "2 rows were already recorded"));
 
   json log = b.log();
-  REQUIRE(log.size() == kStartSize + 4);
+  REQUIRE(log.size() == kStartSize + 6);
   auto counts = key_counts(log);
   for (std::string k : {"apr-0001", "apr-0002", "apr-0003", "apr-0004"}) {
     CAPTURE(k);
@@ -120,11 +121,11 @@ TEST_CASE("import: an interrupted import when re-run records nothing twice") {
   RunResult third = b.ft(import_args(b, "april.csv", {"council", "pool", "ace"}));
   CHECK(third.code == 0);
   CHECK(third.out == "0 - -\n");
-  CHECK(b.size() == kStartSize + 4);
+  CHECK(b.size() == kStartSize + 6);
 
   // The same idempotency_key cell with a different row is refused, naming the seq.
   write_file(b.file("clash.csv"), csv({"payment,pool,ace,201.00,GBP,2025-04-06,block,,,,,,,,,apr-0002"}));
-  expect_refused(b, import_args(b, "clash.csv", {"pool"}), 1, "seq 13");
+  expect_refused(b, import_args(b, "clash.csv", {"pool"}), 1, "seq 14");
 }
 
 TEST_CASE("import: a bad row in the middle names its line and nothing is written") {

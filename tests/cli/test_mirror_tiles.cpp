@@ -7,14 +7,16 @@ using namespace fundtrail::test;
 
 namespace {
 
-// A ledger of kStartSize + `n` records: n contributions imported in one run.
+// A ledger of kStartSize + `n` records: n contributions imported by one command.
 void add_contributions(const Books& b, int n) {
   std::string csv =
       "kind,from,to,amount,currency,date,mechanism,milestone,contract,count,group,claims,funded_by,reference,memo,"
       "idempotency_key\n";
   for (int i = 0; i < n; ++i) csv += "contribution,council,pool,1." + std::to_string(10 + i % 90) + ",GBP,2025-05-01,,,,,,,,,,row-" + std::to_string(i) + "\n";
   write_file(b.file("many.csv"), csv);
-  b.ok({"import", b.file("many.csv"), "--key", b.key("council")});
+  // One signed record per row: these tests count records per tile, and cut
+  // the log at sizes (200) that would fall inside a payment run.
+  b.ok({"import", b.file("many.csv"), "--key", b.key("council"), "--per-record-signatures"});
 }
 
 RunResult mirror(const std::string& source, const std::string& copy, const Books& b) {
