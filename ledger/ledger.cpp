@@ -808,7 +808,24 @@ IndexCheck Ledger::reindex(const std::string& tmp_parent, const IndexProgress& p
 
 void Ledger::store_checkpoint(uint64_t size, const std::string& note) {
   impl_->with_write([&](Txn& txn) {
-    check_new_checkpoint(txn, size, note, read_head(txn).size, tree_reader(txn, nullptr));
+    // A payment run is recorded whole, so no checkpoint ends inside one: a
+    // mirror or verifier stopping there would hold records no signature covers.
+    uint64_t head_size = read_head(txn).size;
+    if (size > 0 && size < head_size) {
+      auto next = txn.get(txn.dbs().entries, index::seq_key(size));
+      if (next) {
+        Record rec(as_span(*next), false);
+        if (uint64_t run = rec.leaf().getBatchSeq(); run != 0 && run < size) {
+          auto batch = txn.get(txn.dbs().entries, index::seq_key(run));
+          uint64_t last = run;
+          if (batch) last += Record(as_span(*batch), false).entry().getBody().getBatch().getCount();
+          unusable("a checkpoint of size " + std::to_string(size) + " would end inside payment run " + std::to_string(run) +
+                   " (records " + std::to_string(run + 1) + " to " + std::to_string(last) + "), which is recorded whole: use --size " +
+                   std::to_string(run) + " or " + std::to_string(last + 1));
+        }
+      }
+    }
+    check_new_checkpoint(txn, size, note, head_size, tree_reader(txn, nullptr));
     txn.put(txn.dbs().checkpoints, index::seq_key(size), note);
     return 0;
   });

@@ -279,6 +279,20 @@ TEST_CASE("payment run: a ledger mixing runs and per-record records reindexes, c
   CHECK(record_at(w.L(), b.last).leaf().getBatchSeq() == b.seq);
 }
 
+TEST_CASE("payment run: no checkpoint is issued inside a run, one at either end is") {
+  RunWorld w;
+  RunAppended a = w.L().append_run(w.run(w.council_payments(4), {w.council_off}));
+  w.append(w.payment("council", "sme", 5, {w.council_off}));
+  auto note = [&](uint64_t size) { return w.checkpoint(size); };
+  for (uint64_t inside = a.first; inside <= a.last; ++inside) {
+    CHECK_THROWS_WITH_AS(w.L().store_checkpoint(inside, note(inside)), doctest::Contains("would end inside payment run"), Error);
+  }
+  CHECK(w.L().checkpoints().empty());
+  w.L().store_checkpoint(a.seq, note(a.seq));            // before the run's records (the batch record alone)
+  w.L().store_checkpoint(a.last + 1, note(a.last + 1));  // after its last record
+  CHECK(w.L().checkpoints().size() == 2);
+}
+
 TEST_CASE("payment run: a mirror refuses a source whose run was tampered with") {
   RunWorld w;
   RunAppended a = w.L().append_run(w.run(w.council_payments(3), {w.council_off}));
