@@ -88,9 +88,9 @@ json parse_document(std::string_view text) {
       return true;
     });
   } catch (const TooMany&) {
-    refuse("limits", "entries", std::nullopt,
-           "the request holds more values than a payment run of " + std::to_string(kMaxBatchRecords) +
-               " records can; split the run");
+    refuse("limits", "", std::nullopt,
+           "the request holds more JSON values than any request can (a payment run of at most " +
+               std::to_string(kMaxBatchRecords) + " records and its signatures); split the run");
   } catch (const Repeated& r) {
     malformed("the request", r.key, "repeats the member '" + r.key + "'");
   } catch (const std::exception& e) {
