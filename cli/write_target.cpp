@@ -23,6 +23,7 @@ struct LocalTarget : WriteTarget, StateSource {
   uint64_t contract_seq(const std::string& reference) const override { return contract_seq_for(ledger, reference); }
   const StateSource& state() const override { return *this; }
   Appended append(const SignedRequest& r) override { return ledger.append(r); }
+  RunAppended append_run(const BatchRequest& r) override { return ledger.append_run(r); }
   bool is_reversed(uint64_t seq) const override { return ledger.is_reversed(seq); }
   Hash leaf_hash(uint64_t seq) const override { return ledger.leaf_hash(seq); }
   std::optional<Grant> grant(const std::string& party, const PublicKey& key) const override { return ledger.grant(party, key); }
@@ -96,23 +97,35 @@ struct RemoteTarget : WriteTarget, StateSource {
   }
   const StateSource& state() const override { return *this; }
 
-  Appended append(const SignedRequest& r) override {
-    HttpAnswer a = http_post(base + "/v1/entries", wire::signed_request_json(r), "application/json", 60);
+  // POSTs `body` to /v1/entries: the answer's JSON for a 201 or 200 holding
+  // a seq; anything else thrown as the refusal it carries (the same check,
+  // so the same exit code as a local write) or as unusable.
+  std::pair<json, bool> post(const std::string& body) {
+    HttpAnswer a = http_post(base + "/v1/entries", body, "application/json", 60);
     if (a.status == 0) unusable("no answer from " + base + ": " + a.transport + "; the request may or may not be recorded: "
                                 "run the same command again, and it is recorded once");
     json j = json::parse(a.body, nullptr, false);
-    if ((a.status == 201 || a.status == 200) && j.is_object() && j.contains("seq") && j["seq"].is_number_unsigned()) {
-      uint64_t seq = j["seq"];
-      return {seq, leaf_hash(seq), a.status == 200};
-    }
+    if ((a.status == 201 || a.status == 200) && j.is_object() && j.contains("seq") && j["seq"].is_number_unsigned())
+      return {j, a.status == 200};
     std::string why = j.is_object() && j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : shown(a.body);
     std::string check = j.is_object() && j.contains("check") && j["check"].is_string() ? j["check"].get<std::string>() : "";
     std::optional<uint64_t> seq;
     if (j.is_object() && j.contains("seq") && j["seq"].is_number_unsigned()) seq = j["seq"].get<uint64_t>();
     if (!check.empty() && is_known_check(check))
-      throw Error(check, j.is_object() ? j.value("field", "") : "", seq,
+      throw Error(check, j.is_object() && j.contains("field") && j["field"].is_string() ? j["field"].get<std::string>() : "", seq,
                   why.rfind(check + ": ", 0) == 0 ? why.substr(check.size() + 2) : why);
     throw Error(ErrorKind::unusable, base + " answered HTTP " + std::to_string(a.status) + ": " + why);
+  }
+  Appended append(const SignedRequest& r) override {
+    auto [j, retried] = post(wire::signed_request_json(r));
+    uint64_t seq = j["seq"];
+    return {seq, leaf_hash(seq), retried};
+  }
+  RunAppended append_run(const BatchRequest& r) override {
+    auto [j, retried] = post(wire::batch_request_json(r));
+    if (!j.contains("first") || !j["first"].is_number_unsigned() || !j.contains("last") || !j["last"].is_number_unsigned())
+      unusable(base + " answered a payment run without its first and last seq: " + shown(j.dump()));
+    return {j["seq"].get<uint64_t>(), j["first"].get<uint64_t>(), j["last"].get<uint64_t>(), retried};
   }
   bool is_reversed(uint64_t) const override { return false; }  // not among the reads; the retry answer omits it
   Hash leaf_hash(uint64_t seq) const override {

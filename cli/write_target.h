@@ -21,6 +21,8 @@ class WriteTarget {
   // As Ledger::append: throws Error with the refusal's check (a server's
   // 409 and 422 are rule refusals, exit 1; anything else exit 2).
   virtual Appended append(const SignedRequest& request) = 0;
+  // As Ledger::append_run (DESIGN.md "Payment runs"), with the same errors.
+  virtual RunAppended append_run(const BatchRequest& run) = 0;
   virtual bool is_reversed(uint64_t seq) const = 0;
   virtual Hash leaf_hash(uint64_t seq) const = 0;
 };

@@ -87,21 +87,40 @@ Answer answer_of(const AppendOutcome& o) {
   return {http_status(e), refusal_json(e, false)};
 }
 
+Answer answer_of(const RunOutcome& o) {
+  if (o.appended) {
+    const RunAppended& r = *o.appended;
+    json body{{"seq", r.seq}, {"first", r.first}, {"last", r.last}};
+    if (r.retried) {
+      body["retried"] = true;
+      return {200, body.dump()};
+    }
+    return {201, body.dump()};
+  }
+  const Error& e = *o.refused;
+  return {http_status(e), refusal_json(e, false)};
+}
+
 void add_routes(httplib::Server& http, Ledger& ledger, GroupCommitter* committer, std::shared_mutex& ledger_lock) {
   http.Post("/v1/entries", [&, committer](const httplib::Request& req, httplib::Response& res) {
     requestReadWhole();
     if (!committer) return send_error(res, 503, "this server is read-only (a mirror); submit to the ledger's own server");
     std::optional<CheckedRequest> request;
+    std::optional<BatchRequest> run;
     try {
       // The shape, every field and the signatures, on this request's thread
       // before any lock or queue (Ledger::precheck needs no ledger state).
-      request.emplace(Ledger::precheck(wire::parse_signed_request(req.body)));
+      // A run's checks are append_run's own, on the committer thread.
+      wire::AnyRequest any = wire::parse_request(req.body);
+      if (auto* single = std::get_if<SignedRequest>(&any)) request.emplace(Ledger::precheck(std::move(*single)));
+      else run.emplace(std::move(std::get<BatchRequest>(any)));
     } catch (const Error& e) {
       res.status = http_status(e);
       res.set_content(refusal_json(e, false), "application/json");
       return;
     }
-    Answer a = answer_of(committer->submit(std::move(*request)).get());
+    Answer a = run ? answer_of(committer->submit_run(std::move(*run)).get())
+                   : answer_of(committer->submit(std::move(*request)).get());
     res.status = a.status;
     res.set_content(a.body, "application/json");
   });

@@ -1,6 +1,7 @@
 // The HTTP API of `fundtrail serve` (DESIGN.md "Serving a partnership", firm
-// shapes): POST /v1/entries through the group committer, and the reads a
-// remote officer's look-ups and a mirror need. Statuses follow the refusal
+// shapes): POST /v1/entries (a signed request or a payment run) through the
+// group committer, and the reads a remote officer's look-ups and a mirror
+// need. Statuses follow the refusal
 // (ledger/error.h http_status): 201 recorded, 200 retried, 400, 409, 413,
 // 422, 429 (the guard), 500 (index, checkpoint), 503 (read-only, disk).
 //
@@ -27,5 +28,8 @@ struct Answer {
   std::string body;
 };
 Answer answer_of(const AppendOutcome& outcome);
+// A payment run's: 201 {"seq", "first", "last"}, 200 with "retried": true,
+// or the refusal of the whole run.
+Answer answer_of(const RunOutcome& outcome);
 
 }  // namespace fundtrail::server
