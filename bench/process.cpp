@@ -54,7 +54,15 @@ double status_kib(pid_t pid, const char* field) {
 
 pid_t parent_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  std::string stat;
+  // A process that exits while it is read fails the read with ESRCH, which
+  // libstdc++'s istreambuf_iterator throws (on a busy host, some process of
+  // the /proc scan exits every few seconds): it is no descendant then.
+  try {
+    stat.assign(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::ios_base::failure&) {
+    return -1;
+  }
   size_t close = stat.rfind(')');  // the command name may hold spaces and parentheses
   if (close == std::string::npos) return -1;
   char state;

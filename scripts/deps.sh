@@ -8,7 +8,9 @@ pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev libcapnp-dev ca
 # What only the tests and the map's pictures use (graphviz draws `map export
 # --format svg`, and brings ~100 MB of fonts and libraries); the demo
 # (DEPS_FOR=demo) goes without, to be quick on a fresh machine.
-[ "${DEPS_FOR:-}" = demo ] || pkgs+=(graphviz python3 python3-networkx lmdb-utils)
+[ "${DEPS_FOR:-}" = demo ] || pkgs+=(graphviz python3 python3-networkx lmdb-utils ledger)
+# ledger: the bench times ledger-cli's `bal` over the same transactions as the
+# verifier (docs/performance.md); without it the ledger_cli_* figures are left out.
 # python3-networkx: the map export tests read GraphML and JSON with NetworkX.
 # They need NetworkX 3.6 or later (node_link_graph reads "edges" by default
 # from 3.6 on); Debian 12 and 13 ship older ones, so they use the first
