@@ -37,11 +37,12 @@ TEST_CASE("bench: a small run prints every figure DESIGN.md names, measured at t
   CHECK(j["records"].get<uint64_t>() > j["payments"].get<uint64_t>());
   // The primitive is the median of its samples, and the ratios divide by it.
   auto samples = j["ed25519_verify_per_s_2core_samples"].get<std::vector<double>>();
-  REQUIRE(samples.size() == 5);
+  REQUIRE(samples.size() >= 5);
+  REQUIRE(samples.size() % 2 == 1);
   std::sort(samples.begin(), samples.end());
-  CHECK(j["ed25519_verify_per_s_2core"].get<double>() == samples[2]);
-  CHECK(j["verify_vs_ed25519_2core"].get<double>() ==
-        doctest::Approx(j["verify_records_per_s"].get<double>() / samples[2]));
+  double middle = samples[samples.size() / 2];
+  CHECK(j["ed25519_verify_per_s_2core"].get<double>() == middle);
+  CHECK(j["verify_vs_ed25519_2core"].get<double>() == doctest::Approx(j["verify_records_per_s"].get<double>() / middle));
   // The verifier's memory is its whole process tree's: more than the parent
   // that only waits, less than what it maps.
   CHECK(j["verify_peak_rss_mib"].get<double>() > 2);

@@ -34,16 +34,17 @@ TEST_CASE("concurrency: 4 import processes of 1000 payments each at once record 
     CHECK(j["already_recorded"] == 0);
     ranges.emplace_back(j["first_seq"].get<uint64_t>(), j["last_seq"].get<uint64_t>());
   }
-  // Each import is one transaction: its rows are contiguous, and the four
-  // ranges tile the seqs after the starting ledger exactly.
+  // Each import is one payment run in one transaction: its batch record, then
+  // its rows, contiguous; the four runs tile the seqs after the starting
+  // ledger exactly.
   std::sort(ranges.begin(), ranges.end());
   uint64_t next = kStartSize;
   for (auto& [first, last] : ranges) {
-    CHECK(first == next);
+    CHECK(first == next + 1);  // next: the run's batch record
     CHECK(last - first + 1 == kRows);
     next = last + 1;
   }
-  CHECK(next == kStartSize + kProcs * kRows);
+  CHECK(next == kStartSize + kProcs * (kRows + 1));
   CHECK(b.balance("ace") - ace == int64_t(kRows) * 100 * (1 + 2 + 3 + 4));
   CHECK(council - b.balance("council") == int64_t(kRows) * 100 * (1 + 2 + 3 + 4));
 
@@ -55,10 +56,10 @@ TEST_CASE("concurrency: 4 import processes of 1000 payments each at once record 
     Verdict v = verify(b.ledger.string(), b.file("cp.txt"), b.log_key_text);
     INFO(v.run);
     CHECK(v.run.code == 0);
-    CHECK(v.records() == kStartSize + kProcs * kRows);
+    CHECK(v.records() == kStartSize + kProcs * (kRows + 1));
   }
   // An inclusion proof of a record from the middle checks against that checkpoint.
-  uint64_t mid = kStartSize + 2 * kRows + 7;
+  uint64_t mid = kStartSize + 2 * (kRows + 1) + 7;
   RunResult proof = b.ok({"proof", "inclusion", std::to_string(mid)});
   write_file(b.file("proof.json"), proof.out);
   write_file(b.file("leaf.bin"), b.ok({"show", std::to_string(mid), "--raw"}).out);

@@ -38,7 +38,7 @@ TEST_CASE("full disk: a map capped by FUNDTRAIL_MAX_MAP_BYTES refuses an import 
   b.ok({"pay", "--from", "council", "--to", "hope", "--amount", "1.00", "--mechanism", "grant", "--key", b.key("council")},
        capped);
   RunResult again = b.ok({"import", b.file("big.csv"), "--key", b.key("council")});
-  CHECK(again.out == "3000 13 3012\n");
+  CHECK(again.out == "3000 14 3013\n");  // seq 13: the payment run's batch record
   verify_if_present({b.ledger.string()});
 }
 
@@ -67,7 +67,7 @@ TEST_CASE("full disk: a file size limit (ulimit -f) makes the commit fail cleanl
   expect_intact(b, before);
 
   RunResult again = b.ok({"import", b.file("big.csv"), "--key", b.key("council")});
-  CHECK(again.out == "3000 12 3011\n");
+  CHECK(again.out == "3000 13 3012\n");  // seq 12: the payment run's batch record
   verify_if_present({b.ledger.string()});
 }
 
