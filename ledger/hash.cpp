@@ -1,10 +1,13 @@
 // SHA-256 and the text encodings used around hashes and keys.
 #include "ledger/hash.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
 #include <cassert>
+
+#include "ledger/assert.h"
 
 namespace fundtrail {
 
@@ -15,35 +18,43 @@ namespace {
 constexpr uint8_t kLeafPrefix = 0x00;
 constexpr uint8_t kNodePrefix = 0x01;
 
-}  // namespace
+// SHA-256 by libcrypto, which uses the CPU's SHA extensions where it has
+// them (several times libsodium's portable code: every record is hashed
+// two or three times on append, docs/performance.md). Fetching the algorithm
+// and allocating a context cost more than hashing a leaf, so each thread
+// keeps one of each for its whole life.
+struct Sha256Context {
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Sha256Context() { FT_ASSERT(md && ctx, "libcrypto has no SHA-256"); }
+  ~Sha256Context() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+};
 
-// No sodium_init() here: libsodium's SHA-256, base64 and hex have a single
-// implementation and no global state, so they are safe before it.
-Hash sha256(std::span<const uint8_t> data) {
+Hash digest(std::initializer_list<std::span<const uint8_t>> parts) {
+  thread_local Sha256Context c;
+  bool ok = EVP_DigestInit_ex2(c.ctx, c.md, nullptr) == 1;
+  for (auto part : parts) ok = ok && (part.empty() || EVP_DigestUpdate(c.ctx, part.data(), part.size()) == 1);
   Hash out;
-  crypto_hash_sha256(out.data(), data.data(), data.size());
+  unsigned len = 0;
+  ok = ok && EVP_DigestFinal_ex(c.ctx, out.data(), &len) == 1 && len == out.size();
+  FT_ASSERT(ok, "libcrypto's SHA-256 failed");
   return out;
 }
 
+}  // namespace
+
+Hash sha256(std::span<const uint8_t> data) { return digest({data}); }
+
 Hash leaf_hash(std::span<const uint8_t> leaf) {
-  // Incremental, so a 64 KiB leaf is not copied just to prepend one byte.
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, &kLeafPrefix, 1);
-  crypto_hash_sha256_update(&st, leaf.data(), leaf.size());
-  Hash out;
-  crypto_hash_sha256_final(&st, out.data());
-  return out;
+  // In parts, so a 64 KiB leaf is not copied just to prepend one byte.
+  return digest({std::span<const uint8_t>(&kLeafPrefix, 1), leaf});
 }
 
 Hash node_hash(const Hash& left, const Hash& right) {
-  uint8_t buf[1 + 32 + 32];
-  buf[0] = kNodePrefix;
-  std::copy(left.begin(), left.end(), buf + 1);
-  std::copy(right.begin(), right.end(), buf + 33);
-  Hash out;
-  crypto_hash_sha256(out.data(), buf, sizeof buf);
-  return out;
+  return digest({std::span<const uint8_t>(&kNodePrefix, 1), std::span<const uint8_t>(left), std::span<const uint8_t>(right)});
 }
 
 Hash empty_tree_root() { return sha256({}); }

@@ -85,6 +85,12 @@ struct RunAppended {
   bool retried = false;
 };
 
+// Ledger::append_runs: the runs recorded, in order, and the first refused.
+struct RunsOutcome {
+  std::vector<RunAppended> done;
+  std::optional<Error> refused;  // run done.size() of the list, when one was refused
+};
+
 struct Appended {
   uint64_t seq = 0;
   Hash leaf_hash{};
@@ -139,6 +145,11 @@ class Ledger {
   // batch's signers (ledger/batch.h). Refused (check format) in a ledger of
   // format version 1. Signatures and fields are checked on every core first.
   RunAppended append_run(const BatchRequest& run);
+  // Payment runs in order, each as append_run (its own transaction), with the
+  // stateless checks of the next run made on another thread while this one is
+  // written: a bulk import's pipeline. Stops at the first refusal; throws only
+  // what stops every run (the environment, check `checkpoint`).
+  RunsOutcome append_runs(const std::vector<BatchRequest>& runs);
   // Group commit (DESIGN.md "Serving a partnership"): each request validated
   // in order against the state the earlier ones leave, in one durable write
   // transaction; a refused request is left out (a nested transaction undoes

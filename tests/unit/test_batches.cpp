@@ -316,3 +316,35 @@ TEST_CASE("payment run: a mirror refuses a source whose run was tampered with") 
   CHECK_THROWS_WITH_AS(mirror.replicate(leaves, size, w.L().root(size)), doctest::Contains(want.c_str()), Error);
   CHECK(mirror.size() == 1);
 }
+
+TEST_CASE("payment runs in a list: each its own transaction, checked ahead, stopping at the first refused") {
+  RunWorld w;
+  std::vector<BatchRequest> runs = {w.run(w.council_payments(3), {w.council_off}), w.run(w.council_payments(2), {w.council_off}),
+                                    w.run({w.pay_entry("council", "nobody", 5)}, {w.council_off}),
+                                    w.run(w.council_payments(4), {w.council_off})};
+  uint64_t size = w.L().size();
+  RunsOutcome out = w.L().append_runs(runs);
+  REQUIRE(out.done.size() == 2);
+  REQUIRE(out.refused.has_value());
+  CHECK(out.refused->check == "rule 2");
+  CHECK(contains(out.refused->what(), "record 1 of the run"));
+  CHECK(out.done[0].seq == size);
+  CHECK(out.done[1].seq == out.done[0].last + 1);
+  CHECK(w.L().size() == out.done[1].last + 1);  // the third refused whole, the fourth not tried
+
+  // A stateless refusal (a forged signature) of a later run, found ahead, stops there too.
+  std::vector<BatchRequest> more = {w.run(w.council_payments(2), {w.council_off}), w.run(w.council_payments(2), {w.council_off})};
+  more[1].batch.signatures[0].sig[5] ^= 1;
+  out = w.L().append_runs(more);
+  CHECK(out.done.size() == 1);
+  REQUIRE(out.refused.has_value());
+  CHECK(out.refused->check == "rule 1");
+  // Again: the first is a retry now, and the list goes on to the (mended) second.
+  more[1] = w.run(std::vector<Bytes>(more[1].entries), {w.council_off});
+  out = w.L().append_runs(more);
+  REQUIRE(out.done.size() == 2);
+  CHECK(out.done[0].retried);
+  CHECK_FALSE(out.done[1].retried);
+  CHECK_FALSE(out.refused.has_value());
+  CHECK(w.L().check_indexes(w.tmp.path()).differences.empty());
+}
