@@ -222,6 +222,7 @@ Rebuilt::Rebuilt(const Txn& src, const std::string& tmp_parent, const std::funct
     : dir_(make_temp_dir(tmp_parent)) {
   try {
     env_ = std::make_unique<Env>(dir_, false, true);
+    env_->use_tree_layout(src.dbs().tree_in_completion_order);  // the rebuilt tree compares key by key
     uint64_t total = index::read_head(src).size;
     LedgerFacts facts;
     index::Head head;

@@ -71,6 +71,11 @@ std::string truncation(MDB_env* env, const std::string& dir) {
 }
 }  // namespace
 
+namespace {
+constexpr std::string_view kTreeLayoutKey = "tree_layout";
+constexpr std::string_view kTreeLayoutCompletion = "completion";
+}  // namespace
+
 Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_only), dir_(dir) {
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
@@ -166,12 +171,35 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
     env_ = nullptr;
     lmdb_fail(r, "opening database flows", dir);
   }
+  // A new environment keys its tree in completion order and says so in meta;
+  // one without the marker was made before and keeps (level, index).
+  {
+    MDB_val key{kTreeLayoutKey.size(), const_cast<char*>(kTreeLayoutKey.data())};
+    MDB_val value{kTreeLayoutCompletion.size(), const_cast<char*>(kTreeLayoutCompletion.data())};
+    int r = create ? mdb_put(txn, dbs_.meta, &key, &value, 0) : mdb_get(txn, dbs_.meta, &key, &value);
+    if (r && r != MDB_NOTFOUND) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env_);
+      env_ = nullptr;
+      lmdb_fail(r, "reading the tree layout", dir);
+    }
+    dbs_.tree_in_completion_order =
+        r == 0 && std::string_view(static_cast<const char*>(value.mv_data), value.mv_size) == kTreeLayoutCompletion;
+  }
   rc = mdb_txn_commit(txn);
   if (rc) {
     mdb_env_close(env_);
     env_ = nullptr;
     lmdb_fail(rc, "opening databases", dir);
   }
+}
+
+void Env::use_tree_layout(bool completion_order) {
+  Txn txn(*this, true);
+  if (completion_order) txn.put(dbs_.meta, kTreeLayoutKey, kTreeLayoutCompletion);
+  else txn.del(dbs_.meta, kTreeLayoutKey);
+  txn.commit();
+  dbs_.tree_in_completion_order = completion_order;
 }
 
 void Env::add_flows(const std::function<void(Txn&)>& fill) {

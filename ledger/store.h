@@ -33,6 +33,10 @@ struct Dbs {
   MDB_dbi claims = 0;
   MDB_dbi statuses = 0;
   MDB_dbi flows = 0;
+  // The tree database's key layout (ledger/tree_store.cpp): subtrees keyed in
+  // the order they complete, so every put appends; false for a ledger made
+  // before (keys level, index), which keeps its layout.
+  bool tree_in_completion_order = false;
 };
 
 class Txn;
@@ -51,6 +55,8 @@ class Env {
   // A ledger made before the flows database has none (dbs().flows == 0):
   // add_flows creates it and runs `fill` in one write transaction.
   void add_flows(const std::function<void(Txn&)>& fill);
+  // A new environment that rebuilds another's indexes takes its tree layout.
+  void use_tree_layout(bool completion_order);
 
  private:
   MDB_env* env_ = nullptr;

@@ -18,6 +18,12 @@ namespace fundtrail {
 // The reader refers to `txn`: use it only while `txn` is open.
 SubtreeReader tree_reader(const Txn& txn, std::atomic<uint64_t>* counter = nullptr);
 
+// The key of the subtree hash at (level, index) in `dbs`'s tree database:
+// in completion order (the last leaf it covers, big-endian, then its level),
+// so each append's puts come in key order and LMDB fills pages whole; in a
+// ledger made before, (level, index).
+std::string stored_tree_key(const Dbs& dbs, unsigned level, uint64_t index);
+
 // Writes `leaf` as record head.size (MDB_APPEND), adds its hash to the tree
 // and advances `head` (not written: the caller writes the head once). The
 // caller has validated the leaf.

@@ -8,6 +8,8 @@
 #include <filesystem>
 
 #include "ledger/index.h"
+#include "ledger/store.h"
+#include "ledger/tree_store.h"
 #include "raw_lmdb.h"
 #include "test_ledger_support.h"
 
@@ -126,9 +128,13 @@ TEST_CASE("checkpoints: a changed stored tree hash is refused, and reindex rebui
   REQUIRE(n >= 32);
   w.L().store_checkpoint(n, w.checkpoint(n));
   w.close();
+  std::string key;
+  {
+    fundtrail::Env env(w.dir, true, false);  // the ledger's own tree layout
+    key = fundtrail::stored_tree_key(env.dbs(), 5, 0);  // the subtree of records 0..31
+  }
   {
     RawEnv raw(w.dir);
-    std::string key = fundtrail::index::tree_key(5, 0);  // the subtree of records 0..31
     auto v = raw.get("tree", key);
     REQUIRE(v.has_value());
     std::string changed = *v;
@@ -143,9 +149,8 @@ TEST_CASE("checkpoints: a changed stored tree hash is refused, and reindex rebui
   REQUIRE(c.differences.size() == 1);
   CHECK(c.differences[0].database == "tree");
   CHECK(c.differences[0].changed == 1);
-  CHECK(c.differences[0].first_key_hex == fundtrail::hex(std::span<const uint8_t>(
-                                              reinterpret_cast<const uint8_t*>(fundtrail::index::tree_key(5, 0).data()),
-                                              fundtrail::index::tree_key(5, 0).size())));
+  CHECK(c.differences[0].first_key_hex ==
+        fundtrail::hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(key.data()), key.size())));
   IndexCheck before = w.L().reindex(tmp_parent(w));
   CHECK(before.differences.size() == 1);
   CHECK(w.L().check_indexes(tmp_parent(w)).differences.empty());
@@ -231,4 +236,50 @@ TEST_CASE("check_indexes: a record that fails its rules is unusable input, and n
     }
   }
   CHECK(entries_in(parent) == 0);
+}
+
+TEST_CASE("tree layout: a ledger made before completion-order keys keeps its layout, appends, checks, reindexes and proves alike") {
+  World w;
+  some_records(w);
+  uint64_t n = w.L().size();
+  Hash root = w.L().root(n);
+  w.close();
+  // Rewrite the tree as a ledger made before this layout holds it: keys
+  // (level, index), no layout marker in meta.
+  {
+    RawEnv raw(w.dir);
+    auto all = raw.all("tree");
+    REQUIRE(all.size() >= n);
+    for (auto& [key, value] : all) {
+      REQUIRE(key.size() == 9);
+      uint64_t last = 0;
+      for (int i = 0; i < 8; ++i) last = (last << 8) | static_cast<uint8_t>(key[size_t(i)]);
+      unsigned level = static_cast<uint8_t>(key[8]);
+      raw.del("tree", key);
+      raw.put("tree", fundtrail::index::tree_key(level, ((last + 1) >> level) - 1), value);
+    }
+    REQUIRE(raw.get("meta", "tree_layout").has_value());
+    raw.del("meta", "tree_layout");
+  }
+  w.reopen();
+  CHECK(w.L().root(n) == root);
+  for (int i = 0; i < 9; ++i) w.append(w.payment("prime", "sme", 10 + i, {w.prime_off}));
+  uint64_t m = w.L().size();
+  CHECK(w.L().check_indexes(tmp_parent(w)).differences.empty());
+  IndexCheck before = w.L().reindex(tmp_parent(w));
+  CHECK(before.differences.empty());
+  // The layout was kept: (level, index) keys, no marker.
+  Hash grown = w.L().root(m);
+  std::vector<Hash> proof = w.L().inclusion_proof(3, m);
+  w.close();
+  {
+    RawEnv raw(w.dir);
+    CHECK_FALSE(raw.get("meta", "tree_layout").has_value());
+    CHECK(raw.get("tree", fundtrail::index::tree_key(0, m - 1)).has_value());
+  }
+  w.reopen();
+  CHECK(w.L().root(m) == grown);
+  CHECK(w.L().inclusion_proof(3, m) == proof);
+  std::string why;
+  CHECK(verify_inclusion(3, m, w.L().leaf_hash(3), proof, grown, why));
 }
