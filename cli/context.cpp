@@ -35,13 +35,15 @@ bool stderr_is_terminal() { return isatty(STDERR_FILENO); }
 namespace {
 
 // One line typed at the terminal with echo off; the prompt goes to stderr.
+// Echo goes off before the prompt shows: typed at once after it (a quick
+// typist, a script on a pseudo-terminal), the passphrase is never echoed.
 std::string prompt_hidden(const std::string& prompt) {
-  std::cerr << prompt << std::flush;
   termios old{};
   tcgetattr(STDIN_FILENO, &old);
   termios quiet = old;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::cerr << prompt << std::flush;
   std::string line;
   if (!std::getline(std::cin, line)) line.clear();
   tcsetattr(STDIN_FILENO, TCSANOW, &old);
