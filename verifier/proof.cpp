@@ -159,7 +159,7 @@ Leaf readLeaf(const std::string& file, const char* what) {
   if (bytes.empty() || bytes.size() % 8 || bytes.size() > kMaxRecordBytes)
     throw Rejected(std::string(what) + " " + file + " is not a stored record: " + std::to_string(bytes.size()) +
                    " bytes, not a whole number of 8-byte words up to 65,535");
-  l.words.resize(bytes.size() / 8);
+  l.words = std::vector<capnp::word>(bytes.size() / 8);  // not resize(): a word cannot be moved, which clang's library checks
   memcpy(l.words.data(), bytes.data(), bytes.size());
   examine(l.words.data(), l.size, l.ex);
   if (!l.ex.readable) throw Rejected(std::string(what) + " " + file + " cannot be read: " + l.ex.problem);
