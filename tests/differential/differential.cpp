@@ -761,7 +761,7 @@ struct Scenario::Impl {
   // is cross-checked whole.
   void step_run(Choices& c) {
     std::vector<Built> items;
-    std::vector<const KeyPair*> signers;
+    std::vector<PublicKey> signer_keys;  // resolved to KeyPairs once every item is built: build() may grow `keys`
     uint32_t want = 1 + c.below(6);
     for (int tries = 0; items.size() < want && tries < 40; ++tries) {
       Built b = build(c);
@@ -775,13 +775,16 @@ struct Scenario::Impl {
       } catch (const Error&) {
         continue;
       }
-      for (auto& s : b.request.signatures) {
-        const KeyPair* k = s.pk == admin.pk ? &admin : nullptr;
-        for (auto& key : keys)
-          if (key.pk == s.pk) k = &key;
-        if (k && std::find(signers.begin(), signers.end(), k) == signers.end()) signers.push_back(k);
-      }
+      for (auto& s : b.request.signatures)
+        if (std::find(signer_keys.begin(), signer_keys.end(), s.pk) == signer_keys.end()) signer_keys.push_back(s.pk);
       items.push_back(std::move(b));
+    }
+    std::vector<const KeyPair*> signers;
+    for (const PublicKey& pk : signer_keys) {
+      const KeyPair* k = pk == admin.pk ? &admin : nullptr;
+      for (auto& key : keys)
+        if (key.pk == pk) k = &key;
+      if (k) signers.push_back(k);
     }
     if (items.empty() || signers.empty()) return;
     std::vector<Bytes> entries;
