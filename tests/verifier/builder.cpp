@@ -38,6 +38,23 @@ Bytes sha256(const Bytes& b) {
 
 Bytes leafHash(const Bytes& leaf) { return sha256(Bytes(1, '\0') + leaf); }
 
+Bytes mthOfHashes(const std::vector<Bytes>& lh, size_t lo, size_t hi) {
+  if (hi - lo == 0) return sha256("");
+  if (hi - lo == 1) return lh[lo];
+  size_t k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return sha256(Bytes(1, '\1') + mthOfHashes(lh, lo, lo + k) + mthOfHashes(lh, lo + k, hi));
+}
+
+std::vector<Bytes> auditPath(const std::vector<Bytes>& lh, size_t m, size_t lo, size_t hi) {
+  if (hi - lo == 1) return {};
+  size_t k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  std::vector<Bytes> p = m < k ? auditPath(lh, m, lo, lo + k) : auditPath(lh, m - k, lo + k, hi);
+  p.push_back(m < k ? mthOfHashes(lh, lo + k, hi) : mthOfHashes(lh, lo, lo + k));
+  return p;
+}
+
 Bytes rootOf(const std::vector<Bytes>& leaves, size_t n) {
   std::function<Bytes(size_t, size_t)> mth = [&](size_t lo, size_t hi) -> Bytes {
     if (hi - lo == 1) return leafHash(leaves[lo]);

@@ -31,6 +31,10 @@ std::string b64(const Bytes& b);
 Bytes sha256(const Bytes& b);
 Bytes leafHash(const Bytes& leaf);
 Bytes rootOf(const std::vector<Bytes>& leaves, size_t n);  // plain recursive RFC 6962 MTH
+// RFC 6962 section 2.1 over leaf hashes `lh`: MTH(lh[lo:hi]) and PATH(m, lh[lo:hi]),
+// nearest the leaf first, for the proofs the tests build by hand.
+Bytes mthOfHashes(const std::vector<Bytes>& lh, size_t lo, size_t hi);
+std::vector<Bytes> auditPath(const std::vector<Bytes>& lh, size_t m, size_t lo, size_t hi);
 
 // A signed note built by hand: Ed25519 signature line, key id per C2SP signed-note.
 uint32_t keyId(const std::string& name, uint8_t type, const Keypair& k);

@@ -112,23 +112,6 @@ std::string publish(const Ledger& L) {
   return dir;
 }
 
-// ---- RFC 6962 section 2.1 over leaf hashes, for batch proofs ----
-
-Bytes mth(const std::vector<Bytes>& lh, size_t lo, size_t hi) {
-  if (hi - lo == 1) return lh[lo];
-  size_t k = 1;
-  while (k * 2 < hi - lo) k *= 2;
-  return sha256(Bytes(1, '\1') + mth(lh, lo, lo + k) + mth(lh, lo + k, hi));
-}
-std::vector<Bytes> path(const std::vector<Bytes>& lh, size_t m, size_t lo, size_t hi) {
-  if (hi - lo == 1) return {};
-  size_t k = 1;
-  while (k * 2 < hi - lo) k *= 2;
-  std::vector<Bytes> p = m < k ? path(lh, m, lo, lo + k) : path(lh, m - k, lo + k, hi);
-  p.push_back(m < k ? mth(lh, lo + k, hi) : mth(lh, lo, lo + k));
-  return p;
-}
-
 }  // namespace
 
 // ---- a clean run ----------------------------------------------------------------
@@ -432,7 +415,7 @@ struct ProofFixture {
     std::vector<Bytes> lh;
     for (const auto& e : es) lh.push_back(leafHash(e));
     json hashes = json::array();
-    for (const auto& h : path(lh, i, 0, lh.size())) hashes.push_back(b64(h));
+    for (const auto& h : auditPath(lh, i, 0, lh.size())) hashes.push_back(b64(h));
     return {{"batch_seq", batchSeq}, {"index", i}, {"count", es.size()}, {"leaf_hash", b64(lh[i])}, {"hashes", hashes}};
   }
   std::string file(const std::string& name, const std::string& bytes) {

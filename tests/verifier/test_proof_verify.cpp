@@ -15,28 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-// RFC 6962 section 2.1 over leaf hashes.
-Bytes mth(const std::vector<Bytes>& lh, size_t lo, size_t hi) {
-  if (hi - lo == 0) return sha256("");
-  if (hi - lo == 1) return lh[lo];
-  size_t k = 1;
-  while (k * 2 < hi - lo) k *= 2;
-  return sha256(Bytes(1, '\1') + mth(lh, lo, lo + k) + mth(lh, lo + k, hi));
-}
-std::vector<Bytes> path(const std::vector<Bytes>& lh, size_t m, size_t lo, size_t hi) {
-  if (hi - lo == 1) return {};
-  size_t k = 1;
-  while (k * 2 < hi - lo) k *= 2;
-  std::vector<Bytes> p = m < k ? path(lh, m, lo, lo + k) : path(lh, m - k, lo + k, hi);
-  p.push_back(m < k ? mth(lh, lo + k, hi) : mth(lh, lo, lo + k));
-  return p;
-}
+// RFC 6962 section 2.1 over leaf hashes: mthOfHashes and auditPath (builder.h), and here SUBPROOF.
 std::vector<Bytes> subproof(const std::vector<Bytes>& lh, size_t m, size_t lo, size_t hi, bool b) {
-  if (m == hi - lo) return b ? std::vector<Bytes>{} : std::vector<Bytes>{mth(lh, lo, hi)};
+  if (m == hi - lo) return b ? std::vector<Bytes>{} : std::vector<Bytes>{mthOfHashes(lh, lo, hi)};
   size_t k = 1;
   while (k * 2 < hi - lo) k *= 2;
   std::vector<Bytes> p = m <= k ? subproof(lh, m, lo, lo + k, b) : subproof(lh, m - k, lo + k, hi, false);
-  p.push_back(m <= k ? mth(lh, lo + k, hi) : mth(lh, lo, lo + k));
+  p.push_back(m <= k ? mthOfHashes(lh, lo + k, hi) : mthOfHashes(lh, lo, lo + k));
   return p;
 }
 
@@ -59,7 +44,7 @@ struct Fixture {
     return dir + "/" + name;
   }
   json inclusion(size_t i, size_t n) {
-    return {{"index", i}, {"tree_size", n}, {"leaf_hash", b64(lh[i])}, {"hashes", b64list(path(lh, i, 0, n))}};
+    return {{"index", i}, {"tree_size", n}, {"leaf_hash", b64(lh[i])}, {"hashes", b64list(auditPath(lh, i, 0, n))}};
   }
   json consistency(size_t m, size_t n) {
     return {{"old_size", m}, {"new_size", n}, {"hashes", b64list(subproof(lh, m, 0, n, true))}};
