@@ -24,7 +24,9 @@ constexpr const char* kOrigin = "bench.fundtrail.example/synthetic";
 // One record waiting to be signed: its Entry bytes and the keys that sign it
 // (per record) or that its run needs among its signers (batched).
 struct Pending {
-  Bytes entry;
+  spec::Body body;
+  std::string key;
+  Bytes entry;  // encoded in flush, on both cores
   std::vector<const KeyPair*> keys;
   bool batchable = false;
 };
@@ -51,7 +53,8 @@ struct Builder {
 
   void add(const std::vector<const KeyPair*>& keys, const spec::Body& body) {
     Pending p;
-    p.entry = encode_entry(kOrigin, 1700000000000, "bench-" + std::to_string(counter++), body);
+    p.body = body;
+    p.key = "bench-" + std::to_string(counter++);
     p.keys = keys;
     p.batchable = std::holds_alternative<spec::Contribution>(body) || std::holds_alternative<spec::Payment>(body) ||
                   std::holds_alternative<spec::PartyRegistered>(body);
@@ -61,6 +64,8 @@ struct Builder {
 
   void flush() {
     if (pending.empty()) return;
+    // As an importer would: the chunk's rows encoded on both cores.
+    on_two_cores(pending.size(), [&](size_t i) { pending[i].entry = encode_entry(kOrigin, 1700000000000, pending[i].key, pending[i].body); });
     std::vector<Pending*> signed_alone, in_runs;
     for (auto& p : pending) (batched && p.batchable ? in_runs : signed_alone).push_back(&p);
     // Runs first: in the setup phase they register the parties the grants

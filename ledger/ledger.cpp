@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <thread>
+#include <unordered_set>
 
 #include <kj/exception.h>
 
@@ -69,6 +70,7 @@ Error in_request(size_t index, const Error& e) { return located("request " + std
 struct CheckedRun {
   std::vector<std::optional<EntryView>> views;
   std::vector<Hash> bodies;
+  std::optional<size_t> first_repeat;  // the first record whose key an earlier record of the run holds
 };
 
 // Which record of a payment run a refusal is about.
@@ -208,10 +210,12 @@ struct Ledger::Impl {
         uint64_t seq = head.size;
         check_and_apply(txn, facts, seq, entry, authority.signers_for(txn, entry));
         std::string key = text_of(entry.getIdempotencyKey());
-        if (txn.get(txn.dbs().idem, key))
+        // Keys already in the ledger were refused above; a key repeated
+        // within the run is refused here, where its second record comes.
+        if (checked.first_repeat == i)
           refuse("rule 6", "idempotencyKey", std::nullopt, "idempotency key '" + key + "' is given twice in the run");
         txn.put(txn.dbs().idem, key, index::idem_value(seq, checked.bodies[i]));
-        Bytes leaf = build_leaf(seq, head.hash, recorded_at, SignedRequest{run.entries[i], {}}, batch_seq);
+        Bytes leaf = build_leaf(seq, head.hash, recorded_at, run.entries[i], {}, batch_seq);
         if (leaf.size() > kMaxLeafBytes)
           refuse("limits", "", std::nullopt, "the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
         write_leaf(txn, head, leaf);
@@ -608,7 +612,7 @@ CheckedRun check_run_stateless(const BatchRequest& run, unsigned max_threads = 0
         // here; any getter that still throws later refuses the whole run.
         EntryView& view = checked.views[i].emplace(run.entries[i], false);
         validate_entry(view.entry(), false);
-        checked.bodies[i] = request_body_hash(view.entry());
+        checked.bodies[i] = request_body_hash(run.entries[i]);
         if (!batchable(view.entry().getBody().which()))
           refuse("rule 1", "body", std::nullopt,
                  "a payment run holds only contributions, payments and party registrations; record this one on its own");
@@ -634,7 +638,11 @@ CheckedRun check_run_stateless(const BatchRequest& run, unsigned max_threads = 0
            "the payment run's root does not match its records, so its signatures do not cover them (records added, "
            "removed, reordered or changed after signing)");
   BatchKey derived;
-  for (const std::string& k : keys) derived.add(k);
+  std::unordered_set<std::string_view> seen;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    derived.add(keys[i]);
+    if (!seen.insert(keys[i]).second && !checked.first_repeat) checked.first_repeat = i;
+  }
   if (text_of(batch_view.entry().getIdempotencyKey()) != derived.finish())
     refuse("rule 6", "idempotencyKey", std::nullopt,
            "a payment run's idempotency key is derived from its records' keys ('" + derived.finish() + "' for these), not '" +
@@ -660,8 +668,11 @@ RunsOutcome Ledger::append_runs(const std::vector<BatchRequest>& runs) {
     std::optional<CheckedRun> run;
     std::optional<Error> refused;
     std::exception_ptr failed;  // anything else stops the whole list
+    bool ready = false;
   };
-  auto check = [&](size_t k, Checked& c, unsigned threads) {
+  std::vector<Checked> checks(runs.size());
+  auto check = [&](size_t k, unsigned threads) {
+    Checked& c = checks[k];
     try {
       c.run = check_run_stateless(runs[k], threads);
     } catch (const Error& e) {
@@ -669,38 +680,69 @@ RunsOutcome Ledger::append_runs(const std::vector<BatchRequest>& runs) {
     } catch (...) {
       c.failed = std::current_exception();
     }
+    c.ready = true;
   };
-  if (runs.empty()) return out;
-  Checked current;
-  check(0, current, 0);
-  for (size_t k = 0; k < runs.size(); ++k) {
-    Checked next;
-    std::thread ahead;
-    if (k + 1 < runs.size()) ahead = std::thread(check, k + 1, std::ref(next), 1u);  // one core: this one writes
-    struct Join {
-      std::thread& t;
-      ~Join() {
-        if (t.joinable()) t.join();
+  // A run refused inside a group's transaction: which, and why.
+  struct RefusedInGroup {
+    size_t index;
+    Error error;
+  };
+  for (size_t k = 0; k < runs.size();) {
+    // A group: the next runs holding at most kMaxBatchRecords records in all
+    // (DESIGN.md: an import commits in transactions of at most 10,000
+    // records, no run across two), in one write transaction with one commit,
+    // so the hot pages of the indexes are written once per group, not once
+    // per run. Each run is a nested transaction: a refused one is undone
+    // alone and the group commits the runs before it.
+    size_t end = k + 1, records = runs[k].entries.size();
+    while (end < runs.size() && records + runs[end].entries.size() <= kMaxBatchRecords) records += runs[end++].entries.size();
+    std::optional<Error> refused;
+    std::vector<RunAppended> done;
+    for (bool written = false; !written;) {
+      try {
+        done = impl_->with_write([&](Txn& txn) {
+          std::vector<RunAppended> group;
+          Head head = read_head(txn);
+          check_issued_checkpoints(txn, head.size, tree_reader(txn, nullptr));
+          for (size_t j = k; j < end; ++j) {
+            if (!checks[j].ready) check(j, 0);
+            std::thread ahead;  // the next run's stateless checks while this one is written
+            if (j + 1 < runs.size() && !checks[j + 1].ready) ahead = std::thread(check, j + 1, 1u);
+            struct Join {
+              std::thread& t;
+              ~Join() {
+                if (t.joinable()) t.join();
+              }
+            } join{ahead};
+            if (checks[j].failed) std::rethrow_exception(checks[j].failed);
+            if (checks[j].refused) throw RefusedInGroup{j, *checks[j].refused};
+            try {
+              Txn run_txn(txn);
+              group.push_back(impl_->append_run_in(run_txn, head, runs[j], *checks[j].run));
+              run_txn.commit();
+            } catch (const Error& e) {
+              if (e.check.empty() || e.check == "checkpoint" || e.check == "index") throw;
+              throw RefusedInGroup{j, e};
+            }
+          }
+          return group;
+        });
+        written = true;
+      } catch (const RefusedInGroup& r) {
+        // The group's transaction was aborted: write the runs before the
+        // refused one (checked already) and stop there.
+        refused = r.error;
+        end = r.index;
+        written = end == k;
       }
-    } join{ahead};
-    if (current.failed) std::rethrow_exception(current.failed);
-    if (current.refused) {
-      out.refused = current.refused;
+    }
+    for (size_t j = k; j < end; ++j) checks[j].run.reset();  // a group's decoded records, released
+    out.done.insert(out.done.end(), done.begin(), done.end());
+    if (refused) {
+      out.refused = refused;
       return out;
     }
-    try {
-      out.done.push_back(impl_->with_write([&](Txn& txn) {
-        Head head = read_head(txn);
-        check_issued_checkpoints(txn, head.size, tree_reader(txn, nullptr));
-        return impl_->append_run_in(txn, head, runs[k], *current.run);
-      }));
-    } catch (const Error& e) {
-      if (e.check.empty() || e.check == "checkpoint" || e.check == "index") throw;
-      out.refused = e;
-      return out;
-    }
-    if (ahead.joinable()) ahead.join();
-    current = std::move(next);
+    k = end;
   }
   return out;
 }

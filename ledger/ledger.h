@@ -145,10 +145,13 @@ class Ledger {
   // batch's signers (ledger/batch.h). Refused (check format) in a ledger of
   // format version 1. Signatures and fields are checked on every core first.
   RunAppended append_run(const BatchRequest& run);
-  // Payment runs in order, each as append_run (its own transaction), with the
-  // stateless checks of the next run made on another thread while this one is
-  // written: a bulk import's pipeline. Stops at the first refusal; throws only
-  // what stops every run (the environment, check `checkpoint`).
+  // Payment runs in order, each checked as append_run, with the stateless
+  // checks of the next run made on another thread while this one is written:
+  // a bulk import's pipeline. Consecutive runs holding at most
+  // kMaxBatchRecords records in all share one write transaction (each run
+  // nested in it, so a refused run is undone alone). Stops at the first
+  // refusal, the runs before it recorded; throws only what stops every run
+  // (the environment, check `checkpoint`).
   RunsOutcome append_runs(const std::vector<BatchRequest>& runs);
   // Group commit (DESIGN.md "Serving a partnership"): each request validated
   // in order against the state the earlier ones leave, in one durable write

@@ -47,6 +47,10 @@ struct BatchRequest {
 // The leaf: signatures sorted by public key, canonical form. A record of a
 // payment run has no signatures and `batch_seq` = its batch record's seq.
 Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, const SignedRequest& request, uint64_t batch_seq = 0);
+// The same from the Entry bytes and signatures in place (a payment run's
+// records: no copy of each entry).
+Bytes build_leaf(uint64_t seq, const Hash& prev, int64_t recorded_at, std::span<const uint8_t> entry,
+                 std::span<const EntrySignature> signatures, uint64_t batch_seq = 0);
 
 // A decoded record. Refuses (Error kind refused) bytes that are not canonical
 // and, unless `typed` is false, bytes whose fields do not have their schema
@@ -83,5 +87,8 @@ class EntryView {
 // SHA-256 of the Entry's canonical bytes with createdAt set to 0: two
 // requests with equal body hashes are the same request (rule 6).
 Hash request_body_hash(schema::Entry::Reader entry);
+// The same from canonical Entry bytes (checked canonical by an EntryView):
+// no decode for every body kind but genesis.
+Hash request_body_hash(std::span<const uint8_t> canonical_entry);
 
 }  // namespace fundtrail

@@ -86,11 +86,15 @@ void put_party(Txn& txn, const PartyState& p) { txn.put(txn.dbs().parties, p.id,
 
 void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta) {
   PartyState p = need_party(txn, id, "");
+  move_money(txn, facts, p, delta);
+}
+
+void move_money(Txn& txn, const LedgerFacts& facts, PartyState& p, int64_t delta) {
   int64_t next;
-  if (!add_money(p.balance, delta, next)) fail(4, "balance of " + quoted(id) + " would overflow");
+  if (!add_money(p.balance, delta, next)) fail(4, "balance of " + quoted(p.id) + " would overflow");
   bool limited = p.kind == schema::PartyKind::POOL || p.budget_limited;
   if (limited && next < 0)
-    fail(4, std::string(p.kind == schema::PartyKind::POOL ? "pool " : "budget-limited party ") + quoted(id) +
+    fail(4, std::string(p.kind == schema::PartyKind::POOL ? "pool " : "budget-limited party ") + quoted(p.id) +
                 " would go below zero: it holds " + format_money(p.balance, facts.exponent) + " and this moves " +
                 format_money(-delta, facts.exponent) + " out");
   p.balance = next;

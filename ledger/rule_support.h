@@ -32,6 +32,9 @@ void signers_act_for_or_admin(const Txn& txn, const std::string& party, SigList 
 
 // Rule 4: moves a balance, refusing overdraft of pools and budget-limited parties.
 void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta);
+// The same for a party already read in this transaction (`p`, updated): the
+// payment and contribution rules read both parties first, so each is read once.
+void move_money(Txn& txn, const LedgerFacts& facts, PartyState& p, int64_t delta);
 // Rule 3.
 void check_amount(int64_t amount, capnp::Text::Reader currency, const LedgerFacts& facts);
 

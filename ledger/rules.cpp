@@ -124,8 +124,8 @@ void contribution(Txn& txn, const LedgerFacts& facts, Entry::Body::Reader body, 
   if (from == to) fail(2, "a party cannot contribute to itself");
   check_amount(c.getAmount(), c.getCurrency(), facts);
   signers_act_for(txn, from, sigs, false);
-  move_money(txn, facts, from, -c.getAmount());
-  move_money(txn, facts, to, c.getAmount());
+  move_money(txn, facts, payer, -c.getAmount());
+  move_money(txn, facts, pool, c.getAmount());
 }
 
 void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
@@ -155,8 +155,8 @@ void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Read
                   quoted(from) + " (pay ... --key OFFICER_KEY --key SECOND_KEY)");
   }
   payment_rules(txn, facts, seq, p);
-  move_money(txn, facts, from, -p.getAmount());
-  move_money(txn, facts, to, p.getAmount());
+  move_money(txn, facts, payer, -p.getAmount());
+  move_money(txn, facts, payee, p.getAmount());
   add_flow(txn, p, +1);
 }
 

@@ -178,6 +178,23 @@ TEST_CASE("request: every spec kind round-trips through its canonical Entry byte
   CHECK(seen.size() == std::variant_size_v<spec::Body>);
 }
 
+// The body hash from bytes skips the decode for every kind but genesis; it
+// must be the hash of the decoded entry's canonical form with createdAt 0.
+TEST_CASE("request: the body hash from canonical bytes equals the decoded one, for every kind") {
+  int fast = 0;
+  for (const auto& body : every_kind()) {
+    Bytes bytes = encode_entry("test.example/ledger", 1700000000123, "idem-1", body);
+    Hash from_bytes = request_body_hash(bytes);
+    CHECK_MESSAGE(from_bytes == request_body_hash(EntryView(bytes).entry()), "body kind index " << body.index());
+    // createdAt is not part of the request; the key and the body are.
+    CHECK(request_body_hash(encode_entry("test.example/ledger", 1800000000000, "idem-1", body)) == from_bytes);
+    CHECK(request_body_hash(encode_entry("test.example/ledger", 1700000000123, "idem-2", body)) != from_bytes);
+    CHECK(request_body_hash(encode_entry("test.example/ledger", 0, "idem-1", body)) == from_bytes);
+    fast += !std::holds_alternative<spec::Genesis>(body);
+  }
+  CHECK(fast >= 13);
+}
+
 TEST_CASE("request: the derived idempotency key is the one older releases derived") {
   spec::Payment p{"pool", "prime", 120000, "GBP", 20250402, schema::Mechanism::BLOCK, "", 0, 0, "", {},
                   spec::FundedBy::own(), "quarter 1"};
