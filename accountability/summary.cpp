@@ -390,6 +390,7 @@ nlohmann::json summary_json(const Map& m) {
   nlohmann::json j{{"origin", m.facts.origin}, {"currency", m.facts.currency}, {"as_of", m.facts.as_of.text},
                    {"records", m.facts.records}};
   put_amount(j, "came_in", s.total_in, exp);
+  put_amount(j, "money_in", s.total_in, exp);  // DESIGN.md's name (the report shows it); came_in kept for scripts
   j["sources"] = nlohmann::json::array();
   for (auto& a : s.came_in) {
     nlohmann::json x{{"party", a.party}, {"recipients", s.recipients[a.party]}};

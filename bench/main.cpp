@@ -19,6 +19,7 @@
 #include "bench/primitives.h"
 #include "bench/serve.h"
 #include "bench/process.h"
+#include "bench/report.h"
 #include "bench/synthetic.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
@@ -171,6 +172,8 @@ int main(int argc, char** argv) {
   std::cerr << "building the accountability map...\n";
   out.update(time_map(ledger));
 #endif
+
+  out.update(bench::bench_report(fundtrail_bin, work));  // issue 26: the HTML report at 5,000 parties
 
   std::cerr << "fundtrail-verify over " << stats.records << " records...\n";
   double before_verify = sample_verify();

@@ -11,6 +11,7 @@
 
 #include "ledger/batch.h"
 #include "ledger/ledger.h"
+#include "ledger/note.h"
 #include "ledger/request.h"
 
 namespace fundtrail::bench {
@@ -238,6 +239,10 @@ SyntheticStats build_synthetic(const std::string& dir, uint64_t records, uint64_
   KeyPair payer = officer[funders + pools];
   payer.name = "bench-officer";
   save_key_file(stats.payer_key_file, payer, passphrase, Kdf::interactive);
+  // A checkpoint of the whole ledger, as its operator would publish, so that
+  // what proves records against one (the HTML report) has one to use.
+  uint64_t size = ledger.size();
+  ledger.store_checkpoint(size, sign_note(checkpoint_body(kOrigin, size, ledger.root(size)), kOrigin, log.sk, log.pk));
   return stats;
 }
 

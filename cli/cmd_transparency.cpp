@@ -16,6 +16,7 @@
 #include "cli/plural.h"
 #include "ledger/balances.h"
 #include "ledger/batch.h"
+#include "ledger/batch_proof.h"
 #include "ledger/cosignatures.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
@@ -90,43 +91,11 @@ void add_checkpoint(CLI::App& app, Context& ctx) {
 // DESIGN.md "Payment runs": {"batch_seq", "index", "count", "leaf_hash",
 // "hashes"}, keys in that order (hand-formatted, as inclusion_proof_json).
 std::string batch_proof_json(const Ledger& ledger, uint64_t seq) {
-  if (seq >= ledger.size())
-    usage_error("no record at seq " + std::to_string(seq) + " (the ledger has " + std::to_string(ledger.size()) + ")");
-  Bytes leaf = ledger.leaf(seq);
-  uint64_t batch_seq = Record(leaf).leaf().getBatchSeq();
-  if (batch_seq == 0)
-    usage_error("record " + std::to_string(seq) + " was signed on its own, not in a payment run: prove it is in the log with 'fundtrail proof inclusion " +
-                std::to_string(seq) + "'");
-  Bytes batch_leaf = ledger.leaf(batch_seq);
-  Record batch(batch_leaf);
-  auto damaged = [&](const std::string& why) {
-    throw Error(ErrorKind::unusable, "the ledger is damaged: record " + std::to_string(seq) + " names batch " +
-                                         std::to_string(batch_seq) + ", " + why + " (run 'fundtrail check')");
-  };
-  if (!batch.entry().getBody().isBatch()) damaged("which is not a batch record");
-  auto body = batch.entry().getBody().getBatch();
-  uint64_t count = body.getCount();
-  if (seq <= batch_seq || seq - batch_seq > count) damaged("whose count " + std::to_string(count) + " does not reach it");
-  std::vector<Hash> leaves;
-  leaves.reserve(count);
-  ledger.for_each(batch_seq + 1, batch_seq + 1 + count, [&](uint64_t, std::span<const uint8_t> bytes) {
-    Record rec(bytes);  // owns what getEntry() reads
-    auto entry = rec.leaf().getEntry();
-    leaves.push_back(batch_leaf_hash({entry.begin(), entry.size()}));
-    return true;
-  });
-  // The root was checked when the run was appended; a path to any other root
-  // would be useless to the reader, so say so here rather than print it.
-  auto root = body.getRoot();
-  Hash got = batch_root(leaves);
-  if (leaves.size() != count || root.size() != got.size() || !std::equal(got.begin(), got.end(), root.begin()))
-    damaged("whose signed root is not the root of its records");
-  uint64_t index = seq - batch_seq - 1;
-  std::string out = "{\"batch_seq\": " + std::to_string(batch_seq) + ", \"index\": " + std::to_string(index) +
-                    ", \"count\": " + std::to_string(count) + ", \"leaf_hash\": \"" + base64(leaves[index]) +
+  BatchProof p = batch_proof(ledger, seq);
+  std::string out = "{\"batch_seq\": " + std::to_string(p.batch_seq) + ", \"index\": " + std::to_string(p.index) +
+                    ", \"count\": " + std::to_string(p.count) + ", \"leaf_hash\": \"" + base64(p.leaf_hash) +
                     "\", \"hashes\": [";
-  auto path = batch_path(leaves, index);
-  for (size_t k = 0; k < path.size(); ++k) out += (k ? ", \"" : "\"") + base64(path[k]) + "\"";
+  for (size_t k = 0; k < p.hashes.size(); ++k) out += (k ? ", \"" : "\"") + base64(p.hashes[k]) + "\"";
   return out + "]}";
 }
 

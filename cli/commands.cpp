@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include "cli/cmd_report.h"
+
 #include <algorithm>
 #include <array>
 #include <initializer_list>
@@ -22,7 +24,7 @@ void add_party_and_contract(CLI::App& app, Context& ctx) {
   add_contract_commands(app, ctx);  // adds `party status`, so it needs `party`
 }
 
-const std::array<Family, 17> kFamilies{{
+const std::array<Family, 18> kFamilies{{
     {{"key"}, add_key_commands},
     {{"init"}, add_init_command},
     {{"party", "grant-key", "revoke-key", "contract", "claim-id"}, add_party_and_contract},
@@ -34,6 +36,7 @@ const std::array<Family, 17> kFamilies{{
     {{"publish"}, add_publish_command},
     {{"demo"}, add_demo_command},
     {{"map"}, add_map_commands},
+    {{"report"}, add_report_command},
     {{"export"}, add_export_command},
     {{"witness"}, add_witness_commands},
     {{"check", "reindex"}, add_maintenance_commands},
