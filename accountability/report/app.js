@@ -40,7 +40,10 @@
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const partyRow = new Map(D.parties.map((p) => [p.id, p]));
   const inEdges = nodes.map(() => []), outEdges = nodes.map(() => []);
-  const links = D.graph.edges.map((e) => ({ ...e, source: e.s, target: e.t }));
+  const links = [
+    ...D.graph.funding.map(([s, t, amount, mechanisms]) => ({ type: "funding", s, t, source: s, target: t, amount, mechanisms: mechanisms.split(",") })),
+    ...D.graph.lines.map(([s, t, kind, subject, recorded]) => ({ type: "responsibility", s, t, source: s, target: t, kind, subject, recorded })),
+  ];
   for (const l of links) {
     outEdges[l.s].push(l);
     inEdges[l.t].push(l);
@@ -58,7 +61,7 @@
 
   // ---- headline figures: the numbers of `fundtrail map summary --json` ----
   function figure(label, minor, id, note) {
-    return el("div", { class: "figure", id, "data-minor": minor }, el("div", { class: "label" }, label), el("div", { class: "value" }, money(minor)), note ? el("div", { class: "note" }, note) : null);
+    return el("div", { class: "figure", id, "data-minor": minor }, el("div", { class: "label" }, label), el("div", { class: "value" }, el("span", { class: "cur" }, D.currency), grouped(minor)), note ? el("div", { class: "note" }, note) : null);
   }
   const prefinanced = (S.prefinancing || []).reduce((a, p) => a + p.prefinanced_minor, 0);
   const outstanding = (S.prefinancing || []).reduce((a, p) => a + p.outstanding_minor, 0);
@@ -93,7 +96,7 @@
 
   // ---- sortable, searchable tables (keyboard: each header is a button) ----
   function table(tableEl, columns, rows, rowId, searchInput, countEl, noun) {
-    let sortKey = null, dir = 1;
+    let sortKey = null, dir = 1, limit = 300;
     const thead = el("thead"), tbody = el("tbody");
     const headRow = el("tr");
     for (const c of columns) {
@@ -115,8 +118,12 @@
         const c = columns.find((c) => c.key === sortKey);
         shown.sort((a, b) => { const x = c.value(a), y = c.value(b); return (x < y ? -1 : x > y ? 1 : 0) * dir; });
       }
+      // The first rows at once, the rest on request: 5,000 rows of DOM would
+      // cost the page its first seconds. Search covers every row.
       const frag = document.createDocumentFragment();
-      shown.forEach((r, k) => { const tr = make(r); tr.classList.toggle("extra", k >= 25); frag.append(tr); });
+      shown.slice(0, limit).forEach((r, k) => { const tr = make(r); tr.classList.toggle("extra", k >= 25); frag.append(tr); });
+      if (shown.length > limit)
+        frag.append(el("tr", { class: "extra" }, el("td", { colspan: columns.length }, el("button", { type: "button", onclick: () => { limit = Infinity; render(); } }, `Show all ${shown.length.toLocaleString("en-GB")} (${(shown.length - limit).toLocaleString("en-GB")} more)`))));
       tbody.replaceChildren(frag);
       if (countEl) countEl.textContent = q ? `${shown.length} of ${rows.length} shown` : "";
     }
@@ -206,14 +213,14 @@
   const kindLayer = { commissioner: 0, funder: 0, office: 0, board: 0, regulator: 0, auditor: 0, pool: 1, integrator: 2 };
   const layerOf = (n) => (n.kind in kindLayer ? kindLayer[n.kind] : 3);
   const volume = nodes.map((n) => { const p = partyRow.get(n.id); return p ? p.received + p.paid : 0; });
-  const maxVolume = Math.max(1, ...volume);
+  const maxVolume = volume.reduce((a, v) => Math.max(a, v), 1);
   const radius = nodes.map((n, i) => 3 + 12 * Math.sqrt(volume[i] / maxVolume));
   const canvas = $("map");
   const ctx = canvas.getContext("2d");
   let transform = d3.zoomIdentity, selected = null, width = 900, height = 560;
   const layerWidth = () => width / 4.5;
   const funding = links.filter((l) => l.type === "funding");
-  const maxEdge = Math.max(1, ...funding.map((l) => l.amount));
+  const maxEdge = funding.reduce((a, l) => Math.max(a, l.amount), 1);
   // Start each party in its layer's column, spread down the height (d3's
   // default start is a spiral round the origin, far from the layers).
   {
@@ -223,17 +230,26 @@
     const perLayer = [0, 0, 0, 0];
     const count = [0, 0, 0, 0];
     for (const n of nodes) count[layerOf(n)]++;
+    // A layer of thousands gets a band as wide as a column allows and as
+    // tall as its parties need, so the layout starts near where it ends.
+    const tallest = Math.max(...count);
+    const span = Math.max(height, Math.sqrt(tallest) * 40);
     for (const n of nodes) {
-      const l = layerOf(n);
-      n.x = 40 + l * layerWidth() + ((perLayer[l] * 37) % 60);
-      n.y = ((perLayer[l]++ + 0.5) / count[l]) * height;
+      const l = layerOf(n), k = perLayer[l]++;
+      const columns = Math.max(1, Math.round(Math.sqrt(count[l] / 40)));
+      n.x = 40 + l * layerWidth() + (columns > 1 ? ((k % columns) / columns) * layerWidth() * 0.8 : 0);
+      n.y = ((Math.floor(k / columns) + 0.5) / Math.ceil(count[l] / columns)) * span * Math.min(1, 0.3 + count[l] / tallest);
+      n.y0 = n.y + (span - span * Math.min(1, 0.3 + count[l] / tallest)) / 2;
+      n.y = n.y0;
+      n.x0 = n.x;
     }
   }
   let touched = false;  // the reader has zoomed, panned or picked a party: the view is theirs
   function fit() {
     if (touched || !nodes.length) return;
-    const xs = nodes.map((n) => n.x), ys = nodes.map((n) => n.y);
-    const x0 = Math.min(...xs) - 20, x1 = Math.max(...xs) + 160, y0 = Math.min(...ys) - 20, y1 = Math.max(...ys) + 20;
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const n of nodes) { x0 = Math.min(x0, n.x); x1 = Math.max(x1, n.x); y0 = Math.min(y0, n.y); y1 = Math.max(y1, n.y); }
+    x0 -= 20; x1 += 160; y0 -= 20; y1 += 20;
     const k = Math.min(4, width / (x1 - x0), height / (y1 - y0));
     transform = d3.zoomIdentity.translate((width - k * (x0 + x1)) / 2, (height - k * (y0 + y1)) / 2).scale(k);
     d3.select(canvas).property("__zoom", transform);
@@ -241,8 +257,8 @@
   const sim = d3.forceSimulation(nodes)
     .force("link", d3.forceLink(funding).strength(0.02))
     .force("charge", d3.forceManyBody().strength(nodes.length > 1000 ? -8 : -60).theta(0.95).distanceMax(250))
-    .force("x", d3.forceX((n) => 40 + layerOf(n) * layerWidth()).strength(0.5))
-    .force("y", d3.forceY(() => height / 2).strength(nodes.length > 1000 ? 0.01 : 0.05))
+    .force("x", d3.forceX((n) => n.x0).strength(0.5))
+    .force("y", d3.forceY((n) => n.y0).strength(0.05))
     .force("collide", d3.forceCollide((n) => radius[n.i] + 1).iterations(1))
     .alphaDecay(nodes.length > 1000 ? 0.06 : 0.03)
     .on("tick", () => { fit(); draw(); })
@@ -305,7 +321,7 @@
         ctx.moveTo(n.x + r, n.y - r); ctx.lineTo(n.x - r, n.y + r);
         ctx.stroke();
       }
-      if (n.gap) {  // a ring
+      if (n.gap && (nodes.length <= 500 || transform.k >= 2 || n === selected)) {  // a ring (at thousands, once zoomed in)
         ctx.strokeStyle = "#f5b700";
         ctx.lineWidth = 2 / transform.k;
         ctx.beginPath();
@@ -359,7 +375,7 @@
       el("h4", {}, "Money out"), listOf(outEdges[n.i].filter((l) => l.type === "funding"), "to", 8),
       el("h4", {}, "Lines of responsibility"),
       lines.length ? el("ul", {}, lines.slice(0, 12).map((l) => el("li", {}, `${nodes[l.s].id} answers for ${nodes[l.t].id}: ${l.subject} (${l.kind}${l.recorded ? "" : ", unrecorded"})`))) : el("p", { class: "note" }, "none recorded"),
-      el("p", {}, el("button", { type: "button", onclick: () => { $("trail-party").value = id; showTrail(id); $("trail").scrollIntoView(); } }, "Follow its money back"), " ", el("a", { href: `#party-${id}` }, "its row in the table")));
+      el("p", {}, el("button", { type: "button", onclick: () => { $("trail-party").value = id; showTrail(id); $("trail").scrollIntoView(); } }, "Follow its money back"), " ", el("a", { href: `#party-${id}`, onclick: () => { $("party-search").value = id; $("party-search").dispatchEvent(new Event("input")); } }, "its row in the table")));
     // Centre it.
     const k = Math.max(transform.k, 1.5);
     d3.select(canvas).call(zoom.transform, d3.zoomIdentity.translate(width / 2 - n.x * k, height / 2 - n.y * k).scale(k));
