@@ -111,6 +111,22 @@ TEST_CASE("report: the demo's page opens in Chromium with no console error, load
   for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
   // What a reader sees: the headline figure and the verifier's verdict beside the page's own.
   CHECK(browser.run("return document.getElementById('fig-money-in').dataset.minor") == std::to_string(summary["money_in_minor"].get<int64_t>()));
+  // Every headline figure as the reader sees it, against map summary --json.
+  json cards = browser.run("return [...document.querySelectorAll('.figure')].map(f => [f.querySelector('.label').textContent, Number(f.dataset.minor)])");
+  std::map<std::string, int64_t> shown;
+  for (auto& c : cards) shown[c[0].get<std::string>()] = c[1].get<int64_t>();
+  CHECK(shown["Money in"] == summary["money_in_minor"].get<int64_t>());
+  CHECK(shown["Management fees"] == summary["management_fees_minor"].get<int64_t>());
+  REQUIRE(!summary["where_it_is"].empty());
+  int64_t where_total = 0;
+  for (auto& [group, v] : summary["where_it_is"].items()) {
+    CHECK_MESSAGE(shown["Now " + group] == v["amount_minor"].get<int64_t>(), group);
+    where_total += v["amount_minor"].get<int64_t>();
+  }
+  CHECK(where_total == summary["money_in_minor"].get<int64_t>());  // the page's own note says they add up
+  int64_t prefinanced = 0;
+  for (auto& p : summary["prefinancing"]) prefinanced += p["prefinanced_minor"].get<int64_t>();
+  CHECK(shown["Pre-financed"] == prefinanced);
   CHECK(contains(browser.run("return document.getElementById('proof-status').textContent").get<std::string>(),
                  std::to_string(data["payments"].size()) + " of " + std::to_string(data["payments"].size()) + " payments"));
   CHECK(contains(browser.run("return document.getElementById('verifier-status').textContent").get<std::string>(), "PASS"));
