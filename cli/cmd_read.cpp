@@ -114,19 +114,27 @@ void add_balance(CLI::App& app, Context& ctx) {
   cmd->callback([o, &ctx] {
     Ledger ledger = ctx.open_ledger(true);
     std::map<std::string, int64_t> balances;
+    std::optional<BalancePoint> point;
     if (o->as_of.empty()) {
       for (auto& p : ledger.parties()) balances[p.id] = p.balance;
     } else if (o->as_of.find('-') != std::string::npos) {
-      balances = balances_at_date(ledger, date_arg(o->as_of, "--as-of"));
+      point = BalancePoint::on(date_arg(o->as_of, "--as-of"));
     } else {
       if (o->as_of.find_first_not_of("0123456789") != std::string::npos || o->as_of.size() > 18)
         usage_error("--as-of '" + o->as_of + "' must be a seq number or a date YYYY-MM-DD");
       uint64_t seq = std::stoull(o->as_of);
       if (seq >= ledger.size()) usage_error("--as-of " + o->as_of + ": the ledger has records 0 to " + std::to_string(ledger.size() - 1));
-      balances = balances_at_size(ledger, seq + 1);
+      point = BalancePoint::after(seq);
     }
-    if (!o->party.empty()) {
-      if (!balances.count(o->party)) usage_error("no party '" + o->party + "' (see 'fundtrail party list')");
+    const std::string no_party = "no party '" + o->party + "' (see 'fundtrail party list')";
+    if (point && !o->party.empty()) {  // one party: a few keys of the balance history
+      auto b = ledger.balance_at(o->party, *point);
+      if (!b) usage_error(no_party);
+      balances = {{o->party, *b}};
+    } else if (point) {
+      balances = ledger.balances_at(*point);
+    } else if (!o->party.empty()) {
+      if (!balances.count(o->party)) usage_error(no_party);
       balances = {{o->party, balances[o->party]}};
     }
     int exp = ledger.facts().exponent;

@@ -9,13 +9,6 @@ namespace {
 
 using schema::Entry;
 
-uint32_t value_date(Entry::Reader e) {
-  auto b = e.getBody();
-  if (b.which() == Entry::Body::CONTRIBUTION) return b.getContribution().getValueDate();
-  if (b.which() == Entry::Body::PAYMENT) return b.getPayment().getValueDate();
-  return 0;
-}
-
 void apply(std::map<std::string, int64_t>& out, const std::vector<MoneyEffect>& effects, int sign) {
   for (auto& e : effects) {
     int64_t& bal = out[e.party];
@@ -52,16 +45,20 @@ uint32_t utc_day(int64_t unix_ms) {
   return static_cast<uint32_t>((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 }
 
+uint32_t money_day(Entry::Reader entry, int64_t recorded_at) {
+  auto b = entry.getBody();
+  uint32_t d = 0;
+  if (b.which() == Entry::Body::CONTRIBUTION) d = b.getContribution().getValueDate();
+  if (b.which() == Entry::Body::PAYMENT) d = b.getPayment().getValueDate();
+  return d ? d : utc_day(recorded_at);
+}
+
 std::map<std::string, int64_t> balances_at_size(const Ledger& ledger, uint64_t size) {
   return replay(ledger, size, [](const Record&) { return true; });
 }
 
 std::map<std::string, int64_t> balances_at_date(const Ledger& ledger, uint32_t date) {
-  return replay(ledger, ledger.size(), [date](const Record& rec) {
-    uint32_t d = value_date(rec.entry());
-    if (d == 0) d = utc_day(rec.leaf().getRecordedAt());
-    return d <= date;
-  });
+  return replay(ledger, ledger.size(), [date](const Record& rec) { return money_day(rec.entry(), rec.leaf().getRecordedAt()) <= date; });
 }
 
 }  // namespace fundtrail

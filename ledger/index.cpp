@@ -224,4 +224,32 @@ StatusChange read_status(std::string_view k, std::string_view v) {
   return s;
 }
 
+// ---- history ----------------------------------------------------------------
+
+std::string history_seq_prefix(std::string_view party, uint64_t epoch) {
+  return 's' + be32(static_cast<uint32_t>(epoch)) + std::string(party) + '\x00';
+}
+std::string history_seq_key(std::string_view party, uint64_t seq) {
+  return history_seq_prefix(party, seq >> kHistoryEpochBits) + be64(seq);
+}
+std::string history_day_prefix(std::string_view party) { return 'd' + std::string(party) + '\x00'; }
+std::string history_day_key(std::string_view party, uint32_t day) { return history_day_prefix(party) + be32(day); }
+
+uint64_t read_history_seq(std::string_view key, size_t prefix_size) {
+  if (key.size() != prefix_size + 8) malformed("a history key (" + std::to_string(key.size()) + " bytes)");
+  return be64_at(key, prefix_size);
+}
+
+uint32_t read_history_day(std::string_view key, size_t prefix_size) {
+  if (key.size() != prefix_size + 4) malformed("a history key (" + std::to_string(key.size()) + " bytes)");
+  return be32_at(key, prefix_size);
+}
+
+std::string money_value(int64_t amount) { return be64(static_cast<uint64_t>(amount)); }
+
+int64_t read_money(std::string_view value, std::string_view what) {
+  if (value.size() != 8) malformed("the " + std::string(what) + " (" + std::to_string(value.size()) + " bytes, not 8)");
+  return static_cast<int64_t>(read_be64(value));
+}
+
 }  // namespace fundtrail::index

@@ -34,6 +34,13 @@
 //   flows        payer id || 0x00 || payee id -> paid(8) || refunded(8)   (two's
 //                complement; payments other than refunds, and refunds, from
 //                payer to payee, net of reversals: rule 12)
+//   history      's' || epoch(4) || party id || 0x00 || seq(8) -> the party's balance
+//                    after record seq (8, two's complement), for each record that moved
+//                    it; epoch = seq >> 16, so an append touches the recent pages only
+//                'd' || party id || 0x00 || day(4) -> net of the party's money counting
+//                    from that day, YYYYMMDD (8, two's complement, modulo 2^64)
+//                meta "balance_history" -> "kept" when it is there and complete
+//                (ledger/history.h; a ledger made before it gains it by reindex)
 #pragma once
 #include <cstdint>
 #include <string>
@@ -120,5 +127,19 @@ struct Flow {
 std::string flow_key(std::string_view payer, std::string_view payee);
 std::string flow_value(const Flow& f);
 Flow read_flow(std::string_view value);
+
+// ---- history ---------------------------------------------------------------
+// Party ids hold no byte below 0x20, so a party's keys in an epoch (or its
+// day keys) sort together, and never among another party's.
+inline constexpr unsigned kHistoryEpochBits = 16;
+std::string history_seq_prefix(std::string_view party, uint64_t epoch);  // its keys in `epoch`
+std::string history_seq_key(std::string_view party, uint64_t seq);
+std::string history_day_prefix(std::string_view party);
+std::string history_day_key(std::string_view party, uint32_t day);
+// The seq (day) that follows the prefix; refuses a key of another length.
+uint64_t read_history_seq(std::string_view key, size_t prefix_size);
+uint32_t read_history_day(std::string_view key, size_t prefix_size);
+std::string money_value(int64_t amount);  // 8 bytes, two's complement
+int64_t read_money(std::string_view value, std::string_view what);
 
 }  // namespace fundtrail::index

@@ -12,7 +12,9 @@
 #include <kj/exception.h>
 
 #include "ledger/assert.h"
+#include "ledger/balances.h"
 #include "ledger/batch.h"
+#include "ledger/history.h"
 #include "ledger/index.h"
 #include "ledger/issued_checkpoints.h"
 #include "ledger/limits.h"
@@ -139,7 +141,7 @@ struct Ledger::Impl {
     FT_ASSERT(rec.leaf().getSeq() == head.size && recorded_at >= head.recorded_at,
               "the leaf built for the head's seq carries another seq or an earlier clock");
     if (!verified) check_signatures(req.entry, rec.leaf().getSignatures());
-    check_and_apply(txn, facts, head.size, entry, rec.leaf().getSignatures());
+    check_and_apply(txn, facts, head.size, recorded_at, entry, rec.leaf().getSignatures());
     Appended out{head.size, {}, false};
     txn.put(txn.dbs().idem, key, index::idem_value(head.size, body));
     head.recorded_at = recorded_at;
@@ -208,7 +210,7 @@ struct Ledger::Impl {
       try {
         auto entry = checked.views[i]->entry();
         uint64_t seq = head.size;
-        check_and_apply(txn, facts, seq, entry, authority.signers_for(txn, entry));
+        check_and_apply(txn, facts, seq, recorded_at, entry, authority.signers_for(txn, entry));
         std::string key = text_of(entry.getIdempotencyKey());
         // Keys already in the ledger were refused above; a key repeated
         // within the run is refused here, where its second record comes.
@@ -236,10 +238,18 @@ struct Ledger::Impl {
     if (env->read_only()) unusable("ledger '" + env->dir() + "' is opened read-only");
     for (int attempt = 0;; ++attempt) {
       try {
-        Txn txn(*env, true);
-        auto result = fn(txn);
-        txn.commit();
-        return result;
+        std::optional<decltype(fn(std::declval<Txn&>()))> result;
+        {
+          Txn txn(*env, true);
+          // Another process's reindex added the balance history since this
+          // one opened the ledger: take it up, or appends would leave it out.
+          if (env->history_current(txn)) {
+            result.emplace(fn(txn));
+            txn.commit();
+          }
+        }
+        if (result) return std::move(*result);
+        env->refresh_history();
       } catch (const MapFull&) {
         if (attempt >= 40) unusable("ledger '" + env->dir() + "': the LMDB map cannot grow further");
         env->grow();  // our transaction has ended; nothing of it was written
@@ -894,6 +904,51 @@ std::vector<ContractState> Ledger::contracts() const {
   return out;
 }
 
+namespace {
+
+std::map<std::string, int64_t> replayed(const Ledger& ledger, const BalancePoint& at) {
+  return at.by_date ? balances_at_date(ledger, at.date) : balances_at_size(ledger, at.seq + 1);
+}
+
+bool registered_at(const PartyState& p, const BalancePoint& at) { return at.by_date || p.registered_at <= at.seq; }
+
+int64_t history_balance(const Txn& txn, const std::string& party, const BalancePoint& at) {
+  return at.by_date ? history::balance_on(txn, party, at.date) : history::balance_after(txn, party, at.seq);
+}
+
+}  // namespace
+
+bool Ledger::keeps_balance_history() const { return impl_->env->dbs().history_kept; }
+
+std::optional<int64_t> Ledger::balance_at(const std::string& party, const BalancePoint& at) const {
+  if (!at.by_date && at.seq >= size())
+    unusable("no record at seq " + std::to_string(at.seq) + " (the ledger has " + std::to_string(size()) + ")");
+  if (!keeps_balance_history()) {
+    auto all = replayed(*this, at);
+    auto it = all.find(party);
+    if (it == all.end()) return std::nullopt;
+    return it->second;
+  }
+  if (party.empty() || party.size() > 400) return std::nullopt;  // never an LMDB key
+  Txn txn(*impl_->env, false);
+  auto v = txn.get(txn.dbs().parties, party);
+  if (!v || !registered_at(index::read_party(party, *v), at)) return std::nullopt;
+  return history_balance(txn, party, at);
+}
+
+std::map<std::string, int64_t> Ledger::balances_at(const BalancePoint& at) const {
+  if (!at.by_date && at.seq >= size())
+    unusable("no record at seq " + std::to_string(at.seq) + " (the ledger has " + std::to_string(size()) + ")");
+  if (!keeps_balance_history()) return replayed(*this, at);
+  Txn txn(*impl_->env, false);
+  std::map<std::string, int64_t> out;
+  scan(txn, txn.dbs().parties, [&](std::string_view k, std::string_view v) {
+    PartyState p = index::read_party(k, v);
+    if (registered_at(p, at)) out.emplace_hint(out.end(), p.id, history_balance(txn, p.id, at));
+  });
+  return out;
+}
+
 IndexCheck Ledger::check_indexes(const std::string& tmp_parent, const IndexProgress& progress) const {
   Txn txn(*impl_->env, false);
   Rebuilt rebuilt(txn, tmp_parent, progress);
@@ -908,16 +963,21 @@ IndexCheck Ledger::reindex(const std::string& tmp_parent, const IndexProgress& p
     Txn txn(*impl_->env, false);
     rebuilt.emplace(txn, tmp_parent, progress);
   }
-  return impl_->with_write([&](Txn& txn) {
+  // A ledger made before the balance history gains it here: an empty,
+  // unmarked database first, filled and marked with the other indexes.
+  if (impl_->env->dbs().history == 0) impl_->env->add_history();
+  IndexCheck before = impl_->with_write([&](Txn& txn) {
     Txn fresh(rebuilt->env(), false);
     // Records appended since the rebuild's snapshot would be left out.
     if (read_head(txn).size != rebuilt->records())
       unusable("records were appended while the indexes were rebuilt; run fundtrail reindex again");
     check_issued_checkpoints(txn, rebuilt->records(), tree_reader(fresh));  // the issued ones, the rebuilt tree
-    IndexCheck before{rebuilt->records(), compare_derived(txn, fresh)};
+    IndexCheck differed{rebuilt->records(), compare_derived(txn, fresh)};
     replace_derived(txn, fresh);
-    return before;
+    return differed;
   });
+  impl_->env->refresh_history();  // the marker, committed, is taken up by this process too
+  return before;
 }
 
 void Ledger::store_checkpoint(uint64_t size, const std::string& note) {

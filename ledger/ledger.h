@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -77,6 +78,18 @@ struct IndexCheck {
   std::vector<IndexDifference> differences;  // empty: every index agrees
 };
 using IndexProgress = std::function<void(uint64_t done, uint64_t total)>;
+
+// A point in the ledger's past for Ledger::balance_at: right after record
+// `seq`, or (by_date) money counting from `date` (YYYYMMDD) or earlier, as
+// balances_at_date (ledger/balances.h) counts it: a reversal from the later
+// of the UTC day it was recorded and its target's value date.
+struct BalancePoint {
+  bool by_date = false;
+  uint64_t seq = 0;
+  uint32_t date = 0;
+  static BalancePoint after(uint64_t seq) { return {false, seq, 0}; }
+  static BalancePoint on(uint32_t yyyymmdd) { return {true, 0, yyyymmdd}; }
+};
 
 // A payment run's outcome: the batch record's seq and its records' first and
 // last; `retried` when the same batch was recorded before.
@@ -200,6 +213,18 @@ class Ledger {
   bool is_reversed(uint64_t seq) const;
   std::optional<ContractState> contract(const std::string& reference) const;
   std::vector<ContractState> contracts() const;  // by reference
+
+  // Balances as of a point in the past (`balance --as-of`), read from the
+  // balance history index: one seek per party for a seq, a scan of its value
+  // days for a date. Equal, party for party, to the replays of
+  // ledger/balances.h, which answer instead for a ledger made before the
+  // index until `reindex` adds it (keeps_balance_history false). A seq at
+  // or past size() is unusable (Error). balance_at: nullopt when `party` is
+  // not registered at that point (after(seq): registered by record seq; on(date):
+  // registered at all). balances_at: every party registered then, `ledger` included.
+  std::optional<int64_t> balance_at(const std::string& party, const BalancePoint& at) const;
+  std::map<std::string, int64_t> balances_at(const BalancePoint& at) const;
+  bool keeps_balance_history() const;
 
   // A mirror's catch-up: appends `leaves` as records size().. exactly as the
   // source stored them, each checked as the writer checked it when it was

@@ -30,7 +30,7 @@ struct Derived {
 constexpr Derived kDerived[] = {{"tree", &Dbs::tree},         {"idem", &Dbs::idem},         {"parties", &Dbs::parties},
                                 {"orgids", &Dbs::orgids},     {"grants", &Dbs::grants},     {"reversed", &Dbs::reversed},
                                 {"ended", &Dbs::ended},       {"contracts", &Dbs::contracts}, {"claims", &Dbs::claims},
-                                {"statuses", &Dbs::statuses}, {"flows", &Dbs::flows}};
+                                {"statuses", &Dbs::statuses}, {"flows", &Dbs::flows},         {"history", &Dbs::history}};
 constexpr const char* kHeadKeys[] = {"size", "head", "recorded_at"};
 
 [[noreturn]] void damaged_record(uint64_t seq, const std::string& why) {
@@ -91,7 +91,7 @@ void replay_batched(Txn& txn, const LedgerFacts& facts, BatchReplay& batch, uint
                     schema::Entry::Reader entry) {
   if (!batchable(entry.getBody().which()))
     bad_record(seq, "is of a kind a payment run does not hold (contributions, payments and party registrations only)");
-  check_and_apply(txn, facts, seq, entry, batch.authority->signers_for(txn, entry));
+  check_and_apply(txn, facts, seq, l.getRecordedAt(), entry, batch.authority->signers_for(txn, entry));
   auto e = l.getEntry();
   batch.leaves.push_back(batch_leaf_hash({e.begin(), e.size()}));
   batch.keys->add(text_of(entry.getIdempotencyKey()));
@@ -145,7 +145,7 @@ void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq
         batch.keys = std::make_unique<BatchKey>();
         batch.authority = std::make_unique<BatchAuthority>(seq, l.getSignatures());
       } else {
-        check_and_apply(txn, facts, seq, entry, l.getSignatures());
+        check_and_apply(txn, facts, seq, l.getRecordedAt(), entry, l.getSignatures());
       }
     }
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
@@ -285,6 +285,8 @@ Rebuilt::~Rebuilt() {
 std::vector<IndexDifference> compare_derived(const Txn& stored, const Txn& rebuilt) {
   std::vector<IndexDifference> out;
   for (const auto& d : kDerived) {
+    // A ledger made before the balance history has none to compare (reindex adds it).
+    if (d.dbi == &Dbs::history && !stored.dbs().history_kept) continue;
     IndexDifference diff = compare_db(d.name, stored, stored.dbs().*d.dbi, rebuilt, rebuilt.dbs().*d.dbi);
     if (diff.missing || diff.extra || diff.changed) out.push_back(diff);
   }
@@ -311,6 +313,7 @@ void replace_derived(Txn& stored, const Txn& rebuilt) {
     auto v = rebuilt.get(rebuilt.dbs().meta, key);
     if (v) stored.put(stored.dbs().meta, key, *v);
   }
+  stored.put(stored.dbs().meta, kHistoryKey, kHistoryKept);  // complete now, for a ledger made before it too
 }
 
 }  // namespace fundtrail

@@ -63,11 +63,14 @@ class Rebuilt {
   uint64_t records_ = 0;
 };
 
-// Where the stored derived databases of `stored` differ from `rebuilt`'s.
+// Where the stored derived databases of `stored` differ from `rebuilt`'s
+// (the balance history only where `stored` keeps it).
 std::vector<IndexDifference> compare_derived(const Txn& stored, const Txn& rebuilt);
 
-// Replaces every derived database of `stored` with `rebuilt`'s. Throws
-// MapFull like Txn::put (the caller grows the map and retries).
+// Replaces every derived database of `stored` with `rebuilt`'s and marks the
+// balance history kept; `stored` must have a history database (a ledger made
+// before it: Env::add_history first). Throws MapFull like Txn::put (the
+// caller grows the map and retries).
 void replace_derived(Txn& stored, const Txn& rebuilt);
 
 }  // namespace fundtrail

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "ledger/history.h"
 #include "ledger/index.h"
 #include "ledger/money.h"
 
@@ -84,12 +85,12 @@ void signers_act_for_or_admin(const Txn& txn, const std::string& party, SigList 
 
 void put_party(Txn& txn, const PartyState& p) { txn.put(txn.dbs().parties, p.id, index::party_value(p)); }
 
-void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta) {
+void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta, const MoneyAt& at) {
   PartyState p = need_party(txn, id, "");
-  move_money(txn, facts, p, delta);
+  move_money(txn, facts, p, delta, at);
 }
 
-void move_money(Txn& txn, const LedgerFacts& facts, PartyState& p, int64_t delta) {
+void move_money(Txn& txn, const LedgerFacts& facts, PartyState& p, int64_t delta, const MoneyAt& at) {
   int64_t next;
   if (!add_money(p.balance, delta, next)) fail(4, "balance of " + quoted(p.id) + " would overflow");
   bool limited = p.kind == schema::PartyKind::POOL || p.budget_limited;
@@ -99,6 +100,7 @@ void move_money(Txn& txn, const LedgerFacts& facts, PartyState& p, int64_t delta
                 format_money(-delta, facts.exponent) + " out");
   p.balance = next;
   put_party(txn, p);
+  history::record_move(txn, p.id, at.seq, at.day, p.balance, delta);
 }
 
 void check_amount(int64_t amount, capnp::Text::Reader currency, const LedgerFacts& facts) {

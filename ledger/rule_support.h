@@ -30,11 +30,20 @@ bool signers_act_for(const Txn& txn, const std::string& party, SigList sigs, boo
 bool signers_are_admins(const Txn& txn, SigList sigs, bool soft);
 void signers_act_for_or_admin(const Txn& txn, const std::string& party, SigList sigs);
 
-// Rule 4: moves a balance, refusing overdraft of pools and budget-limited parties.
-void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta);
+// Where a move sits in the balance history (ledger/history.h): the record's
+// seq, and the day its money counts from in an as-of-date balance (money_day,
+// balances.h; a reversal's is the later of its own day and its target's).
+struct MoneyAt {
+  uint64_t seq = 0;
+  uint32_t day = 0;
+};
+
+// Rule 4: moves a balance, refusing overdraft of pools and budget-limited
+// parties; the one place a balance changes, so it writes the balance history.
+void move_money(Txn& txn, const LedgerFacts& facts, const std::string& id, int64_t delta, const MoneyAt& at);
 // The same for a party already read in this transaction (`p`, updated): the
 // payment and contribution rules read both parties first, so each is read once.
-void move_money(Txn& txn, const LedgerFacts& facts, PartyState& p, int64_t delta);
+void move_money(Txn& txn, const LedgerFacts& facts, PartyState& p, int64_t delta, const MoneyAt& at);
 // Rule 3.
 void check_amount(int64_t amount, capnp::Text::Reader currency, const LedgerFacts& facts);
 

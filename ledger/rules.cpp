@@ -6,6 +6,7 @@
 #include <cstring>
 #include <set>
 
+#include "ledger/balances.h"
 #include "ledger/index.h"
 #include "ledger/limits.h"
 #include "ledger/money.h"
@@ -114,7 +115,7 @@ void key_revoked(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigList sigs)
   txn.put(txn.dbs().grants, index::grant_key(party, key), index::grant_value(*g));
 }
 
-void contribution(Txn& txn, const LedgerFacts& facts, Entry::Body::Reader body, SigList sigs) {
+void contribution(Txn& txn, const LedgerFacts& facts, const MoneyAt& at, Entry::Body::Reader body, SigList sigs) {
   auto c = body.getContribution();
   std::string from = str(c.getFrom()), to = str(c.getTo());
   PartyState payer = need_party(txn, from, "contributing");
@@ -124,11 +125,12 @@ void contribution(Txn& txn, const LedgerFacts& facts, Entry::Body::Reader body, 
   if (from == to) fail(2, "a party cannot contribute to itself");
   check_amount(c.getAmount(), c.getCurrency(), facts);
   signers_act_for(txn, from, sigs, false);
-  move_money(txn, facts, payer, -c.getAmount());
-  move_money(txn, facts, pool, c.getAmount());
+  move_money(txn, facts, payer, -c.getAmount(), at);
+  move_money(txn, facts, pool, c.getAmount(), at);
 }
 
-void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+void payment(Txn& txn, const LedgerFacts& facts, const MoneyAt& at, Entry::Body::Reader body, SigList sigs) {
+  uint64_t seq = at.seq;
   auto p = body.getPayment();
   std::string from = str(p.getFrom()), to = str(p.getTo());
   bool refund = p.getMechanism() == schema::Mechanism::REFUND;
@@ -155,8 +157,8 @@ void payment(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Read
                   quoted(from) + " (pay ... --key OFFICER_KEY --key SECOND_KEY)");
   }
   payment_rules(txn, facts, seq, p);
-  move_money(txn, facts, payer, -p.getAmount());
-  move_money(txn, facts, payee, p.getAmount());
+  move_money(txn, facts, payer, -p.getAmount(), at);
+  move_money(txn, facts, payee, p.getAmount(), at);
   add_flow(txn, p, +1);
 }
 
@@ -185,7 +187,7 @@ void responsibility_ended(Txn& txn, uint64_t seq, Entry::Body::Reader body, SigL
   txn.put(txn.dbs().ended, index::seq_key(target), index::seq_key(seq));
 }
 
-void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Reader body, SigList sigs) {
+void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, int64_t recorded_at, Entry::Body::Reader body, SigList sigs) {
   auto r = body.getReversal();
   uint64_t target = r.getTargetSeq();
   auto rec = target < seq ? read_record(txn, target) : std::nullopt;
@@ -201,7 +203,9 @@ void reversal(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Body::Rea
                                                                                        : str(tbody.getPayment().getFrom());
   signers_act_for(txn, actor, sigs, false);
   // The original recipient pays the amount back; rule 4 applies to it as to any payment.
-  for (auto& e : money_effects(rec->entry())) move_money(txn, facts, e.party, -e.delta);
+  // By value date it goes back once both the reversal and its target count.
+  MoneyAt at{seq, std::max(utc_day(recorded_at), money_day(rec->entry(), rec->leaf().getRecordedAt()))};
+  for (auto& e : money_effects(rec->entry())) move_money(txn, facts, e.party, -e.delta, at);
   if (tbody.which() == Entry::Body::PAYMENT) {
     reverse_payment_rules(txn, target, tbody.getPayment());
     add_flow(txn, tbody.getPayment(), -1);
@@ -265,18 +269,18 @@ LedgerFacts apply_genesis(Txn& txn, Entry::Reader entry, SigList sigs) {
   return facts;
 }
 
-void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, Entry::Reader entry, SigList sigs) {
+void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, int64_t recorded_at, Entry::Reader entry, SigList sigs) {
   auto body = entry.getBody();
   switch (body.which()) {
     case Entry::Body::GENESIS: fail(2, "only record 0 is genesis");
     case Entry::Body::PARTY_REGISTERED: return party_registered(txn, seq, body, sigs);
     case Entry::Body::KEY_GRANTED: return key_granted(txn, seq, body, sigs);
     case Entry::Body::KEY_REVOKED: return key_revoked(txn, seq, body, sigs);
-    case Entry::Body::CONTRIBUTION: return contribution(txn, facts, body, sigs);
-    case Entry::Body::PAYMENT: return payment(txn, facts, seq, body, sigs);
+    case Entry::Body::CONTRIBUTION: return contribution(txn, facts, {seq, money_day(entry, recorded_at)}, body, sigs);
+    case Entry::Body::PAYMENT: return payment(txn, facts, {seq, money_day(entry, recorded_at)}, body, sigs);
     case Entry::Body::RESPONSIBILITY_ASSIGNED: return responsibility_assigned(txn, body, sigs);
     case Entry::Body::RESPONSIBILITY_ENDED: return responsibility_ended(txn, seq, body, sigs);
-    case Entry::Body::REVERSAL: return reversal(txn, facts, seq, body, sigs);
+    case Entry::Body::REVERSAL: return reversal(txn, facts, seq, recorded_at, body, sigs);
     case Entry::Body::PARTY_STATUS_CHANGED: return party_status_changed(txn, seq, body, sigs);
     case Entry::Body::CONTRACT_AGREED: return contract_agreed(txn, facts, seq, body, sigs);
     case Entry::Body::CONTRACT_VARIED: return contract_varied(txn, facts, seq, body, sigs);

@@ -15,7 +15,9 @@ void check_signatures(std::span<const uint8_t> entry_bytes, capnp::List<schema::
 
 // Validates record `seq` (its signatures already checked) against the state
 // in `txn`, and applies its effects to the derived indexes in `txn`.
-void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, schema::Entry::Reader entry,
+// `recorded_at` is its recordedAt (ms): the balance history dates a reversal,
+// and money with no value date, by the UTC day it was recorded.
+void check_and_apply(Txn& txn, const LedgerFacts& facts, uint64_t seq, int64_t recorded_at, schema::Entry::Reader entry,
                      capnp::List<schema::Signature>::Reader sigs);
 
 // Registers the genesis facts, party `ledger` and its administrator keys.

@@ -171,6 +171,29 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
     env_ = nullptr;
     lmdb_fail(r, "opening database flows", dir);
   }
+  // The balance history: made with a new environment, marked in meta; a
+  // ledger made before has neither (or an unmarked one) until reindex.
+  if (int r = mdb_dbi_open(txn, "history", create ? MDB_CREATE : 0, &dbs_.history); r == MDB_NOTFOUND) {
+    dbs_.history = 0;
+  } else if (r) {
+    mdb_txn_abort(txn);
+    mdb_env_close(env_);
+    env_ = nullptr;
+    lmdb_fail(r, "opening database history", dir);
+  }
+  {
+    MDB_val key{kHistoryKey.size(), const_cast<char*>(kHistoryKey.data())};
+    MDB_val value{kHistoryKept.size(), const_cast<char*>(kHistoryKept.data())};
+    int r = create ? mdb_put(txn, dbs_.meta, &key, &value, 0) : mdb_get(txn, dbs_.meta, &key, &value);
+    if (r && r != MDB_NOTFOUND) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env_);
+      env_ = nullptr;
+      lmdb_fail(r, "reading the history marker", dir);
+    }
+    dbs_.history_kept = r == 0 && dbs_.history != 0 &&
+                        std::string_view(static_cast<const char*>(value.mv_data), value.mv_size) == kHistoryKept;
+  }
   // A new environment keys its tree in completion order and says so in meta;
   // one without the marker was made before and keeps (level, index).
   {
@@ -215,6 +238,32 @@ void Env::add_flows(const std::function<void(Txn&)>& fill) {
     dbs_.flows = 0;  // the aborted transaction took the new handle with it
     throw;
   }
+}
+
+void Env::add_history() {
+  FT_REQUIRE(!read_only_ && dbs_.history == 0, "history is added once, to a ledger opened for writing");
+  Txn txn(*this, true);
+  MDB_dbi dbi = 0;
+  if (int r = mdb_dbi_open(txn.raw(), "history", MDB_CREATE, &dbi)) lmdb_fail(r, "creating database history", dir_);
+  txn.commit();  // throws before the handle is kept: an aborted transaction closes it
+  dbs_.history = dbi;
+}
+
+void Env::refresh_history() {
+  Txn txn(*this, false);
+  bool marked = txn.get(dbs_.meta, kHistoryKey) == std::optional<std::string_view>(kHistoryKept);
+  MDB_dbi dbi = 0;
+  int r = mdb_dbi_open(txn.raw(), "history", 0, &dbi);
+  if (r && r != MDB_NOTFOUND) lmdb_fail(r, "opening database history", dir_);
+  if (marked && r == MDB_NOTFOUND)
+    unusable("ledger '" + dir_ + "': meta says it keeps the balance history, but it has no history database; run fundtrail reindex");
+  txn.commit();  // a read transaction's commit keeps the handle it opened
+  if (r == 0) dbs_.history = dbi;
+  dbs_.history_kept = marked;
+}
+
+bool Env::history_current(const Txn& txn) const {
+  return dbs_.history_kept || txn.get(dbs_.meta, kHistoryKey) != std::optional<std::string_view>(kHistoryKept);
 }
 
 Env::~Env() {
@@ -310,6 +359,7 @@ bool Cursor::first() { return step(MDB_FIRST); }
 bool Cursor::last() { return step(MDB_LAST); }
 bool Cursor::seek(std::string_view key) { return step(MDB_SET_RANGE, key); }
 bool Cursor::next() { return step(MDB_NEXT); }
+bool Cursor::prev() { return step(MDB_PREV); }
 std::string_view Cursor::key() const { return {static_cast<const char*>(k_.mv_data), k_.mv_size}; }
 std::string_view Cursor::value() const { return {static_cast<const char*>(v_.mv_data), v_.mv_size}; }
 

@@ -33,11 +33,21 @@ struct Dbs {
   MDB_dbi claims = 0;
   MDB_dbi statuses = 0;
   MDB_dbi flows = 0;
+  // Per-party balance history (ledger/history.h). A ledger made before it
+  // has no such database, or one without meta's marker, until `reindex`
+  // fills it: until then appends leave it alone and as-of reads replay.
+  MDB_dbi history = 0;
+  bool history_kept = false;  // meta holds kHistoryKey: appends write it, reads trust it
   // The tree database's key layout (ledger/tree_store.cpp): subtrees keyed in
   // the order they complete, so every put appends; false for a ledger made
   // before (keys level, index), which keeps its layout.
   bool tree_in_completion_order = false;
 };
+
+// meta's marker that the history database is complete and kept up to date
+// (written with it by `init` and by `reindex`; docs/decisions.md, issue 25).
+inline constexpr std::string_view kHistoryKey = "balance_history";
+inline constexpr std::string_view kHistoryKept = "kept";
 
 class Txn;
 
@@ -57,6 +67,16 @@ class Env {
   void add_flows(const std::function<void(Txn&)>& fill);
   // A new environment that rebuilds another's indexes takes its tree layout.
   void use_tree_layout(bool completion_order);
+  // A ledger made before the history database: creates it empty, unmarked
+  // (reindex fills it and writes the marker in its own transaction).
+  void add_history();
+  // Reads the history marker (and opens the database) afresh: after this
+  // process's reindex, or another process's, added them.
+  void refresh_history();
+  // False when `txn` sees the marker this environment has not taken up yet
+  // (another process reindexed since it opened): the caller aborts `txn`,
+  // refreshes and starts again, so no append leaves the history out.
+  bool history_current(const Txn& txn) const;
 
  private:
   MDB_env* env_ = nullptr;
@@ -102,6 +122,7 @@ class Cursor {
   bool last();                         // false: the database is empty
   bool seek(std::string_view key);     // first key >= `key`; false: none
   bool next();                         // false: no further key
+  bool prev();                         // false: no earlier key
   std::string_view key() const;
   std::string_view value() const;
 
