@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "bench/history.h"
 #include "bench/ledger_cli.h"
 #include "bench/primitives.h"
 #include "bench/serve.h"
@@ -173,6 +174,8 @@ int main(int argc, char** argv) {
   out.update(time_map(ledger));
 #endif
 
+  // Issue 25: a historic balance from the balance history index, whole process.
+  out.update(bench::time_balance_as_of(fundtrail_bin, dir, stats.payee_party, "2025-04-15", ledger.size() / 2));
   out.update(bench::bench_report(fundtrail_bin, work));  // issue 26: the HTML report at 5,000 parties
 
   std::cerr << "fundtrail-verify over " << stats.records << " records...\n";
