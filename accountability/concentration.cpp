@@ -63,6 +63,7 @@ Concentration concentration(const Map& m) {
   const Facts& f = m.facts;
   const Graph& g = m.graph;
   Concentration c;
+  std::future<Trace> by_pools = start_pool_trace(m);  // on the other core, for the pools' markets below
   // Commissioners and funders: their money wherever it went.
   const Trace& natural = natural_trace(m);
   for (auto& [id, p] : f.parties)
@@ -70,17 +71,6 @@ Concentration concentration(const Map& m) {
       Market mk = market(m, natural, id);
       if (mk.total > 0) c.markets.push_back(mk);
     }
-  // Pools: the same with every pool treated as the source of what it pays.
-  std::set<std::string> pools;
-  for (auto& [id, p] : f.parties)
-    if (p.kind == "pool") pools.insert(id);
-  if (!pools.empty()) {
-    const Trace& by_pool = pool_trace(m);
-    for (auto& id : pools) {
-      Market mk = market(m, by_pool, id);
-      if (mk.total > 0) c.markets.push_back(mk);
-    }
-  }
 
   for (Vertex v = 0; v < num_vertices(g); ++v) {
     if (!is_provider_kind(g[v].kind)) continue;
@@ -120,6 +110,20 @@ Concentration concentration(const Map& m) {
     c.groups.push_back(gr);
   }
   c.dominators = dominators(m);
+
+  // Pools: the same with every pool treated as the source of what it pays
+  // (after the commissioners' and funders' markets).
+  finish_pool_trace(m, by_pools);
+  std::set<std::string> pools;
+  for (auto& [id, p] : f.parties)
+    if (p.kind == "pool") pools.insert(id);
+  if (!pools.empty()) {
+    const Trace& by_pool = pool_trace(m);
+    for (auto& id : pools) {
+      Market mk = market(m, by_pool, id);
+      if (mk.total > 0) c.markets.push_back(mk);
+    }
+  }
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/graph/reverse_graph.hpp>
 
 #include <functional>
+#include <future>
 #include <set>
 
 #include "accountability/map.h"
@@ -148,6 +149,10 @@ bool schedule_says_own(const Facts& f, const Money& mo);
 // first use: trace(m.facts, {}) and trace(m.facts, every pool). One thread.
 const Trace& natural_trace(const Map& m);
 const Trace& pool_trace(const Map& m);
+// pool_trace made on another core while the caller does other work: start,
+// work, finish (which keeps it in the map). Not started when the map has it.
+std::future<Trace> start_pool_trace(const Map& m);
+void finish_pool_trace(const Map& m, std::future<Trace>& started);
 
 // For each party -> (since, cap): the outcome (milestone) payments it received
 // on or after `since`, less what it passed on tagged to them: what came back of
@@ -166,6 +171,8 @@ std::vector<Line> implicit_lines(const Map& m, const detail::Trace& t,
 void mark_gaps(Map& m);                                // gaps.cpp
 Dominators dominators(const Map& m);                   // dominators.cpp
 void layers_and_cycles(const Map& m, Patterns& out);  // structure.cpp
+// patterns(m) without the risk rows (a row per paying relation): what the summary reads.
+Patterns patterns(const Map& m, bool with_risk);       // patterns.cpp
 }  // namespace fundtrail::map
 
 // ---- template definitions -------------------------------------------------

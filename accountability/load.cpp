@@ -216,18 +216,19 @@ Money money_of(uint64_t seq, Entry::Body::Reader body, Names& names) {
 // work on integers, hashing each payment's ids once here instead of once per
 // use. Sorted, so index order is id order (ties in rounding fall by id).
 void index_party_ids(Facts& f) {
-  std::unordered_map<std::string_view, uint32_t> first_seen;
+  // Keyed by the interned text's address (a Name's identity): no string hashed per payment.
+  std::unordered_map<const std::string*, uint32_t> first_seen;
   std::vector<std::string_view> seen;
-  auto intern = [&](std::string_view id) {
-    auto [it, added] = first_seen.try_emplace(id, static_cast<uint32_t>(seen.size()));
-    if (added) seen.push_back(id);
+  auto intern = [&](Name id) {
+    auto [it, added] = first_seen.try_emplace(&id.str(), static_cast<uint32_t>(seen.size()));
+    if (added) seen.push_back(id.str());
     return it->second;
   };
-  for (auto& [id, p] : f.parties) intern(id);
+  for (auto& [id, p] : f.parties) intern(Name(id));
   for (auto* list : {&f.money, &f.refunds})
     for (auto& mo : *list) {
-      mo.from_ix = intern(mo.from.str());
-      mo.to_ix = intern(mo.to.str());
+      mo.from_ix = intern(mo.from);
+      mo.to_ix = intern(mo.to);
     }
   std::vector<uint32_t> order(seen.size()), rank(seen.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;

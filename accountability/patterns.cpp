@@ -158,14 +158,18 @@ void risk_transfer(const Map& m, Patterns& out) {
 
 }  // namespace
 
-Patterns patterns(const Map& m) {
+Patterns patterns(const Map& m) { return patterns(m, true); }
+
+Patterns patterns(const Map& m, bool with_risk) {
   Patterns out;
-  const Trace& by_pool = pool_trace(m);
+  std::future<Trace> by_pools = start_pool_trace(m);  // on the other core meanwhile
   paid_twice(m, out);
+  if (with_risk) risk_transfer(m, out);
+  layers_and_cycles(m, out);
+  finish_pool_trace(m, by_pools);
+  const Trace& by_pool = pool_trace(m);
   near_misses(m, by_pool, out);
   free_riding(m, by_pool, out);
-  risk_transfer(m, out);
-  layers_and_cycles(m, out);
   return out;
 }
 

@@ -164,7 +164,7 @@ std::string and_list(const std::vector<std::string>& v) {
 
 // What looks wrong, each as one sentence of the page; `named`: parties the
 // page has named already, left out of later lists of examples.
-void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
+void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named, std::future<Trace>& by_pools) {
   const int exp = m.facts.exponent;
   auto amount_of = [&](const std::vector<Gap>& gaps) {
     return [&m, gaps](const std::string& p) {
@@ -263,6 +263,7 @@ void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
 
   // Spenders whose money reaches providers in the same proportions (money
   // through one pool) are named together.
+  finish_pool_trace(m, by_pools);
   Concentration c = concentration(m);
   struct Alike {
     uint32_t hhi = 0;
@@ -302,7 +303,7 @@ void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
   }
 
   // Patterns, each kind as one line.
-  Patterns p = patterns(m);
+  Patterns p = patterns(m, false);  // the page lists no risk rows
   const std::string patterns_cmd = "fundtrail map patterns";
   auto listed = [&](const char* type, size_t n, const std::string& head, std::vector<std::string> items,
                     std::vector<std::string> who) {
@@ -366,10 +367,13 @@ std::set<std::string> named_in_money_in(const Summary& s) {
 
 Summary summarise(const Map& m) {
   Summary s;
+  // The pools' trace (concentration and patterns read it) on the other core
+  // while the money, the services and the gaps are summed up.
+  std::future<Trace> by_pools = start_pool_trace(m);
   money_in(m, s);
   who_answers_for_each(m, s);
   std::set<std::string> named = named_in_money_in(s);
-  what_looks_wrong(m, s, named);
+  what_looks_wrong(m, s, named, by_pools);
   return s;
 }
 

@@ -38,11 +38,20 @@ void add_flat(Flat& into, const Flat& add, Flat& scratch) {
     into = add;
     return;
   }
+  // Where each key of `add` sits in `into`: a linear walk when the two are
+  // of a size (the usual mixes: tens of sources), binary searches when
+  // `into` is much the longer.
+  const bool walk = add.size() * 8 >= into.size();
   auto by_key = [](const Part& p, uint32_t key) { return p.key < key; };
+  auto seek = [&](Flat::iterator from, uint32_t key) {
+    if (!walk) return std::lower_bound(from, into.end(), key, by_key);
+    while (from != into.end() && from->key < key) ++from;
+    return from;
+  };
   bool all_present = true;
   auto from = into.begin();
   for (auto& a : add) {
-    from = std::lower_bound(from, into.end(), a.key, by_key);
+    from = seek(from, a.key);
     if (from == into.end() || from->key != a.key) {
       all_present = false;
       break;
@@ -51,7 +60,7 @@ void add_flat(Flat& into, const Flat& add, Flat& scratch) {
   if (all_present) {
     auto at = into.begin();
     for (auto& a : add) {
-      at = std::lower_bound(at, into.end(), a.key, by_key);
+      at = seek(at, a.key);
       at->amount += a.amount;
     }
     return;
@@ -278,14 +287,28 @@ const Trace& natural_trace(const Map& m) {
   return *m.by_natural_origins;
 }
 
+namespace {
+std::set<std::string> pools_of(const Facts& f) {
+  std::set<std::string> pools;
+  for (auto& [id, p] : f.parties)
+    if (p.kind == "pool") pools.insert(id);
+  return pools;
+}
+}  // namespace
+
 const Trace& pool_trace(const Map& m) {
-  if (!m.by_pools) {
-    std::set<std::string> pools;
-    for (auto& [id, p] : m.facts.parties)
-      if (p.kind == "pool") pools.insert(id);
-    m.by_pools = std::make_shared<const Trace>(trace(m.facts, pools));
-  }
+  if (!m.by_pools) m.by_pools = std::make_shared<const Trace>(trace(m.facts, pools_of(m.facts)));
   return *m.by_pools;
+}
+
+std::future<Trace> start_pool_trace(const Map& m) {
+  if (m.by_pools) return {};
+  // Reads only the facts, which nothing changes while the analyses run.
+  return std::async(std::launch::async, [&m] { return trace(m.facts, pools_of(m.facts)); });
+}
+
+void finish_pool_trace(const Map& m, std::future<Trace>& started) {
+  if (started.valid()) m.by_pools = std::make_shared<const Trace>(started.get());
 }
 
 std::map<std::string, int64_t> recovered(const Facts& f, const std::map<std::string, std::pair<uint32_t, int64_t>>& since_and_cap) {

@@ -55,11 +55,25 @@ std::vector<int64_t> largest_remainder(int64_t total, const std::vector<int64_t>
   std::vector<std::pair<__int128, size_t>> rem;
   rem.reserve(weights.size());
   int64_t given = 0;
+  // 64-bit division where every product fits (most payments: 128-bit
+  // division is a library call), the same exact quotients either way.
+  bool narrow = sum <= INT64_MAX;
+  for (size_t i = 0; narrow && i < weights.size(); ++i) {
+    int64_t product;
+    narrow = !__builtin_mul_overflow(weights[i], total, &product);
+  }
+  const int64_t sum64 = narrow ? static_cast<int64_t>(sum) : 0;
   for (size_t i = 0; i < weights.size(); ++i) {
-    __int128 num = static_cast<__int128>(weights[i]) * total;
-    out[i] = static_cast<int64_t>(num / sum);
+    if (narrow) {
+      const int64_t num = weights[i] * total;
+      out[i] = num / sum64;
+      rem.push_back({num % sum64, i});
+    } else {
+      const __int128 num = static_cast<__int128>(weights[i]) * total;
+      out[i] = static_cast<int64_t>(num / sum);
+      rem.push_back({num % sum, i});
+    }
     given += out[i];
-    rem.push_back({num % sum, i});
   }
   if (given >= total) return out;  // nothing left to hand out (the usual case for whole parts)
   // Largest remainder first, ties to the lower index: what a stable sort by
