@@ -23,13 +23,18 @@ Market market(const Map& m, const Trace& t, const std::string& spender) {
   Market mk;
   mk.spender = spender;
   mk.spender_kind = m.facts.party(spender) ? m.facts.party(spender)->kind : "";
-  SourceKey key{spender, SourceType::funds};
-  for (auto& [party, mix] : t.held) {
-    const Party* p = m.facts.party(party);
-    auto it = mix.find(key);
-    if (!p || !is_provider_kind(p->kind) || it == mix.end() || it->second <= 0) continue;
-    mk.shares.push_back({party, it->second});
-    mk.total += it->second;
+  const std::vector<std::string>& ids = m.facts.ids;
+  auto at = std::lower_bound(ids.begin(), ids.end(), spender);
+  if (at == ids.end() || *at != spender) return mk;
+  const auto key = static_cast<uint32_t>(at - ids.begin()) * 3 + static_cast<uint32_t>(SourceType::funds);
+  for (size_t i = 0; i < t.held.size(); ++i) {
+    const Parts& mix = t.held[i];
+    auto it = std::lower_bound(mix.begin(), mix.end(), key, [](const SourcePart& p, uint32_t k) { return p.key < k; });
+    if (it == mix.end() || it->key != key || it->amount <= 0) continue;
+    const Party* p = m.facts.party(ids[i]);
+    if (!p || !is_provider_kind(p->kind)) continue;
+    mk.shares.push_back({ids[i], it->amount});
+    mk.total += it->amount;
   }
   std::sort(mk.shares.begin(), mk.shares.end(), [](auto& a, auto& b) {
     return a.amount != b.amount ? a.amount > b.amount : a.party < b.party;
@@ -58,24 +63,14 @@ Concentration concentration(const Map& m) {
   const Facts& f = m.facts;
   const Graph& g = m.graph;
   Concentration c;
+  std::future<Trace> by_pools = start_pool_trace(m);  // on the other core, for the pools' markets below
   // Commissioners and funders: their money wherever it went.
-  Trace natural = trace(f, {});
+  const Trace& natural = natural_trace(m);
   for (auto& [id, p] : f.parties)
     if (is_origin_kind(p.kind)) {
       Market mk = market(m, natural, id);
       if (mk.total > 0) c.markets.push_back(mk);
     }
-  // Pools: the same with every pool treated as the source of what it pays.
-  std::set<std::string> pools;
-  for (auto& [id, p] : f.parties)
-    if (p.kind == "pool") pools.insert(id);
-  if (!pools.empty()) {
-    Trace by_pool = trace(f, pools);
-    for (auto& id : pools) {
-      Market mk = market(m, by_pool, id);
-      if (mk.total > 0) c.markets.push_back(mk);
-    }
-  }
 
   for (Vertex v = 0; v < num_vertices(g); ++v) {
     if (!is_provider_kind(g[v].kind)) continue;
@@ -115,6 +110,20 @@ Concentration concentration(const Map& m) {
     c.groups.push_back(gr);
   }
   c.dominators = dominators(m);
+
+  // Pools: the same with every pool treated as the source of what it pays
+  // (after the commissioners' and funders' markets).
+  finish_pool_trace(m, by_pools);
+  std::set<std::string> pools;
+  for (auto& [id, p] : f.parties)
+    if (p.kind == "pool") pools.insert(id);
+  if (!pools.empty()) {
+    const Trace& by_pool = pool_trace(m);
+    for (auto& id : pools) {
+      Market mk = market(m, by_pool, id);
+      if (mk.total > 0) c.markets.push_back(mk);
+    }
+  }
   return c;
 }
 
@@ -155,42 +164,68 @@ nlohmann::json to_json(const Map& m, const Concentration& c) {
   return j;
 }
 
-std::string to_text(const Map& m, const Concentration& c) {
+std::string to_text(const Map& m, const Concentration& c, size_t limit) {
   std::ostringstream o;
   o << "Concentration and dependence (" << as_of_text(m) << ")\n";
   o << "\nProviders' shares of each spender's money that reached providers (HHI: 0-10000; above 2500 is highly concentrated)\n";
   if (c.markets.empty()) o << "  no money has reached a provider\n";
-  for (auto& mk : c.markets) {
+  const auto markets = shown(c.markets.size(), limit, [&](size_t i) { return c.markets[i].total; });
+  for (size_t mi : markets) {
+    const Market& mk = c.markets[mi];
     o << "  " << label(m, mk.spender) << " [" << mk.spender_kind << "]: " << money_text(m, mk.total) << ", HHI " << mk.hhi
       << " (" << mk.level << ")\n";
-    for (auto& s : mk.shares)
+    const auto shares = shown(mk.shares.size(), limit, [&](size_t i) { return mk.shares[i].amount; });
+    for (size_t si : shares) {
+      const Amount& s = mk.shares[si];
       o << "      " << pct(ratio_bp(s.amount, mk.total)) << "  " << money_text(m, s.amount) << "  " << label(m, s.party) << "\n";
+    }
+    o << more(mk.shares.size() - shares.size(), "      ");
   }
+  o << more(c.markets.size() - markets.size(), "  ");
   o << "\nEach provider's dependence on its largest payer\n";
   if (c.dependence.empty()) o << "  no provider has been paid\n";
-  for (auto& d : c.dependence)
+  const auto dependence = shown(c.dependence.size(), limit);  // most dependent first
+  for (size_t di : dependence) {
+    const Dependence& d = c.dependence[di];
     o << "  " << label(m, d.provider) << ": " << pct(d.bp) << " of " << money_text(m, d.received) << " from " << d.top_payer
       << (d.payers == 1 ? " (its only payer)" : " (" + std::to_string(d.payers) + " payers)") << "\n";
+  }
+  o << more(c.dependence.size() - dependence.size(), "  ");
   o << "\nControlling groups\n";
   if (c.groups.empty()) o << "  no party is recorded as controlled by another\n";
-  for (auto& gr : c.groups) {
+  const auto groups = shown(c.groups.size(), limit, [&](size_t i) { return c.groups[i].received; });
+  for (size_t gi : groups) {
+    const Group& gr = c.groups[gi];
     o << "  " << label(m, gr.controller) << " controls " << join(gr.members, ", ") << ": received "
       << money_text(m, gr.received) << " from outside the group";
     if (!gr.contracts.empty()) o << "; holds " << gr.contracts.size() << " contract(s): " << join(gr.contracts, ", ");
     o << "\n";
   }
+  o << more(c.groups.size() - groups.size(), "  ");
   o << "\nDominators (parties all the money to another party must pass through)\n";
   const Dominators& d = c.dominators;
   if (d.plain_tree) {
     o << "  The funding network is a plain tree: every party has one payer, so every intermediary is trivially\n"
          "  a dominator of everything below it. None is listed.\n";
   } else {
-    for (auto& mg : d.merges)
+    const auto merges = shown(d.merges.size(), limit);
+    for (size_t i : merges) {
+      const Dominators::Merge& mg = d.merges[i];
       o << "  " << mg.party << " is paid by " << mg.payers.size() << " parties (" << join(mg.payers, ", ") << "): "
         << (mg.idom.empty() ? "no single party controls all its money" : "all of its money still passes through " + mg.idom)
         << "\n";
-    for (auto& [dom, below] : d.dominators)
-      o << "  " << label(m, dom) << " is a real dominator: everything reaching " << join(below, ", ") << " passes through it\n";
+    }
+    o << more(d.merges.size() - merges.size(), "  ");
+    size_t listed = 0;
+    for (auto& [dom, below] : d.dominators) {
+      if (limit != kEveryEntry && listed == limit) break;
+      ++listed;
+      std::vector<std::string> names;
+      for (size_t i : shown(below.size(), limit)) names.push_back(below[i]);
+      if (names.size() < below.size()) names.push_back("... " + std::to_string(below.size() - names.size()) + " more");
+      o << "  " << label(m, dom) << " is a real dominator: everything reaching " << join(names, ", ") << " passes through it\n";
+    }
+    o << more(d.dominators.size() - listed, "  ");
     if (d.dominators.empty()) o << "  No party dominates a party with several funding paths.\n";
     o << "  Elsewhere the network is a tree, where every intermediary is trivially a dominator (not listed).\n";
   }

@@ -18,11 +18,13 @@ Dominators dominators(const Map& m) {
   const size_t n = num_vertices(g);
   D d(n + 1);
   const Vertex root = n;  // a virtual root paying every first payer
-  std::vector<std::set<Vertex>> payers(n);
+  // Each party's payers, ascending: money_pairs is sorted and unique, so a
+  // vector per party is a set without a node per payer.
+  std::vector<std::vector<Vertex>> payers(n);
   std::vector<char> has_out(n, 0);
   for (auto [a, b] : money_pairs(m)) {
     add_edge(a, b, d);
-    payers[b].insert(a);
+    payers[b].push_back(a);
     has_out[a] = 1;
   }
   for (Vertex v = 0; v < n; ++v)

@@ -1,13 +1,16 @@
-// GraphML through Boost's write_graphml and dynamic_properties. Two fix-ups
-// on Boost's output (DESIGN.md makes both firm): a node's id is the party id
-// (Boost writes "n" + index), and an edge carries only the attributes of its
-// type (Boost writes every key on every edge). One addition: the graph-level
-// attributes (origin, currency, as_of, records) that say what the file covers.
-#include <boost/graph/graphml.hpp>
-#include <boost/property_map/function_property_map.hpp>
+// GraphML, written as it goes (a million payments make hundreds of thousands
+// of edges: no copy of the file is held). The file is the one Boost's
+// write_graphml wrote with two fix-ups that DESIGN.md makes firm, byte for
+// byte: a node's id is the party id, and an edge carries only the attributes
+// of its type. Keys are numbered as Boost numbers them (by attribute name,
+// node before edge for a name both carry), values spelled as Boost spells them
+// (booleans 0/1, strings with XML's five entities). One addition: the
+// graph-level attributes (origin, currency, as_of, records) that say what the
+// file covers, numbered after the node and edge keys so that those keep the
+// ids they had before graph attributes existed.
+#include <boost/property_tree/detail/xml_parser_utils.hpp>
 
-#include <set>
-#include <sstream>
+#include <functional>
 
 #include "accountability/internal.h"
 #include "ledger/money.h"
@@ -17,155 +20,139 @@ namespace {
 
 using namespace detail;
 
-const std::map<std::string, std::set<std::string>> kEdgeKeys = {
-    {"funding", {"amount_minor", "amount", "mechanism", "count", "first_date", "last_date", "tagged_minor", "own_minor",
-                 "loan_minor", "untagged_minor"}},
-    {"responsibility", {"kind", "subject", "recorded", "joint", "joint_with", "start_date", "end_date", "seq"}},
-    {"contract", {"reference", "subject", "model", "cap_minor", "cap", "paid_minor", "paid", "start_date", "end_date",
-                  "ended", "seq"}},
+// A value as Boost's lexical_cast writes it, XML-escaped as Boost escapes it.
+std::string text(const std::string& s) { return boost::property_tree::xml_parser::encode_char_entities(s); }
+std::string text(bool b) { return b ? "1" : "0"; }
+std::string text(int64_t v) { return std::to_string(v); }
+std::string text(uint64_t v) { return std::to_string(static_cast<int64_t>(v)); }
+
+enum Types : unsigned { kFunding = 1, kResponsibility = 2, kContract = 4, kEvery = 7 };
+
+struct NodeKey {
+  const char* name;
+  const char* type;  // attr.type
+  std::function<std::string(const VertexData&)> value;
 };
-
-std::string attr(const std::string& line, const std::string& name) {
-  std::string k = name + "=\"";
-  size_t a = line.find(k);
-  if (a == std::string::npos) return "";
-  a += k.size();
-  return line.substr(a, line.find('"', a) - a);
-}
-
-struct GraphAttribute {
-  std::string name, type, value;  // type: a GraphML attr.type
+struct EdgeKey {
+  const char* name;
+  const char* type;
+  unsigned types;  // the edge types that carry it
+  std::function<std::string(const EdgeData&)> value;
 };
-
-// Rewrites Boost's output: ids, per-type edge attributes, and the graph-level
-// attributes. Those are added here rather than as Boost graph properties,
-// which Boost would number among the node and edge keys (it numbers keys in
-// name order): appended after Boost's keys, numbered on from them, they leave
-// every node and edge key the id it had before graph attributes existed.
-std::string tidy(const std::string& boost_out, const std::vector<GraphAttribute>& graph_attributes) {
-  std::istringstream in(boost_out);
-  std::ostringstream out;
-  std::map<std::string, std::string> edge_key_name;  // "key7" -> "amount"
-  std::string type_key;
-  std::vector<std::string> edge;  // the lines of the edge being read
-  std::string line;
-  int keys = 0;
-  using boost::property_tree::xml_parser::encode_char_entities;
-  auto flush_edge = [&] {
-    std::string type;
-    for (auto& l : edge)
-      if (attr(l, "key") == type_key) type = l.substr(l.find('>') + 1, l.rfind("</data>") - l.find('>') - 1);
-    auto allowed = kEdgeKeys.find(type);
-    for (auto& l : edge) {
-      std::string key = attr(l, "key");
-      if (!key.empty() && edge_key_name.count(key)) {
-        const std::string& name = edge_key_name[key];
-        bool common = name == "type" || name == "gap";
-        if (!common && (allowed == kEdgeKeys.end() || !allowed->second.count(name))) continue;
-      }
-      out << l << "\n";
-    }
-    edge.clear();
-  };
-  while (std::getline(in, line)) {
-    if (line.rfind("  <graph id=", 0) == 0) {
-      std::vector<std::string> data;
-      for (auto& a : graph_attributes) {
-        std::string id = "key" + std::to_string(keys++);
-        out << "  <key id=\"" << id << "\" for=\"graph\" attr.name=\"" << a.name << "\" attr.type=\"" << a.type
-            << "\" />\n";
-        data.push_back("    <data key=\"" + id + "\">" + encode_char_entities(a.value) + "</data>");
-      }
-      out << line << "\n";
-      for (auto& d : data) out << d << "\n";
-      continue;
-    }
-    if (line.find("<key ") != std::string::npos) ++keys;
-    if (line.find("<key ") != std::string::npos && attr(line, "for") == "edge") {
-      edge_key_name[attr(line, "id")] = attr(line, "attr.name");
-      if (attr(line, "attr.name") == "type") type_key = attr(line, "id");
-    }
-    if (line.rfind("    <node id=\"n", 0) == 0) line.erase(line.find("id=\"n") + 4, 1);
-    if (line.rfind("    <edge id=\"", 0) == 0) {
-      line.erase(line.find("source=\"n") + 8, 1);
-      line.erase(line.find("target=\"n") + 8, 1);
-      edge.push_back(line);
-      continue;
-    }
-    if (!edge.empty()) {
-      edge.push_back(line);
-      if (line.find("</edge>") != std::string::npos) flush_edge();
-      continue;
-    }
-    out << line << "\n";
-  }
-  return out.str();
-}
-
-template <class F>
-auto vmap(F f) {
-  return boost::make_function_property_map<Vertex>(f);
-}
-template <class F>
-auto emap(F f) {
-  return boost::make_function_property_map<Edge>(f);
-}
+struct Key {  // one <key>, in Boost's order: by name, a node's before an edge's
+  const char* name;
+  bool node;
+  size_t at;  // index into the node or edge keys
+};
 
 }  // namespace
 
 void write_graphml(const Map& m, std::ostream& out) {
   const Graph& g = m.graph;
   const int exp = m.facts.exponent;
-  boost::dynamic_properties dp;
-  // Nodes.
-  dp.property("name", vmap([&](Vertex v) { return g[v].name; }));
-  dp.property("kind", vmap([&](Vertex v) { return g[v].kind; }));
-  dp.property("sector", vmap([&](Vertex v) { return g[v].sector; }));
-  dp.property("controlled_by", vmap([&](Vertex v) { return g[v].controlled_by; }));
-  dp.property("parent", vmap([&](Vertex v) { return g[v].parent; }));
-  dp.property("status", vmap([&](Vertex v) { return g[v].status; }));
-  dp.property("status_from", vmap([&](Vertex v) { return date_text(g[v].status_from); }));
-  dp.property("failed", vmap([&](Vertex v) { return g[v].failed; }));
-  dp.property("gap", vmap([&](Vertex v) { return g[v].gap; }));
-  dp.property("received_minor", vmap([&](Vertex v) { return static_cast<long>(g[v].received); }));
-  dp.property("received", vmap([&](Vertex v) { return format_money(g[v].received, exp); }));
-  dp.property("paid_minor", vmap([&](Vertex v) { return static_cast<long>(g[v].paid); }));
-  dp.property("paid", vmap([&](Vertex v) { return format_money(g[v].paid, exp); }));
-  // Edges. GraphML keys are per graph element kind, so "gap" can name both.
-  dp.property("type", emap([&](Edge e) { return name_of(g[e].type); }));
-  dp.property("gap", emap([&](Edge e) { return g[e].gap; }));
-  dp.property("amount_minor", emap([&](Edge e) { return static_cast<long>(g[e].amount); }));
-  dp.property("amount", emap([&](Edge e) { return format_money(g[e].amount, exp); }));
-  dp.property("mechanism", emap([&](Edge e) { return g[e].mechanism; }));
-  dp.property("count", emap([&](Edge e) { return static_cast<long>(g[e].count); }));
-  dp.property("first_date", emap([&](Edge e) { return date_text(g[e].first_date); }));
-  dp.property("last_date", emap([&](Edge e) { return date_text(g[e].last_date); }));
-  dp.property("tagged_minor", emap([&](Edge e) { return static_cast<long>(g[e].tagged); }));
-  dp.property("own_minor", emap([&](Edge e) { return static_cast<long>(g[e].own); }));
-  dp.property("loan_minor", emap([&](Edge e) { return static_cast<long>(g[e].loan); }));
-  dp.property("untagged_minor", emap([&](Edge e) { return static_cast<long>(g[e].untagged); }));
-  dp.property("kind", emap([&](Edge e) { return g[e].kind; }));
-  dp.property("subject", emap([&](Edge e) { return g[e].subject; }));
-  dp.property("recorded", emap([&](Edge e) { return g[e].recorded; }));
-  dp.property("joint", emap([&](Edge e) { return g[e].joint; }));
-  dp.property("joint_with", emap([&](Edge e) { return g[e].joint_with; }));
-  dp.property("start_date", emap([&](Edge e) { return date_text(g[e].start); }));
-  dp.property("end_date", emap([&](Edge e) { return date_text(g[e].end); }));
-  dp.property("seq", emap([&](Edge e) { return static_cast<long>(g[e].seq); }));
-  dp.property("reference", emap([&](Edge e) { return g[e].reference; }));
-  dp.property("model", emap([&](Edge e) { return g[e].model; }));
-  dp.property("cap_minor", emap([&](Edge e) { return static_cast<long>(g[e].cap); }));
-  dp.property("cap", emap([&](Edge e) { return format_money(g[e].cap, exp); }));
-  dp.property("paid_minor", emap([&](Edge e) { return static_cast<long>(g[e].paid); }));
-  dp.property("paid", emap([&](Edge e) { return format_money(g[e].paid, exp); }));
-  dp.property("ended", emap([&](Edge e) { return g[e].ended; }));
+  auto money = [exp](int64_t v) { return text(format_money(v, exp)); };
+  auto date = [](uint32_t d) { return text(date_text(d)); };
+  const std::vector<NodeKey> node_keys = {
+      {"controlled_by", "string", [](const VertexData& v) { return text(v.controlled_by); }},
+      {"failed", "boolean", [](const VertexData& v) { return text(v.failed); }},
+      {"gap", "boolean", [](const VertexData& v) { return text(v.gap); }},
+      {"kind", "string", [](const VertexData& v) { return text(v.kind); }},
+      {"name", "string", [](const VertexData& v) { return text(v.name); }},
+      {"paid", "string", [&](const VertexData& v) { return money(v.paid); }},
+      {"paid_minor", "long", [](const VertexData& v) { return text(v.paid); }},
+      {"parent", "string", [](const VertexData& v) { return text(v.parent); }},
+      {"received", "string", [&](const VertexData& v) { return money(v.received); }},
+      {"received_minor", "long", [](const VertexData& v) { return text(v.received); }},
+      {"sector", "string", [](const VertexData& v) { return text(v.sector); }},
+      {"status", "string", [](const VertexData& v) { return text(v.status); }},
+      {"status_from", "string", [&](const VertexData& v) { return date(v.status_from); }},
+  };
+  const std::vector<EdgeKey> edge_keys = {
+      {"amount", "string", kFunding, [&](const EdgeData& e) { return money(e.amount); }},
+      {"amount_minor", "long", kFunding, [](const EdgeData& e) { return text(e.amount); }},
+      {"cap", "string", kContract, [&](const EdgeData& e) { return money(e.cap); }},
+      {"cap_minor", "long", kContract, [](const EdgeData& e) { return text(e.cap); }},
+      {"count", "long", kFunding, [](const EdgeData& e) { return text(e.count); }},
+      {"end_date", "string", kResponsibility | kContract, [&](const EdgeData& e) { return date(e.end); }},
+      {"ended", "string", kContract, [](const EdgeData& e) { return text(e.ended.str()); }},
+      {"first_date", "string", kFunding, [&](const EdgeData& e) { return date(e.first_date); }},
+      {"gap", "boolean", kEvery, [](const EdgeData& e) { return text(e.gap); }},
+      {"joint", "boolean", kResponsibility, [](const EdgeData& e) { return text(e.joint); }},
+      {"joint_with", "string", kResponsibility, [](const EdgeData& e) { return text(e.joint_with.str()); }},
+      {"kind", "string", kResponsibility, [](const EdgeData& e) { return text(e.kind.str()); }},
+      {"last_date", "string", kFunding, [&](const EdgeData& e) { return date(e.last_date); }},
+      {"loan_minor", "long", kFunding, [](const EdgeData& e) { return text(e.loan); }},
+      {"mechanism", "string", kFunding, [](const EdgeData& e) { return text(e.mechanism.str()); }},
+      {"model", "string", kContract, [](const EdgeData& e) { return text(e.model.str()); }},
+      {"own_minor", "long", kFunding, [](const EdgeData& e) { return text(e.own); }},
+      {"paid", "string", kContract, [&](const EdgeData& e) { return money(e.paid); }},
+      {"paid_minor", "long", kContract, [](const EdgeData& e) { return text(e.paid); }},
+      {"recorded", "boolean", kResponsibility, [](const EdgeData& e) { return text(e.recorded); }},
+      {"reference", "string", kContract, [](const EdgeData& e) { return text(e.reference.str()); }},
+      {"seq", "long", kResponsibility | kContract, [](const EdgeData& e) { return text(e.seq); }},
+      {"start_date", "string", kResponsibility | kContract, [&](const EdgeData& e) { return date(e.start); }},
+      {"subject", "string", kResponsibility | kContract, [](const EdgeData& e) { return text(e.subject.str()); }},
+      {"tagged_minor", "long", kFunding, [](const EdgeData& e) { return text(e.tagged); }},
+      {"type", "string", kEvery, [](const EdgeData& e) { return text(name_of(e.type)); }},
+      {"untagged_minor", "long", kFunding, [](const EdgeData& e) { return text(e.untagged); }},
+  };
+  std::vector<Key> keys;
+  for (size_t i = 0; i < node_keys.size(); ++i) keys.push_back({node_keys[i].name, true, i});
+  for (size_t i = 0; i < edge_keys.size(); ++i) keys.push_back({edge_keys[i].name, false, i});
+  std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return std::string(a.name) < b.name; });
+  std::vector<std::string> node_id(node_keys.size()), edge_id(edge_keys.size());
 
-  std::ostringstream raw;
-  boost::write_graphml(raw, g, vmap([&](Vertex v) { return g[v].id; }), dp, false);
-  out << tidy(raw.str(), {{"origin", "string", m.facts.origin},
-                          {"currency", "string", m.facts.currency},
-                          {"as_of", "string", as_of_value(m)},
-                          {"records", "long", std::to_string(m.facts.records)}});
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
+         "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+         "xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns "
+         "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n";
+  size_t n = 0;
+  for (const Key& k : keys) {
+    std::string id = "key" + std::to_string(n++);
+    (k.node ? node_id[k.at] : edge_id[k.at]) = id;
+    out << "  <key id=\"" << id << "\" for=\"" << (k.node ? "node" : "edge") << "\" attr.name=\"" << k.name
+        << "\" attr.type=\"" << (k.node ? node_keys[k.at].type : edge_keys[k.at].type) << "\" />\n";
+  }
+  const std::pair<const char*, std::pair<const char*, std::string>> graph_attributes[] = {
+      {"origin", {"string", m.facts.origin}},
+      {"currency", {"string", m.facts.currency}},
+      {"as_of", {"string", as_of_value(m)}},
+      {"records", {"long", std::to_string(m.facts.records)}}};
+  std::string graph_data;
+  for (auto& [name, typed] : graph_attributes) {
+    std::string id = "key" + std::to_string(n++);
+    out << "  <key id=\"" << id << "\" for=\"graph\" attr.name=\"" << name << "\" attr.type=\"" << typed.first << "\" />\n";
+    graph_data += "    <data key=\"" + id + "\">" + text(typed.second) + "</data>\n";
+  }
+  out << "  <graph id=\"G\" edgedefault=\"directed\" parse.nodeids=\"free\" parse.edgeids=\"canonical\" "
+         "parse.order=\"nodesfirst\">\n"
+      << graph_data;
+
+  std::string buf;  // one element at a time
+  for (Vertex v = 0; v < num_vertices(g); ++v) {
+    buf = "    <node id=\"" + g[v].id + "\">\n";
+    for (size_t i = 0; i < node_keys.size(); ++i)
+      buf += "      <data key=\"" + node_id[i] + "\">" + node_keys[i].value(g[v]) + "</data>\n";
+    buf += "    </node>\n";
+    out << buf;
+  }
+  // Each edge type's keys, in key order.
+  std::map<unsigned, std::vector<size_t>> of_type;
+  for (unsigned t : {kFunding, kResponsibility, kContract})
+    for (const Key& k : keys)
+      if (!k.node && (edge_keys[k.at].types & t)) of_type[t].push_back(k.at);
+  size_t e_count = 0;
+  for (auto [e, end] = edges(g); e != end; ++e) {
+    const EdgeData& d = g[*e];
+    const unsigned t = d.type == EdgeType::funding ? kFunding : d.type == EdgeType::responsibility ? kResponsibility : kContract;
+    buf = "    <edge id=\"e" + std::to_string(e_count++) + "\" source=\"" + g[source(*e, g)].id + "\" target=\"" +
+          g[target(*e, g)].id + "\">\n";
+    for (size_t i : of_type[t]) buf += "      <data key=\"" + edge_id[i] + "\">" + edge_keys[i].value(d) + "</data>\n";
+    buf += "    </edge>\n";
+    out << buf;
+  }
+  out << "  </graph>\n</graphml>\n";
 }
 
 }  // namespace fundtrail::map

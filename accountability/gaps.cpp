@@ -156,7 +156,7 @@ nlohmann::json to_json(const Map& m, const std::vector<Gap>& gaps) {
   return {{"currency", m.facts.currency}, {"as_of", m.facts.as_of.text}, {"gaps", a}};
 }
 
-std::string to_text(const Map& m, const std::vector<Gap>& gaps) {
+std::string to_text(const Map& m, const std::vector<Gap>& gaps, size_t limit) {
   std::ostringstream o;
   o << "Gaps in accountability (" << as_of_text(m) << ")\n";
   const std::pair<const char*, const char*> sections[] = {
@@ -169,13 +169,16 @@ std::string to_text(const Map& m, const std::vector<Gap>& gaps) {
     for (auto& g : gaps)
       if (g.type == type) here.push_back(&g);
     o << "\n" << title << ": " << (here.empty() ? "none" : std::to_string(here.size())) << "\n";
-    for (auto* g : here) {
+    const auto listed = shown(here.size(), limit, [&](size_t i) { return here[i]->amount; });
+    for (size_t i : listed) {
+      const Gap* g = here[i];
       o << "  " << label(m, g->party);
       if (g->type == "money-without-line") o << ": received " << money_text(m, g->amount) << "; " << g->detail;
       else if (g->type == "paid-after-failure") o << ": " << money_text(m, g->amount) << " from " << g->other << " (seq " << g->seq << "), " << g->detail;
       else o << ": " << g->detail;
       o << "\n";
     }
+    o << more(here.size() - listed.size(), "  ");
   }
   return o.str();
 }

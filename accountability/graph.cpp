@@ -70,7 +70,7 @@ struct FundingGroups {
 };
 
 FundingGroups group_funding(const std::vector<Money>& money, const std::vector<Vertex>& vertex_of) {
-  std::vector<std::string_view> mechanisms;          // a handful
+  std::vector<Name> mechanisms;                      // a handful
   std::vector<std::pair<uint64_t, uint32_t>> keyed;  // (payer, payee, mechanism) packed; payment index
   keyed.reserve(money.size());
   for (uint32_t i = 0; i < money.size(); ++i) {
@@ -130,11 +130,10 @@ Map build_map(Facts facts) {
   for (auto& [id, p] : m.facts.parties) vertex(id);
   const std::vector<Money>& money = m.facts.money;
   // The trace behind the implicit lines reads only the facts, which nothing
-  // below changes: it runs on another core while the graph is built.
+  // below changes: it runs on another core while the graph is built, and is
+  // kept for the analyses that follow the money (Map::by_natural_origins).
   const std::set<std::string> unrecorded = detail::receivers_without_line(m.facts);
-  std::future<detail::Trace> traced = std::async(std::launch::async, [&] {
-    return unrecorded.empty() ? detail::Trace{} : detail::trace(m.facts, {}, &unrecorded);
-  });
+  std::future<detail::Trace> traced = std::async(std::launch::async, [&] { return detail::trace(m.facts, {}); });
 
   // Funding: one edge per payer, payee and mechanism, made in the order of
   // each one's first payment. Vertices are made in payment order too.
@@ -197,7 +196,8 @@ Map build_map(Facts facts) {
     add_edge(vertex(c.payer), vertex(c.payee), d, g);
   }
 
-  m.implicit = implicit_lines(m, traced.get(), unrecorded);
+  m.by_natural_origins = std::make_shared<const detail::Trace>(traced.get());
+  m.implicit = implicit_lines(m, *m.by_natural_origins, unrecorded);
   for (const Line& l : m.implicit)
     for (auto& r : l.responsible) add_edge(vertex(l.accountable), vertex(r), line_edge(l, r), g);
   mark_gaps(m);

@@ -50,12 +50,14 @@ std::map<std::string, std::set<std::string>> detail::implicit_accountables(const
                                                                            const std::set<std::string>& parties) {
   std::map<std::string, std::set<std::string>> out;
   if (parties.empty()) return out;
-  Trace t = trace(m.facts, {}, &parties);
+  // The map's trace when an analysis made it already (summary), else one for these parties only.
+  Trace own;
+  if (!m.by_natural_origins) own = trace(m.facts, {}, &parties);
+  const Trace& t = m.by_natural_origins ? *m.by_natural_origins : own;
   for (auto& id : parties) {
     auto v = m.find(id);
     if (!v) continue;
-    auto it = t.received.find(id);
-    std::set<std::string> found = implicit_for(m, it == t.received.end() ? Mix{} : it->second, *v);
+    std::set<std::string> found = implicit_for(m, t.received_by(id), *v);
     if (!found.empty()) out[id] = std::move(found);
   }
   return out;
@@ -84,8 +86,7 @@ std::vector<Line> implicit_lines(const Map& m, const Trace& t, const std::set<st
   for (Vertex v = 0; v < num_vertices(g); ++v) {
     const VertexData& d = g[v];
     if (!unrecorded.count(d.id)) continue;
-    auto it = t.received.find(d.id);
-    for (auto& a : implicit_for(m, it == t.received.end() ? Mix{} : it->second, v)) {
+    for (auto& a : implicit_for(m, t.received_by(d.id), v)) {
       Line l;
       l.accountable = a;
       l.responsible = {d.id};

@@ -5,6 +5,8 @@
 #include <boost/graph/filtered_graph.hpp>
 #include <boost/graph/reverse_graph.hpp>
 
+#include <functional>
+#include <future>
 #include <set>
 
 #include "accountability/map.h"
@@ -24,6 +26,12 @@ std::string date_text(uint32_t yyyymmdd);             // "" for 0
 // the lower index (callers order by party id).
 std::vector<int64_t> largest_remainder(int64_t total, const std::vector<int64_t>& weights);
 std::string join(const std::vector<std::string>& v, const std::string& sep);
+// The entries of a list of `n` that a text shows (map.h, kEveryEntry): all when
+// `limit` is 0 or n <= limit, else the `limit` of largest `weight` (ties: the
+// earlier; no weight: the first), always in the list's own order.
+std::vector<size_t> shown(size_t n, size_t limit, const std::function<int64_t(size_t)>& weight = nullptr);
+// "<indent>... and 9,850 more (--all for every one)\n" when `hidden` > 0, else "".
+std::string more(size_t hidden, const std::string& indent);
 std::string lower(std::string s);
 std::string as_of_text(const Map& m);  // "as of seq 41" / "as of 2026-03-31" / "all 58 records"
 // The exports' graph-level as_of: the --as-of the map was built at, as the
@@ -89,12 +97,26 @@ struct SourceKey {
 };
 using Mix = std::map<SourceKey, int64_t>;
 
+// A source's part of what a party holds or received: the source as
+// party index (Facts::ids) * 3 + SourceType. Flat and by index: at a million
+// payments a party's mix of string-keyed map nodes cost 100 MB a trace.
+struct SourcePart {
+  uint32_t key;
+  int64_t amount;
+};
+using Parts = std::vector<SourcePart>;  // sorted by key, no zero amounts
+
 struct Trace {
-  std::map<std::string, Mix> held;      // where each source's money sits now
-  std::map<std::string, Mix> received;  // all attributed money a party received
+  std::vector<std::string> ids;  // the traced Facts::ids (a copy: a Map may move or go)
+  std::vector<Parts> held;      // per party index: where each source's money sits now
+  std::vector<Parts> received;  // per party index: all attributed money it received
   std::map<SourceKey, int64_t> paid_out;
   std::map<std::string, uint32_t> first_own_date;  // first value date an intermediary paid its own money
   int64_t by_tag = 0, pro_rata = 0;
+  SourceKey source(const SourcePart& p) const { return {ids[p.key / 3], SourceType(p.key % 3)}; }
+  // One party's, keyed by source ({} for a party the trace does not know).
+  Mix held_by(const std::string& party) const;
+  Mix received_by(const std::string& party) const;
 };
 // Origins: commissioners, funders and `extra` pay out of their own budgets;
 // every other party pays out of what it received (by funded-by, else pro rata),
@@ -123,9 +145,19 @@ std::map<std::string, std::set<std::string>> implicit_accountables(const Map& m,
 // holds; a commissioner's or funder's money is its budget, not pre-financing).
 bool schedule_says_own(const Facts& f, const Money& mo);
 
-// Outcome (milestone) payments `party` received on or after `since`, less what
-// it passed on tagged to them: what came back of its pre-financing, capped.
-int64_t recovered(const Facts& f, const std::string& party, uint32_t since, int64_t cap);
+// The map's shared traces (Map::by_natural_origins, Map::by_pools), made on
+// first use: trace(m.facts, {}) and trace(m.facts, every pool). One thread.
+const Trace& natural_trace(const Map& m);
+const Trace& pool_trace(const Map& m);
+// pool_trace made on another core while the caller does other work: start,
+// work, finish (which keeps it in the map). Not started when the map has it.
+std::future<Trace> start_pool_trace(const Map& m);
+void finish_pool_trace(const Map& m, std::future<Trace>& started);
+
+// For each party -> (since, cap): the outcome (milestone) payments it received
+// on or after `since`, less what it passed on tagged to them: what came back of
+// its pre-financing, capped at `cap` (0 when cap <= 0). All in two passes.
+std::map<std::string, int64_t> recovered(const Facts& f, const std::map<std::string, std::pair<uint32_t, int64_t>>& since_and_cap);
 
 }  // namespace fundtrail::map::detail
 
@@ -139,6 +171,8 @@ std::vector<Line> implicit_lines(const Map& m, const detail::Trace& t,
 void mark_gaps(Map& m);                                // gaps.cpp
 Dominators dominators(const Map& m);                   // dominators.cpp
 void layers_and_cycles(const Map& m, Patterns& out);  // structure.cpp
+// patterns(m) without the risk rows (a row per paying relation): what the summary reads.
+Patterns patterns(const Map& m, bool with_risk);       // patterns.cpp
 }  // namespace fundtrail::map
 
 // ---- template definitions -------------------------------------------------

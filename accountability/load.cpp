@@ -3,12 +3,15 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
+#include <optional>
 #include <thread>
 #include <set>
 #include <string_view>
 #include <unordered_map>
 
+#include <capnp/message.h>
 #include <kj/exception.h>
 
 #include "accountability/internal.h"
@@ -20,6 +23,8 @@ namespace fundtrail::map {
 namespace {
 
 using schema::Entry;
+
+static_assert(sizeof(Money) <= 128, "a payment's row in the map's largest table (map.h, Money)");
 
 // The payment table is the map's one large allocation, filled once in order.
 // Where a page fault is dear (on a VM ~20 us per 4 KiB page, a quarter of the
@@ -36,6 +41,94 @@ void advise_huge_pages(const void* data, size_t bytes) {
 }
 
 std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+// Names for one decoding thread: the process-wide table (Name) takes a lock,
+// this takes none, and a thread meets the same few names a million times.
+class Names {
+ public:
+  Name operator()(capnp::Text::Reader t) { return (*this)(std::string_view(t.cStr(), t.size())); }
+  Name operator()(schema::Mechanism m) {  // by the enum's value: no text, no hashing
+    const auto at = static_cast<size_t>(m);
+    if (at >= mechanisms_.size()) mechanisms_.resize(at + 1);
+    if (mechanisms_[at].empty()) mechanisms_[at] = (*this)(std::string_view(name_of(m)));
+    return mechanisms_[at];
+  }
+  Name operator()(std::string_view text) {
+    if (text.empty()) return {};
+    auto it = seen_.find(text);
+    if (it != seen_.end()) return it->second;
+    Name n(text);
+    seen_.emplace(std::string_view(n.str()), n);  // the view is the Name's own text, which stays
+    return n;
+  }
+
+ private:
+  std::unordered_map<std::string_view, Name> seen_;
+  std::vector<Name> mechanisms_;
+};
+
+// One record's leaf and Entry, read for the map without Record's checks.
+// Record proves the bytes canonical (so that they hash as signed) and, typed,
+// that every field has its schema type: fundtrail-verify and the append rules
+// answer for both, and at a million records they were a sixth of the load.
+// The map only reads fields, and Cap'n Proto's readers are bounds-checked:
+// damaged bytes throw kj::Exception (an Error below), never read outside the
+// record. One aligned buffer per thread (LMDB's values are not word-aligned),
+// no allocation per record.
+class LeafReader {
+ public:
+  // False when `bytes` cannot be a message (not whole words).
+  bool read(std::span<const uint8_t> bytes) {
+    if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) return false;
+    words_.resize(bytes.size() / sizeof(capnp::word));
+    std::memcpy(words_.data(), bytes.data(), bytes.size());
+    leaf_segment_[0] = kj::arrayPtr(words_.data(), words_.size());
+    leaf_.emplace(kj::arrayPtr(leaf_segment_, 1));
+    capnp::Data::Reader entry = leaf_->getRoot<schema::SignedEntry>().getEntry();
+    // A Data blob starts on a word boundary of the (aligned) leaf.
+    if (entry.size() % sizeof(capnp::word) != 0) return false;
+    entry_segment_[0] = kj::arrayPtr(reinterpret_cast<const capnp::word*>(entry.begin()), entry.size() / sizeof(capnp::word));
+    entry_.emplace(kj::arrayPtr(entry_segment_, 1));
+    return true;
+  }
+  schema::SignedEntry::Reader leaf() { return leaf_->getRoot<schema::SignedEntry>(); }
+  schema::Entry::Reader entry() { return entry_->getRoot<schema::Entry>(); }
+
+ private:
+  std::vector<capnp::word> words_;
+  kj::ArrayPtr<const capnp::word> leaf_segment_[1], entry_segment_[1];
+  std::optional<capnp::SegmentArrayMessageReader> leaf_, entry_;
+};
+
+// Gives back the pages of the ledger's map the reader has passed: a file page
+// read through LMDB's map stays in this process's resident set until unmapped,
+// so reading a million records would hold the whole ledger (635 MB at a
+// million payments). MADV_DONTNEED on a read-only shared file mapping only
+// drops this process's view of pages the kernel keeps in its page cache; a
+// page touched again is mapped again. Every few thousand records, the span of
+// those records' pages goes (tree pages within it too: they come back when
+// next read).
+class PageRelease {
+ public:
+  ~PageRelease() { release(); }
+  void passed(std::span<const uint8_t> bytes) {
+    const auto a = reinterpret_cast<uintptr_t>(bytes.data());
+    lo_ = std::min(lo_, a);
+    hi_ = std::max(hi_, a + bytes.size());
+    if (++count_ % kEvery == 0) release();
+  }
+  void release() {
+    const uintptr_t page = 4096, begin = lo_ & ~(page - 1), end = (hi_ + page - 1) & ~(page - 1);
+    if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+    lo_ = UINTPTR_MAX;
+    hi_ = 0;
+  }
+
+ private:
+  static constexpr uint64_t kEvery = 4096;
+  uintptr_t lo_ = UINTPTR_MAX, hi_ = 0;
+  uint64_t count_ = 0;
+};
 
 std::vector<std::string> strs(capnp::List<capnp::Text>::Reader list) {
   std::vector<std::string> out;
@@ -83,27 +176,27 @@ Party party_of(schema::PartyRegistered::Reader p) {
   return out;
 }
 
-Money money_of(uint64_t seq, Entry::Body::Reader body) {
+Money money_of(uint64_t seq, Entry::Body::Reader body, Names& names) {
   Money m;
   m.seq = seq;
   if (body.which() == Entry::Body::CONTRIBUTION) {
     auto c = body.getContribution();
     m.contribution = true;
-    m.from = str(c.getFrom());
-    m.to = str(c.getTo());
+    m.from = names(c.getFrom());
+    m.to = names(c.getTo());
     m.amount = c.getAmount();
     m.value_date = c.getValueDate();
-    m.mechanism = "contribution";
+    m.mechanism = names(std::string_view("contribution"));
     return m;
   }
   auto p = body.getPayment();
-  m.from = str(p.getFrom());
-  m.to = str(p.getTo());
+  m.from = names(p.getFrom());
+  m.to = names(p.getTo());
   m.amount = p.getAmount();
   m.value_date = p.getValueDate();
-  m.mechanism = name_of(p.getMechanism());
-  m.milestone = str(p.getMilestone());
-  m.group = str(p.getGroup());
+  m.mechanism = names(p.getMechanism());
+  m.milestone = names(p.getMilestone());
+  m.group = names(p.getGroup());
   m.outcome_count = p.getOutcomeCount();
   m.claims = strs(p.getClaimIds());
   m.contract_seq = p.getContractSeq();
@@ -123,14 +216,15 @@ Money money_of(uint64_t seq, Entry::Body::Reader body) {
 // work on integers, hashing each payment's ids once here instead of once per
 // use. Sorted, so index order is id order (ties in rounding fall by id).
 void index_party_ids(Facts& f) {
-  std::unordered_map<std::string_view, uint32_t> first_seen;
+  // Keyed by the interned text's address (a Name's identity): no string hashed per payment.
+  std::unordered_map<const std::string*, uint32_t> first_seen;
   std::vector<std::string_view> seen;
-  auto intern = [&](const std::string& id) {
-    auto [it, added] = first_seen.try_emplace(id, static_cast<uint32_t>(seen.size()));
-    if (added) seen.push_back(id);
+  auto intern = [&](Name id) {
+    auto [it, added] = first_seen.try_emplace(&id.str(), static_cast<uint32_t>(seen.size()));
+    if (added) seen.push_back(id.str());
     return it->second;
   };
-  for (auto& [id, p] : f.parties) intern(id);
+  for (auto& [id, p] : f.parties) intern(Name(id));
   for (auto* list : {&f.money, &f.refunds})
     for (auto& mo : *list) {
       mo.from_ix = intern(mo.from);
@@ -257,6 +351,7 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
   };
   threads = std::clamp<unsigned>(threads, 1, 16);
   std::vector<Slice> slices(threads);
+  const Name refund("refund");
   auto decode = [&](unsigned i) {
     Slice& sl = slices[i];
     std::vector<Money>& out = i == 0 ? money : sl.money;  // the first slice fills the reserved table
@@ -264,19 +359,22 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
       sl.money.reserve(size * (i + 1) / threads - size * i / threads);
       advise_huge_pages(sl.money.data(), sl.money.capacity() * sizeof(Money));
     }
+    Names names;
+    PageRelease pages;
+    LeafReader rec;
     try {
       ledger.for_each(size * i / threads, size * (i + 1) / threads, [&](uint64_t seq, std::span<const uint8_t> bytes) {
         ++sl.records;
-        // Untyped: the types were checked when the record was appended, and a
-        // field-by-field check of a million records costs seconds. A damaged
-        // record then throws from a getter, which becomes an Error here.
+        pages.passed(bytes);
+        // Unchecked (LeafReader): a damaged record throws from a getter,
+        // which becomes an Error here.
         try {
-          Record rec(bytes, false);
+          if (!rec.read(bytes)) refuse("record " + std::to_string(seq) + " is not a Cap'n Proto message; run fundtrail-verify on the ledger");
           auto body = rec.entry().getBody();
           if (body.which() == Entry::Body::CONTRIBUTION || body.which() == Entry::Body::PAYMENT) {
-            Money m = money_of(seq, body);
+            Money m = money_of(seq, body, names);
             if (within(m.value_date, rec.leaf().getRecordedAt()))
-              (m.mechanism == "refund" ? sl.refunds : out).push_back(std::move(m));
+              (m.mechanism == refund ? sl.refunds : out).push_back(std::move(m));
           } else if (body.which() != Entry::Body::GENESIS) {
             sl.others.emplace_back(seq, std::vector<uint8_t>(bytes.begin(), bytes.end()));
           }

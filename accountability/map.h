@@ -23,6 +23,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -42,19 +43,52 @@ struct AsOf {
 // "" -> everything; digits -> seq; YYYY-MM-DD -> date. Error(unusable) otherwise.
 AsOf parse_as_of(const std::string& text, const Ledger& ledger);
 
-enum class FundedBy { unspecified, entry, own, loan };
+enum class FundedBy : uint8_t { unspecified, entry, own, loan };
 
-struct Money {  // one unreversed contribution or payment
+// Interned text: one pointer to a string kept once for the whole process.
+// A million payments name a few thousand parties, a handful of mechanisms and
+// milestones: as Names each payment carries 8 bytes per name instead of a
+// heap string, and equal Names compare by pointer. Reads as a const
+// std::string&. Thread-safe; the table only grows (by distinct texts).
+class Name {
+ public:
+  Name() = default;  // ""
+  Name(std::string_view text);
+  Name(const std::string& text) : Name(std::string_view(text)) {}
+  Name(const char* text) : Name(std::string_view(text)) {}
+  const std::string& str() const;
+  operator const std::string&() const { return str(); }
+  bool empty() const { return text_ == nullptr; }
+  friend bool operator==(Name a, Name b) { return a.text_ == b.text_; }
+  friend bool operator==(Name a, const std::string& b) { return a.str() == b; }
+  friend bool operator==(Name a, std::string_view b) { return a.str() == b; }
+  friend bool operator==(Name a, const char* b) { return a.str() == b; }
+  friend auto operator<=>(Name a, Name b) { return a.str().compare(b.str()) <=> 0; }
+  friend std::string operator+(const std::string& a, Name b) { return a + b.str(); }
+  friend std::string operator+(const char* a, Name b) { return a + b.str(); }
+  friend std::string operator+(Name a, const std::string& b) { return a.str() + b; }
+  friend std::string operator+(Name a, const char* b) { return a.str() + b; }
+  friend std::ostream& operator<<(std::ostream& o, Name n) { return o << n.str(); }
+  friend void to_json(nlohmann::json& j, Name n) { j = n.str(); }
+
+ private:
+  const std::string* text_ = nullptr;  // nullptr: ""
+};
+
+// One unreversed contribution or payment. A million of them make the map's
+// one large table: names are Names, and the fields are ordered to leave no
+// padding (128 bytes, the claims' list empty but for outcome payments).
+struct Money {
   uint64_t seq = 0;
-  bool contribution = false;
-  std::string from, to, mechanism;  // mechanism as in the command shapes, or "contribution"
+  Name from, to, mechanism;         // mechanism as in the command shapes, or "contribution"
+  Name milestone, group;
   uint32_t from_ix = 0, to_ix = 0;  // `from` and `to` as indices into Facts::ids
   int64_t amount = 0;
   uint32_t value_date = 0;
-  std::string milestone, group;
   uint32_t outcome_count = 0;
   std::vector<std::string> claims;
   FundedBy funded_by = FundedBy::unspecified;
+  bool contribution = false;
   uint64_t funded_seq = 0;    // when funded_by == entry
   uint64_t contract_seq = 0;  // 0: not under a contract
   // Refunds netted against this payment (Facts::refunds): what the payment
@@ -179,7 +213,7 @@ class SparseText {
 struct EdgeData {
   EdgeType type = EdgeType::funding;
   // funding
-  std::string mechanism;
+  Name mechanism;
   int64_t amount = 0, count = 0;
   uint32_t first_date = 0, last_date = 0;
   int64_t tagged = 0, own = 0, loan = 0, untagged = 0;  // split by funded-by
@@ -198,12 +232,20 @@ using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirection
 using Vertex = Graph::vertex_descriptor;
 using Edge = Graph::edge_descriptor;
 
+namespace detail {
+struct Trace;
+}
+
 struct Map {
   Facts facts;
   Graph graph;
   std::map<std::string, Vertex> index;  // party id -> vertex
   std::vector<Line> implicit;           // the implicit lines added to the graph
   std::optional<Vertex> find(const std::string& id) const;
+  // The source-of-funds traces the analyses share (internal.h, traced()):
+  // each made on first use, so `map summary`, which runs every analysis,
+  // traces the money once per set of origins rather than once per analysis.
+  mutable std::shared_ptr<const detail::Trace> by_natural_origins, by_pools;
 };
 
 Map build_map(const Ledger& ledger, const AsOf& as_of = {});
@@ -369,18 +411,23 @@ struct Patterns {
 Patterns patterns(const Map& m);
 
 // JSON and readable text of each analysis (amounts as decimal text + *_minor).
+// JSON holds every entry. Text shows at most `limit` entries of each list
+// (kEveryEntry: all): the largest where entries have an amount, in the list's
+// order, then how many more and "--all for every one". The CLI shows
+// kTextLimit unless --all.
+constexpr size_t kEveryEntry = 0, kTextLimit = 20;
 nlohmann::json to_json(const Map& m, const MoneyReport& r);
 nlohmann::json to_json(const Map& m, const std::vector<Frontline>& r);
 nlohmann::json to_json(const Map& m, const WhoAnswer& r);
 nlohmann::json to_json(const Map& m, const std::vector<Gap>& r);
 nlohmann::json to_json(const Map& m, const Concentration& r);
 nlohmann::json to_json(const Map& m, const Patterns& r);
-std::string to_text(const Map& m, const MoneyReport& r);
-std::string to_text(const Map& m, const std::vector<Frontline>& r);
-std::string to_text(const Map& m, const WhoAnswer& r);
-std::string to_text(const Map& m, const std::vector<Gap>& r);
-std::string to_text(const Map& m, const Concentration& r);
-std::string to_text(const Map& m, const Patterns& r);
+std::string to_text(const Map& m, const MoneyReport& r, size_t limit = kEveryEntry);
+std::string to_text(const Map& m, const std::vector<Frontline>& r, size_t limit = kEveryEntry);
+std::string to_text(const Map& m, const WhoAnswer& r, size_t limit = kEveryEntry);
+std::string to_text(const Map& m, const std::vector<Gap>& r, size_t limit = kEveryEntry);
+std::string to_text(const Map& m, const Concentration& r, size_t limit = kEveryEntry);
+std::string to_text(const Map& m, const Patterns& r, size_t limit = kEveryEntry);
 
 // One page a councillor can read: what came in, where it went, who answers, what looks wrong.
 nlohmann::json summary_json(const Map& m);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "accountability/internal.h"
 
@@ -82,11 +83,11 @@ void free_riding(const Map& m, const Trace& by_pool, Patterns& out) {
       const Party* a = f.party(l.accountable);
       if (!a || !is_origin_kind(a->kind) || contributed[{pool, l.accountable}] > 0) continue;
       for (auto& r : l.responsible) {
-        auto it = by_pool.received.find(r);
-        if (it == by_pool.received.end() || !it->second.count(key)) continue;
+        const Mix got = by_pool.received_by(r);
+        if (!got.count(key)) continue;
         auto& [via, amount] = benefit[l.accountable];
         via.insert(r);
-        if (counted.insert({l.accountable, r}).second) amount += it->second.at(key);
+        if (counted.insert({l.accountable, r}).second) amount += got.at(key);
       }
     }
     for (auto& [party, b] : benefit)
@@ -103,9 +104,7 @@ void near_misses(const Map& m, const Trace& by_pool, Patterns& out) {
   for (auto& [subject, parties] : parties_of) {
     std::map<std::string, int64_t> pools;
     for (auto& r : parties) {
-      auto it = by_pool.received.find(r);
-      if (it == by_pool.received.end()) continue;
-      for (auto& [k, v] : it->second) {
+      for (auto& [k, v] : by_pool.received_by(r)) {
         const Party* p = m.facts.party(k.party);
         if (p && p->kind == "pool" && k.type == SourceType::funds) pools[k.party] += v;
       }
@@ -118,38 +117,59 @@ void near_misses(const Map& m, const Trace& by_pool, Patterns& out) {
 }
 
 // Share of each contract (or, without contracts, each paying relation) paid only on outcomes.
+// Rows in (contract reference, payer, payee) order. Summed on integers (a row
+// per paying relation: hundreds of thousands at a million payments):
+// references by their rank, parties by index (id order).
 void risk_transfer(const Map& m, Patterns& out) {
-  std::map<std::tuple<std::string, std::string, std::string>, Patterns::Risk> rows;
-  for (auto& mo : m.facts.money) {
-    if (mo.contribution || mo.mechanism == "clawback") continue;
-    std::string ref;
-    if (mo.contract_seq && m.facts.contracts.count(mo.contract_seq)) ref = m.facts.contracts.at(mo.contract_seq).reference;
-    auto& r = rows[{ref, mo.from, mo.to}];
-    r.contract = ref;
-    r.payer = mo.from;
-    r.payee = mo.to;
-    r.total += mo.net();  // net of refunds
-    if (mo.mechanism == "milestone") r.on_outcomes += mo.net();
+  const Facts& f = m.facts;
+  std::set<std::string> refs{""};
+  for (auto& [seq, c] : f.contracts) refs.insert(c.reference);
+  std::map<uint64_t, uint32_t> ref_rank;  // contract seq -> rank of its reference
+  for (auto& [seq, c] : f.contracts) ref_rank[seq] = static_cast<uint32_t>(std::distance(refs.begin(), refs.find(c.reference)));
+  const std::vector<std::string> ref_of(refs.begin(), refs.end());
+  struct Part {
+    uint32_t rank, payer, payee;
+    int64_t total, on_outcomes;
+  };
+  std::vector<Part> parts;  // a payment each, then sorted and summed per row
+  parts.reserve(f.money.size());
+  const Name clawback("clawback"), milestone("milestone");
+  for (auto& mo : f.money) {
+    if (mo.contribution || mo.mechanism == clawback) continue;
+    uint32_t rank = 0;
+    if (mo.contract_seq)
+      if (auto it = ref_rank.find(mo.contract_seq); it != ref_rank.end()) rank = it->second;
+    // net of refunds
+    parts.push_back({rank, mo.from_ix, mo.to_ix, mo.net(), mo.mechanism == milestone ? mo.net() : 0});
   }
-  for (auto& [k, r] : rows) {
-    r.bp = ratio_bp(r.on_outcomes, r.total);
-    out.risk.push_back(r);
+  auto key = [](const Part& p) { return std::tie(p.rank, p.payer, p.payee); };
+  std::stable_sort(parts.begin(), parts.end(), [&](const Part& a, const Part& b) { return key(a) < key(b); });
+  std::vector<Part> rows;
+  for (auto& p : parts) {
+    if (rows.empty() || key(rows.back()) != key(p)) rows.push_back({p.rank, p.payer, p.payee, 0, 0});
+    rows.back().total += p.total;
+    rows.back().on_outcomes += p.on_outcomes;
   }
+  std::vector<Part>().swap(parts);
+  out.risk.reserve(rows.size());
+  for (auto& r : rows)
+    out.risk.push_back({ref_of[r.rank], f.ids[r.payer], f.ids[r.payee], r.total, r.on_outcomes, ratio_bp(r.on_outcomes, r.total)});
 }
 
 }  // namespace
 
-Patterns patterns(const Map& m) {
+Patterns patterns(const Map& m) { return patterns(m, true); }
+
+Patterns patterns(const Map& m, bool with_risk) {
   Patterns out;
-  std::set<std::string> pools;
-  for (auto& [id, p] : m.facts.parties)
-    if (p.kind == "pool") pools.insert(id);
-  Trace by_pool = trace(m.facts, pools);
+  std::future<Trace> by_pools = start_pool_trace(m);  // on the other core meanwhile
   paid_twice(m, out);
+  if (with_risk) risk_transfer(m, out);
+  layers_and_cycles(m, out);
+  finish_pool_trace(m, by_pools);
+  const Trace& by_pool = pool_trace(m);
   near_misses(m, by_pool, out);
   free_riding(m, by_pool, out);
-  risk_transfer(m, out);
-  layers_and_cycles(m, out);
   return out;
 }
 
@@ -196,41 +216,61 @@ nlohmann::json to_json(const Map& m, const Patterns& p) {
   return j;
 }
 
-std::string to_text(const Map& m, const Patterns& p) {
+std::string to_text(const Map& m, const Patterns& p, size_t limit) {
   std::ostringstream o;
   o << "Failure patterns (" << as_of_text(m) << ")\n";
   o << "\nClaims paid twice (the same claim and milestone paid outside one delivery chain): "
     << (p.paid_twice.empty() ? "none" : std::to_string(p.paid_twice.size())) << "\n";
-  for (auto& x : p.paid_twice) {
+  const auto twice = shown(p.paid_twice.size(), limit);
+  for (size_t i : twice) {
+    const Patterns::PaidTwice& x = p.paid_twice[i];
     std::vector<std::string> seqs;
     for (auto s : x.seqs) seqs.push_back(std::to_string(s));
     o << "  ! claim " << x.claim << " '" << x.milestone << "' paid by seqs " << join(seqs, ", ") << "\n";
   }
+  o << more(p.paid_twice.size() - twice.size(), "  ");
   o << "\nNear misses (one subject funded from two pools): " << (p.near_misses.empty() ? "none" : std::to_string(p.near_misses.size()))
     << "\n";
-  for (auto& x : p.near_misses) {
+  const auto misses = shown(p.near_misses.size(), limit);
+  for (size_t i : misses) {
+    const Patterns::NearMiss& x = p.near_misses[i];
     std::vector<std::string> parts;
     for (auto& a : x.pools) parts.push_back(a.party + " " + money_text(m, a.amount));
     o << "  ? '" << x.subject << "': " << join(parts, "; ") << "\n";
   }
+  o << more(p.near_misses.size() - misses.size(), "  ");
   o << "\nContributions against agreed pool shares\n";
   if (p.shares.empty()) o << "  no pool records agreed shares\n";
-  for (auto& s : p.shares)
+  const auto shares = shown(p.shares.size(), limit);
+  for (size_t i : shares) {
+    const Patterns::ShareCheck& s = p.shares[i];
     o << "  " << s.pool << ": " << s.party << " agreed " << pct(s.agreed_bp) << ", expected " << money_text(m, s.expected)
       << ", contributed " << money_text(m, s.contributed) << (s.free_rider ? "  ! short by " + money_text(m, s.expected - s.contributed) : "")
       << "\n";
+  }
+  o << more(p.shares.size() - shares.size(), "  ");
   o << "\nBenefiting without contributing: " << (p.non_contributors.empty() ? "none" : std::to_string(p.non_contributors.size())) << "\n";
-  for (auto& b : p.non_contributors)
+  const auto riders = shown(p.non_contributors.size(), limit, [&](size_t i) { return p.non_contributors[i].amount; });
+  for (size_t i : riders) {
+    const Patterns::Beneficiary& b = p.non_contributors[i];
     o << "  ! " << label(m, b.party) << " put nothing into " << b.pool << " but answers for " << b.via << ", which "
       << money_text(m, b.amount) << " of the pool's money reached\n";
+  }
+  o << more(p.non_contributors.size() - riders.size(), "  ");
   o << "\nRisk transfer (share paid only on outcomes)\n";
-  for (auto& r : p.risk)
+  const auto risk = shown(p.risk.size(), limit, [&](size_t i) { return p.risk[i].total; });
+  for (size_t i : risk) {
+    const Patterns::Risk& r = p.risk[i];
     o << "  " << (r.contract.empty() ? "" : r.contract + ": ") << r.payer << " -> " << r.payee << ": " << pct(r.bp) << " of "
       << money_text(m, r.total) << "\n";
+  }
+  o << more(p.risk.size() - risk.size(), "  ");
   o << "\nLayers: money passes through at most " << std::max(0, p.layers - 1) << " intermediar"
     << (p.layers - 1 == 1 ? "y" : "ies") << " (" << p.layers << " payment steps from a first payer to its last recipient)\n";
   o << "\nCycles of money (clawbacks and refunds left out): " << (p.cycles.empty() ? "none" : std::to_string(p.cycles.size())) << "\n";
-  for (auto& c : p.cycles) o << "  ! money goes round between " << join(c, ", ") << "\n";
+  const auto cycles = shown(p.cycles.size(), limit);
+  for (size_t i : cycles) o << "  ! money goes round between " << join(p.cycles[i], ", ") << "\n";
+  o << more(p.cycles.size() - cycles.size(), "  ");
   return o.str();
 }
 

@@ -96,9 +96,13 @@ void money_in(const Map& m, Summary& s) {
   std::sort(s.came_in.begin(), s.came_in.end(),
             [](auto& a, auto& b) { return a.amount != b.amount ? a.amount > b.amount : a.party < b.party; });
   // Who each source paid most, as a councillor first asks of published spending.
-  std::map<std::string, std::map<std::string, int64_t>> paid;
+  std::set<std::string> sources;
+  for (auto& src : s.came_in) sources.insert(src.party);
+  std::vector<char> is_source(m.facts.ids.size());
+  for (size_t i = 0; i < m.facts.ids.size(); ++i) is_source[i] = sources.count(m.facts.ids[i]) > 0;
+  std::map<std::string, std::map<std::string, int64_t>> paid;  // sources only
   for (auto& mo : m.facts.money)
-    if (!mo.contribution && mo.net() > 0) paid[mo.from][mo.to] += mo.net();
+    if (is_source[mo.from_ix] && !mo.contribution && mo.net() > 0) paid[mo.from.str()][mo.to.str()] += mo.net();
   for (auto& src : s.came_in) {
     std::vector<Amount> top;
     for (auto& [party, amount] : paid[src.party]) top.push_back({party, amount});
@@ -107,8 +111,9 @@ void money_in(const Map& m, Summary& s) {
     if (top.size() > kBiggest) top.resize(kBiggest);
     s.biggest[src.party] = std::move(top);
   }
+  const Name fee("management-fee");
   for (auto& mo : m.facts.money)
-    if (mo.mechanism == "management-fee") s.fees += mo.net();
+    if (mo.mechanism == fee) s.fees += mo.net();
   s.prefinancing = money.prefinancing;
   for (auto& p : s.prefinancing) {
     s.own_paid[group_of(m, p.party, false)] += p.prefinanced + p.loan;
@@ -159,7 +164,7 @@ std::string and_list(const std::vector<std::string>& v) {
 
 // What looks wrong, each as one sentence of the page; `named`: parties the
 // page has named already, left out of later lists of examples.
-void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
+void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named, std::future<Trace>& by_pools) {
   const int exp = m.facts.exponent;
   auto amount_of = [&](const std::vector<Gap>& gaps) {
     return [&m, gaps](const std::string& p) {
@@ -176,10 +181,11 @@ void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
     std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.amount > b.amount; });
     return v;
   };
-  auto parties = [](const std::vector<Gap>& v) {
+  auto parties = [](const std::vector<Gap>& v) {  // each once, in the gaps' order
     std::vector<std::string> out;
+    std::set<std::string> seen;
     for (auto& g : v)
-      if (std::find(out.begin(), out.end(), g.party) == out.end()) out.push_back(g.party);
+      if (seen.insert(g.party).second) out.push_back(g.party);
     return out;
   };
   const std::string gaps_cmd = "fundtrail map gaps";
@@ -204,10 +210,11 @@ void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
   if (auto v = of_type("paid-after-failure"); !v.empty()) {
     std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.seq < b.seq; });
     std::vector<std::string> shown, who;
+    std::set<std::string> seen;
     for (auto& g : v) {
       if (shown.size() < kFewItems)
         shown.push_back(g.other + " paid " + g.party + " " + grouped(g.amount, exp) + " after its failure: " + g.detail);
-      if (std::find(who.begin(), who.end(), g.party) == who.end()) who.push_back(g.party);
+      if (seen.insert(g.party).second) who.push_back(g.party);
     }
     std::string text = v.size() == 1 ? shown[0]
                                      : plural(v.size(), "payment", "payments") + " after a failure, such as " + join(shown, "; ");
@@ -256,6 +263,7 @@ void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
 
   // Spenders whose money reaches providers in the same proportions (money
   // through one pool) are named together.
+  finish_pool_trace(m, by_pools);
   Concentration c = concentration(m);
   struct Alike {
     uint32_t hhi = 0;
@@ -295,7 +303,7 @@ void what_looks_wrong(const Map& m, Summary& s, std::set<std::string>& named) {
   }
 
   // Patterns, each kind as one line.
-  Patterns p = patterns(m);
+  Patterns p = patterns(m, false);  // the page lists no risk rows
   const std::string patterns_cmd = "fundtrail map patterns";
   auto listed = [&](const char* type, size_t n, const std::string& head, std::vector<std::string> items,
                     std::vector<std::string> who) {
@@ -359,10 +367,13 @@ std::set<std::string> named_in_money_in(const Summary& s) {
 
 Summary summarise(const Map& m) {
   Summary s;
+  // The pools' trace (concentration and patterns read it) on the other core
+  // while the money, the services and the gaps are summed up.
+  std::future<Trace> by_pools = start_pool_trace(m);
   money_in(m, s);
   who_answers_for_each(m, s);
   std::set<std::string> named = named_in_money_in(s);
-  what_looks_wrong(m, s, named);
+  what_looks_wrong(m, s, named, by_pools);
   return s;
 }
 

@@ -18,11 +18,8 @@ namespace {
 // on party indices (in id order, so that index order is id order and ties in
 // rounding fall as they would by id) and on mixes kept as sorted vectors:
 // integer merges instead of string-keyed tree inserts (docs/performance.md).
-struct Part {
-  uint32_t key;  // party index * 3 + SourceType
-  int64_t amount;
-};
-using Flat = std::vector<Part>;  // sorted by key; no zero amounts
+using Part = SourcePart;
+using Flat = Parts;  // sorted by key; no zero amounts
 
 uint32_t key_of(uint32_t party, SourceType type) { return party * 3 + static_cast<uint32_t>(type); }
 
@@ -41,11 +38,20 @@ void add_flat(Flat& into, const Flat& add, Flat& scratch) {
     into = add;
     return;
   }
+  // Where each key of `add` sits in `into`: a linear walk when the two are
+  // of a size (the usual mixes: tens of sources), binary searches when
+  // `into` is much the longer.
+  const bool walk = add.size() * 8 >= into.size();
   auto by_key = [](const Part& p, uint32_t key) { return p.key < key; };
+  auto seek = [&](Flat::iterator from, uint32_t key) {
+    if (!walk) return std::lower_bound(from, into.end(), key, by_key);
+    while (from != into.end() && from->key < key) ++from;
+    return from;
+  };
   bool all_present = true;
   auto from = into.begin();
   for (auto& a : add) {
-    from = std::lower_bound(from, into.end(), a.key, by_key);
+    from = seek(from, a.key);
     if (from == into.end() || from->key != a.key) {
       all_present = false;
       break;
@@ -54,7 +60,7 @@ void add_flat(Flat& into, const Flat& add, Flat& scratch) {
   if (all_present) {
     auto at = into.begin();
     for (auto& a : add) {
-      at = std::lower_bound(at, into.end(), a.key, by_key);
+      at = seek(at, a.key);
       at->amount += a.amount;
     }
     return;
@@ -123,6 +129,13 @@ Mix to_mix(const Flat& flat, const std::vector<std::string>& ids) {
   Mix out;
   for (auto& p : flat) out.emplace_hint(out.end(), SourceKey{ids[p.key / 3], SourceType(p.key % 3)}, p.amount);
   return out;
+}
+
+Mix mix_of(const Trace& t, const std::vector<Parts>& per_party, const std::string& party) {
+  auto it = std::lower_bound(t.ids.begin(), t.ids.end(), party);
+  if (it == t.ids.end() || *it != party) return {};
+  const size_t i = static_cast<size_t>(it - t.ids.begin());
+  return i < per_party.size() ? to_mix(per_party[i], t.ids) : Mix{};
 }
 
 }  // namespace
@@ -249,18 +262,15 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
   }
   refunds_before(UINT64_MAX);
 
-  // Back to party ids (string-keyed maps) only for what the caller reads.
+  // Back to party ids only for the few totals; the mixes stay flat (Trace).
   Trace t;
-  if (received_by) {
-    for (uint32_t i = 0; i < n; ++i)
-      if (!received[i].empty()) t.received.emplace(ids[i], to_mix(received[i], ids));
-    return t;
-  }
+  t.ids = f.ids;
+  t.received = std::move(received);
+  if (received_by) return t;
+  t.held = std::move(held);
   t.by_tag = by_tag;
   t.pro_rata = pro_rata;
   for (uint32_t i = 0; i < n; ++i) {
-    if (!held[i].empty()) t.held.emplace_hint(t.held.end(), ids[i], to_mix(held[i], ids));
-    if (!received[i].empty()) t.received.emplace_hint(t.received.end(), ids[i], to_mix(received[i], ids));
     if (first_own[i]) t.first_own_date.emplace_hint(t.first_own_date.end(), ids[i], first_own[i]);
     for (uint32_t type = 0; type < 3; ++type)
       if (paid_out[3 * i + type])
@@ -269,22 +279,76 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
   return t;
 }
 
-int64_t recovered(const Facts& f, const std::string& party, uint32_t since, int64_t cap) {
-  if (cap <= 0) return 0;
-  std::map<uint64_t, int64_t> passed_on;  // receipt seq -> paid on tagged to it
-  int64_t passed_through = 0;             // paid on untagged where the schedule says the parent contract finances it
-  for (auto& mo : f.money) {
-    if (mo.from != party) continue;
-    if (mo.funded_by == FundedBy::entry) passed_on[mo.funded_seq] += mo.amount;
-    const ScheduleRow* row = mo.funded_by == FundedBy::unspecified ? row_for(f, mo) : nullptr;
-    if (row && row->financed_by_parent && mo.value_date >= since) passed_through += mo.amount;
+Mix Trace::held_by(const std::string& party) const { return mix_of(*this, held, party); }
+Mix Trace::received_by(const std::string& party) const { return mix_of(*this, received, party); }
+
+const Trace& natural_trace(const Map& m) {
+  if (!m.by_natural_origins) m.by_natural_origins = std::make_shared<const Trace>(trace(m.facts, {}));
+  return *m.by_natural_origins;
+}
+
+namespace {
+std::set<std::string> pools_of(const Facts& f) {
+  std::set<std::string> pools;
+  for (auto& [id, p] : f.parties)
+    if (p.kind == "pool") pools.insert(id);
+  return pools;
+}
+}  // namespace
+
+const Trace& pool_trace(const Map& m) {
+  if (!m.by_pools) m.by_pools = std::make_shared<const Trace>(trace(m.facts, pools_of(m.facts)));
+  return *m.by_pools;
+}
+
+std::future<Trace> start_pool_trace(const Map& m) {
+  if (m.by_pools) return {};
+  // Reads only the facts, which nothing changes while the analyses run.
+  return std::async(std::launch::async, [&m] { return trace(m.facts, pools_of(m.facts)); });
+}
+
+void finish_pool_trace(const Map& m, std::future<Trace>& started) {
+  if (started.valid()) m.by_pools = std::make_shared<const Trace>(started.get());
+}
+
+std::map<std::string, int64_t> recovered(const Facts& f, const std::map<std::string, std::pair<uint32_t, int64_t>>& since_and_cap) {
+  // Each party in two passes over the payments for all of them, on indices.
+  struct Row {
+    uint32_t since = 0;
+    int64_t cap = 0, back = 0, passed_through = 0;
+  };
+  std::vector<Row> rows(since_and_cap.size());
+  std::vector<int> slot(f.ids.size(), -1);
+  size_t i = 0;
+  for (auto& [party, sc] : since_and_cap) {
+    rows[i] = {sc.first, sc.second, 0, 0};
+    auto it = std::lower_bound(f.ids.begin(), f.ids.end(), party);
+    if (sc.second > 0 && it != f.ids.end() && *it == party) slot[it - f.ids.begin()] = static_cast<int>(i);
+    ++i;
   }
-  int64_t back = 0;
+  // (payer index, receipt seq) -> what the payer paid on tagged to that receipt
+  std::map<std::pair<uint32_t, uint64_t>, int64_t> tagged;
   for (auto& mo : f.money) {
-    if (mo.to != party || mo.mechanism != "milestone" || mo.value_date < since) continue;
-    back += std::max<int64_t>(0, mo.amount - passed_on[mo.seq]);
+    const int row = slot[mo.from_ix];
+    if (row < 0) continue;
+    if (mo.funded_by == FundedBy::entry) tagged[{mo.from_ix, mo.funded_seq}] += mo.amount;
+    const ScheduleRow* sr = mo.funded_by == FundedBy::unspecified ? row_for(f, mo) : nullptr;
+    if (sr && sr->financed_by_parent && mo.value_date >= rows[row].since) rows[row].passed_through += mo.amount;
   }
-  return std::clamp<int64_t>(back - passed_through, 0, cap);
+  const Name milestone("milestone");
+  for (auto& mo : f.money) {
+    const int row = slot[mo.to_ix];
+    if (row < 0 || mo.mechanism != milestone || mo.value_date < rows[row].since) continue;
+    auto it = tagged.find({mo.to_ix, mo.seq});
+    rows[row].back += std::max<int64_t>(0, mo.amount - (it == tagged.end() ? 0 : it->second));
+  }
+  std::map<std::string, int64_t> out;
+  i = 0;
+  for (auto& [party, sc] : since_and_cap) {
+    const Row& r = rows[i++];
+    out.emplace_hint(out.end(), party, r.cap <= 0 ? 0 : std::clamp<int64_t>(r.back - r.passed_through, 0, r.cap));
+  }
+  return out;
 }
 
 }  // namespace fundtrail::map::detail

@@ -1,7 +1,9 @@
 // Text, ratio and party helpers shared by the analyses (internal.h).
 #include <algorithm>
+#include <mutex>
 #include <numeric>
 #include <set>
+#include <unordered_set>
 
 #include "accountability/internal.h"
 #include "ledger/limits.h"
@@ -51,14 +53,33 @@ std::vector<int64_t> largest_remainder(int64_t total, const std::vector<int64_t>
   for (int64_t w : weights) sum += w;
   if (sum <= 0 || total == 0) return out;
   std::vector<std::pair<__int128, size_t>> rem;
+  rem.reserve(weights.size());
   int64_t given = 0;
-  for (size_t i = 0; i < weights.size(); ++i) {
-    __int128 num = static_cast<__int128>(weights[i]) * total;
-    out[i] = static_cast<int64_t>(num / sum);
-    given += out[i];
-    rem.push_back({num % sum, i});
+  // 64-bit division where every product fits (most payments: 128-bit
+  // division is a library call), the same exact quotients either way.
+  bool narrow = sum <= INT64_MAX;
+  for (size_t i = 0; narrow && i < weights.size(); ++i) {
+    int64_t product;
+    narrow = !__builtin_mul_overflow(weights[i], total, &product);
   }
-  std::stable_sort(rem.begin(), rem.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  const int64_t sum64 = narrow ? static_cast<int64_t>(sum) : 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (narrow) {
+      const int64_t num = weights[i] * total;
+      out[i] = num / sum64;
+      rem.push_back({num % sum64, i});
+    } else {
+      const __int128 num = static_cast<__int128>(weights[i]) * total;
+      out[i] = static_cast<int64_t>(num / sum);
+      rem.push_back({num % sum, i});
+    }
+    given += out[i];
+  }
+  if (given >= total) return out;  // nothing left to hand out (the usual case for whole parts)
+  // Largest remainder first, ties to the lower index: what a stable sort by
+  // remainder gives, without the buffer stable_sort allocates on every call
+  // (the trace calls this for most of a million payments).
+  std::sort(rem.begin(), rem.end(), [](auto& a, auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   for (size_t k = 0; given < total && k < rem.size(); ++k, ++given) ++out[rem[k].second];
   return out;
 }
@@ -67,6 +88,28 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
   return out;
+}
+
+std::vector<size_t> shown(size_t n, size_t limit, const std::function<int64_t(size_t)>& weight) {
+  std::vector<size_t> out(n);
+  std::iota(out.begin(), out.end(), size_t(0));
+  if (limit == 0 || n <= limit) return out;
+  if (weight) {  // the `limit` heaviest (ties: the earlier), without sorting the whole list
+    std::vector<int64_t> w(n);
+    for (size_t i = 0; i < n; ++i) w[i] = weight(i);
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
+                      [&](size_t a, size_t b) { return w[a] != w[b] ? w[a] > w[b] : a < b; });
+  }
+  out.resize(limit);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string more(size_t hidden, const std::string& indent) {
+  if (!hidden) return "";
+  std::string n = std::to_string(hidden);
+  for (int i = static_cast<int>(n.size()) - 3; i > 0; i -= 3) n.insert(static_cast<size_t>(i), ",");
+  return indent + "... and " + n + " more (--all for every one)\n";
 }
 
 std::string lower(std::string s) { return ascii_lower(std::move(s)); }
@@ -119,14 +162,43 @@ std::string label(const Map& m, const std::string& id) {
 
 std::vector<std::pair<Vertex, Vertex>> money_pairs(const Map& m) {
   MoneyView view(m.graph, ForwardMoney{&m.graph});
-  std::set<std::pair<Vertex, Vertex>> pairs;
-  for (auto [e, end] = edges(view); e != end; ++e) pairs.insert({source(*e, view), target(*e, view)});
-  return {pairs.begin(), pairs.end()};
+  std::vector<std::pair<Vertex, Vertex>> pairs;  // sorted and made unique (a set's nodes cost more)
+  for (auto [e, end] = edges(view); e != end; ++e) pairs.push_back({source(*e, view), target(*e, view)});
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  return pairs;
 }
 
 }  // namespace fundtrail::map::detail
 
 namespace fundtrail::map {
+
+// Names live as long as the process: a map is built from one ledger, whose
+// distinct party ids, mechanisms and milestones are few beside its payments
+// (10,000 parties among a million payments), and a Name may outlive its map.
+namespace {
+struct TextHash {  // looks up a string_view without making a string
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+}  // namespace
+
+Name::Name(std::string_view text) {
+  if (text.empty()) return;
+  static std::mutex lock;
+  // Never destroyed: a Name held in a static stays valid at exit.
+  static auto* table = new std::unordered_set<std::string, TextHash, std::equal_to<>>();
+  std::lock_guard<std::mutex> hold(lock);
+  auto it = table->find(text);
+  if (it == table->end()) it = table->emplace(text).first;
+  text_ = &*it;
+}
+
+const std::string& Name::str() const {
+  static const std::string none;
+  return text_ ? *text_ : none;
+}
+
 const std::string& SparseText::str() const {
   static const std::string none;
   return text_ ? *text_ : none;

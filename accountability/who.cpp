@@ -26,6 +26,17 @@ std::vector<Line> lines_for(const Map& m, const std::string& want) {
   return out;
 }
 
+// lower(text) == want, without making the lower-case copy (once per edge looked at).
+bool lower_equals(const std::string& text, const std::string& want) {
+  if (text.size() != want.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != want[i]) return false;
+  }
+  return true;
+}
+
 // The graph's edges that are the subject's own: recorded lines with it.
 // (Contracts are no responsibility lines: docs/map.md, "Choices".)
 struct SubjectEdges {
@@ -33,9 +44,32 @@ struct SubjectEdges {
   std::string want;  // lower case
   bool operator()(Edge e) const {
     const EdgeData& d = m->graph[e];
-    return d.type == EdgeType::responsibility && d.recorded && lower(d.subject) == want;
+    return d.type == EdgeType::responsibility && d.recorded && lower_equals(d.subject.str(), want);
   }
 };
+
+// Breadth-first search over `g` from `start`, as Boost's (the same queue
+// order, so the same tree), touching only what it reaches: `dist` and `pred`
+// are sized to the graph, -1 / unset outside the reached vertices, and reset
+// by the caller through the returned list (who climbs from thousands of
+// deliverers; a search over the whole graph each time cost seconds).
+template <class G>
+std::vector<Vertex> reach(const G& g, Vertex start, std::vector<int>& dist, std::vector<Vertex>& pred) {
+  std::vector<Vertex> seen{start};
+  dist[start] = 0;
+  pred[start] = start;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    Vertex u = seen[i];
+    for (auto [e, end] = out_edges(u, g); e != end; ++e) {
+      Vertex v = target(*e, g);
+      if (dist[v] >= 0) continue;
+      dist[v] = dist[u] + 1;
+      pred[v] = u;
+      seen.push_back(v);
+    }
+  }
+  return seen;
+}
 
 // Chains up the subject's lines, each ending where no line for it is recorded
 // above (office holders and implicit hops still to add: finish()).
@@ -64,22 +98,30 @@ WhoAnswer climb(const Map& m, const std::string& subject) {
     if (!accountable.count(p)) r.delivering.push_back(p);
   if (r.delivering.empty()) r.delivering.assign(responsible.begin(), responsible.end());
 
+  // (accountable, responsible) -> the subject's lines between them, seq order.
+  std::map<std::pair<std::string, std::string>, std::vector<const Line*>> between;
+  for (auto& l : known)
+    for (auto& p : l.responsible) {
+      auto& v = between[{l.accountable, p}];
+      if (v.empty() || v.back() != &l) v.push_back(&l);
+    }
   const Graph& g = m.graph;
   boost::filtered_graph<Graph, SubjectEdges> lines(g, SubjectEdges{&m, want});
   auto up = boost::make_reverse_graph(lines);
+  std::vector<int> dist(num_vertices(g), -1);
+  std::vector<Vertex> pred(num_vertices(g));
   for (auto& d : r.delivering) {
     Vertex start = m.index.at(d);
-    std::vector<Vertex> pred;
-    auto dist = bfs_distances(up, {start}, &pred);
+    std::vector<Vertex> reached = reach(up, start, dist, pred);
+    std::sort(reached.begin(), reached.end());  // tops in vertex order
     std::vector<Vertex> tops;
     int far = 0;
-    for (Vertex v = 0; v < num_vertices(g); ++v)
-      if (dist[v] >= 0) {
-        far = std::max(far, dist[v]);
-        if (out_degree(v, up) == 0) tops.push_back(v);
-      }
+    for (Vertex v : reached) {
+      far = std::max(far, dist[v]);
+      if (out_degree(v, up) == 0) tops.push_back(v);
+    }
     if (tops.empty())  // lines that loop back: stop at the farthest parties
-      for (Vertex v = 0; v < num_vertices(g); ++v)
+      for (Vertex v : reached)
         if (dist[v] == far) tops.push_back(v);
     for (Vertex top : tops) {
       Chain c;
@@ -89,12 +131,13 @@ WhoAnswer climb(const Map& m, const std::string& subject) {
       std::reverse(path.begin(), path.end());
       for (size_t i = 0; i + 1 < path.size(); ++i) {
         Hop h{g[path[i]].id, g[path[i + 1]].id, {}};
-        for (auto& l : known)
-          if (l.accountable == h.to && names(l, h.from)) h.lines.push_back(l);
+        if (auto it = between.find({h.to, h.from}); it != between.end())
+          for (const Line* l : it->second) h.lines.push_back(*l);
         c.hops.push_back(h);
       }
       r.chains.push_back(c);
     }
+    for (Vertex v : reached) dist[v] = -1;
   }
   return r;
 }
@@ -108,6 +151,7 @@ bool open_top(const Map& m, const Chain& c) {
 // Each chain's implicit hop (where its top answers to no one for the subject)
 // and office holders. `implicit`: whom each open top answers to by default.
 void finish(const Map& m, WhoAnswer& r, const std::map<std::string, std::set<std::string>>& implicit) {
+  std::map<std::string, std::vector<std::string>> offices;  // top -> its office holders (the same for many chains)
   std::vector<Chain> done;
   for (Chain& c : r.chains) {
     auto it = open_top(m, c) ? implicit.find(c.top) : implicit.end();
@@ -139,8 +183,12 @@ void finish(const Map& m, WhoAnswer& r, const std::map<std::string, std::set<std
       if (out.empty()) out.push_back(c);
     }
     for (Chain& x : out) {
-      auto v = m.find(x.top);
-      x.office_holders = v && m.graph[*v].kind == "office" ? std::vector<std::string>{x.top} : offices_of(m.facts, x.top);
+      auto [held, added] = offices.try_emplace(x.top);
+      if (added) {
+        auto v = m.find(x.top);
+        held->second = v && m.graph[*v].kind == "office" ? std::vector<std::string>{x.top} : offices_of(m.facts, x.top);
+      }
+      x.office_holders = held->second;
       done.push_back(std::move(x));
     }
   }
@@ -211,27 +259,37 @@ nlohmann::json to_json(const Map& m, const WhoAnswer& r) {
   return j;
 }
 
-std::string to_text(const Map& m, const WhoAnswer& r) {
+std::string to_text(const Map& m, const WhoAnswer& r, size_t limit) {
   std::ostringstream o;
   if (!r.found) {
     o << "No responsibility line or contract names the subject '" << r.subject << "' (" << as_of_text(m) << ").\n";
     if (!r.subjects.empty()) {
       o << "Subjects on record:\n";
-      for (auto& s : r.subjects) o << "  " << s << "\n";
+      const auto listed = shown(r.subjects.size(), limit);
+      for (size_t i : listed) o << "  " << r.subjects[i] << "\n";
+      o << more(r.subjects.size() - listed.size(), "  ");
     }
     o << "Where nothing is recorded, the commissioner remains accountable (see 'fundtrail map gaps').\n";
     return o.str();
   }
   o << "Who answers for '" << r.subject << "' (" << as_of_text(m) << ")\n";
   o << "Delivered by: ";
+  // The chains of the deliverers named (the first `limit`), each as a tree.
   std::vector<std::string> labels;
-  for (auto& d : r.delivering) labels.push_back(label(m, d));
+  std::set<std::string> named;
+  for (size_t i : shown(r.delivering.size(), limit)) {
+    labels.push_back(label(m, r.delivering[i]));
+    named.insert(r.delivering[i]);
+  }
+  if (labels.size() < r.delivering.size())
+    labels.push_back("and " + std::to_string(r.delivering.size() - labels.size()) + " more (--all for every one)");
   o << join(labels, "; ") << "\n";
   // Chains from one deliverer share their first hops: print them as a tree.
   std::set<std::string> printed;
   std::string current;
   for (auto& c : r.chains) {
     std::string from = c.hops.empty() ? c.top : c.hops.front().from;
+    if (!named.count(from)) continue;
     if (from != current) {
       o << "\n  " << label(m, from) << "\n";
       current = from;

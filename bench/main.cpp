@@ -55,6 +55,43 @@ nlohmann::json time_map(const Ledger& ledger) {
   out["map_edges"] = num_edges(built.graph);
   return out;
 }
+
+// The map as a researcher meets it: each `fundtrail map` command as a whole
+// process on the full ledger, with its peak memory (mapped ledger pages
+// included). Targets (issue 25): each <= 3 s and <= 500 MiB; GraphML <= 5 s.
+nlohmann::json time_map_commands(const std::string& fundtrail_bin, const std::string& dir) {
+  nlohmann::json out;
+  const std::vector<std::pair<std::string, std::vector<std::string>>> analyses = {
+      {"money", {"money"}},
+      {"frontline", {"frontline"}},
+      {"who", {"who", "employment support"}},
+      {"gaps", {"gaps"}},
+      {"concentration", {"concentration"}},
+      {"patterns", {"patterns"}}};
+  int status = 0;
+  double slowest = 0, peak = 0;
+  auto run = [&](const std::string& name, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{fundtrail_bin, "--ledger", dir, "map"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::cerr << "  fundtrail map " << args.front() << "...\n";
+    bench::ProcessResult r = bench::run_sampled(argv);
+    status = std::max(status, r.status == 0 ? 0 : 1);
+    out["map_" + name + "_s"] = r.seconds;
+    out["map_" + name + "_peak_rss_mib"] = r.peak_total_mib;
+    return r;
+  };
+  peak = run("summary", {"summary"}).peak_total_mib;  // map_summary_s
+  for (auto& [name, args] : analyses) {
+    bench::ProcessResult r = run(name, args);
+    slowest = std::max(slowest, r.seconds);
+    peak = std::max(peak, r.peak_total_mib);
+  }
+  out["map_analysis_max_s"] = slowest;
+  out["map_peak_rss_mib"] = peak;
+  run("export_graphml", {"export", "--format", "graphml"});  // map_export_graphml_s and its peak
+  out["map_commands_exit"] = status;
+  return out;
+}
 #endif
 
 }  // namespace
@@ -172,6 +209,8 @@ int main(int argc, char** argv) {
 #ifdef FUNDTRAIL_HAVE_MAP
   std::cerr << "building the accountability map...\n";
   out.update(time_map(ledger));
+  std::cerr << "the map commands as whole processes...\n";
+  out.update(time_map_commands(fundtrail_bin, dir));
 #endif
 
   // Issue 25: a historic balance from the balance history index, whole process.

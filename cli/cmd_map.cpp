@@ -14,10 +14,16 @@ namespace {
 // Options every map subcommand shares.
 struct MapOpts {
   std::string as_of;
-  void add_to(CLI::App* cmd, Context& ctx) {
+  bool all = false;
+  void add_to(CLI::App* cmd, Context& ctx, bool lists = true) {
     cmd->add_option("--as-of", as_of, "SEQ (records 0..SEQ) or YYYY-MM-DD (money with that value date or earlier)");
+    if (lists)
+      cmd->add_flag("--all", all,
+                  "text: every entry of every list (by default each list shows its " + std::to_string(map::kTextLimit) +
+                      " largest, then how many more); --json always has every entry");
     add_json_flag(cmd, ctx);
   }
+  size_t limit() const { return all ? map::kEveryEntry : map::kTextLimit; }
   map::Map build(const Context& ctx) const {
     Ledger ledger = ctx.open_ledger(true);
     return map::build_map(ledger, map::parse_as_of(as_of, ledger));
@@ -26,9 +32,9 @@ struct MapOpts {
 
 // Text or JSON of one analysis.
 template <class Result>
-void report(const Context& ctx, const map::Map& m, const Result& r) {
+void report(const Context& ctx, const map::Map& m, const Result& r, const MapOpts& o) {
   if (ctx.json) return print_json(map::to_json(m, r));
-  std::cout << map::to_text(m, r);
+  std::cout << map::to_text(m, r, o.limit());
 }
 
 struct ExportOpts : MapOpts {
@@ -67,19 +73,33 @@ void add_export(CLI::App& parent, Context& ctx) {
     if (std::find(formats.begin(), formats.end(), o->format) == formats.end())
       usage_error("--format '" + o->format + "': choose graphml, dot, svg, json or csv");
     map::Map full = o->build(ctx);
-    map::Map m = map::filtered(full, map::parse_filter(o->kind, o->pool, o->depth, full));
-    std::ostringstream buf;
-    if (o->format == "graphml") map::write_graphml(m, buf);
-    else if (o->format == "dot") map::write_dot(m, buf, picture_notes(full, *o));
-    else if (o->format == "svg") map::write_svg(m, buf, picture_notes(full, *o));
-    else if (o->format == "json") map::write_json(m, buf);
-    else map::write_csv(m, buf);
+    const map::Filter filter = map::parse_filter(o->kind, o->pool, o->depth, full);
+    // The whole map needs no filtered copy (a second map of a million payments).
+    const bool everything = filter.funding && filter.responsibility && filter.contracts && filter.pool.empty() && filter.depth < 0;
+    map::Map cut;
+    if (!everything) cut = map::filtered(full, filter);
+    const map::Map& m = everything ? full : cut;
+    // Written as made, not gathered first: a GraphML file of a million
+    // payments' edges is hundreds of megabytes. The picture is made whole
+    // first (Graphviz may refuse it), so a failure leaves no half a file.
+    auto write = [&](std::ostream& out) {
+      if (o->format == "graphml") map::write_graphml(m, out);
+      else if (o->format == "json") map::write_json(m, out);
+      else if (o->format == "csv") map::write_csv(m, out);
+      else {
+        std::ostringstream buf;
+        if (o->format == "dot") map::write_dot(m, buf, picture_notes(full, *o));
+        else map::write_svg(m, buf, picture_notes(full, *o));
+        out << buf.str();
+      }
+    };
     if (o->out.empty() || o->out == "-") {
-      std::cout << buf.str();
+      write(std::cout);
+      std::cout.flush();
       return;
     }
     std::ofstream f(o->out, std::ios::binary);
-    f << buf.str();
+    write(f);
     f.close();
     if (!f) usage_error("cannot write '" + o->out + "'");
     std::cerr << "wrote " << o->out << ": " << count_of(num_vertices(m.graph), "party", "parties") << ", "
@@ -97,13 +117,13 @@ void add_money(CLI::App& parent, Context& ctx) {
       "money",
       "money: follow the money from each funder (or --from a pool or party) to where it sits now: by funded-by where\n"
       "recorded, pro rata only for untagged money; intermediaries' own money (pre-financing) shown apart with what\n"
-      "came back through outcome payments.\n"
-      "Example: fundtrail map money --from riverside-pool");
+      "came back through outcome payments. Each list shows its 20 largest and how many more; --all shows every one.\n"
+      "Example: fundtrail map money --from riverside-pool --all");
   cmd->add_option("--from", o->from, "follow only this party's money (a pool, funder or commissioner)");
   o->add_to(cmd, ctx);
   cmd->callback([o, &ctx] {
     map::Map m = o->build(ctx);
-    report(ctx, m, map::follow_money(m, o->from));
+    report(ctx, m, map::follow_money(m, o->from), *o);
   });
 }
 
@@ -113,11 +133,12 @@ void add_frontline(CLI::App& parent, Context& ctx) {
       "frontline",
       "frontline: per integrator, what it received and passed to independent providers, to parties it controls,\n"
       "in management fees, kept, and pre-financed; pure or blended as declared, flagged where the flows disagree.\n"
+      "Shows the 20 integrators that received most (in id order) and how many more; --all shows every one.\n"
       "Example: fundtrail map frontline --as-of 2026-03-31");
   o->add_to(cmd, ctx);
   cmd->callback([o, &ctx] {
     map::Map m = o->build(ctx);
-    report(ctx, m, map::frontline(m));
+    report(ctx, m, map::frontline(m), *o);
   });
 }
 
@@ -130,13 +151,14 @@ void add_who(CLI::App& parent, Context& ctx) {
       "who",
       "who: the chain from each party delivering SUBJECT up to a named office holder, through SUBJECT's own\n"
       "responsibility lines only (joint lines included); above a party with no line for SUBJECT, the implicit line\n"
-      "to the commissioner whose money it holds, marked unrecorded.\n"
-      "Example: fundtrail map who \"employment support\"");
+      "to the commissioner whose money it holds, marked unrecorded. Shows the chains of the first 20 delivering\n"
+      "parties and how many more; --all shows every one.\n"
+      "Example: fundtrail map who \"employment support\" --all");
   cmd->add_option("SUBJECT", o->subject, "the service or outcome, as recorded in responsibility lines")->required();
   o->add_to(cmd, ctx);
   cmd->callback([o, &ctx] {
     map::Map m = o->build(ctx);
-    report(ctx, m, map::who_answers(m, o->subject));
+    report(ctx, m, map::who_answers(m, o->subject), *o);
   });
 }
 
@@ -147,7 +169,7 @@ void add_simple(CLI::App& parent, Context& ctx, const char* name, const char* he
   o->add_to(cmd, ctx);
   cmd->callback([o, &ctx, analyse] {
     map::Map m = o->build(ctx);
-    report(ctx, m, analyse(m));
+    report(ctx, m, analyse(m), *o);
   });
 }
 
@@ -159,7 +181,7 @@ void add_summary(CLI::App& parent, Context& ctx) {
       "for each service, what looks wrong. Long lists show their first few, how many more and the command that lists\n"
       "them; --json has every list whole.\n"
       "Example: fundtrail map summary --as-of 2026-03-31");
-  o->add_to(cmd, ctx);
+  o->add_to(cmd, ctx, false);
   cmd->callback([o, &ctx] {
     map::Map m = o->build(ctx);
     if (ctx.json) return print_json(map::summary_json(m));
@@ -181,17 +203,20 @@ void add_map_commands(CLI::App& app, Context& ctx) {
   add_who(*cmd, ctx);
   add_simple(*cmd, ctx, "gaps",
              "gaps: money without a recorded responsibility line, providers without an operator of last resort,\n"
-             "payments after a failure, responsibility without money.\n"
-             "Example: fundtrail map gaps --json",
+             "payments after a failure, responsibility without money. Each list shows its 20 largest (by amount) and how\n"
+             "many more; --all shows every one, --json has every one.\n"
+             "Example: fundtrail map gaps --all",
              [](const map::Map& m) { return map::find_gaps(m); });
   add_simple(*cmd, ctx, "concentration",
              "concentration: each provider's share of each pool's and commissioner's money with the Herfindahl-Hirschman\n"
              "index, dependence on one payer, controlling groups, and dominators where several funding paths exist.\n"
-             "Example: fundtrail map concentration",
+             "Each list shows its 20 largest (dependence: the 20 most dependent) and how many more; --all shows every one.\n"
+             "Example: fundtrail map concentration --all",
              [](const map::Map& m) { return map::concentration(m); });
   add_simple(*cmd, ctx, "patterns",
              "patterns: claims paid twice and near misses, free-riding on pools, risk transfer, layers, cycles of money.\n"
-             "Example: fundtrail map patterns --as-of 250",
+             "Each list shows 20 entries (risk transfer: the 20 largest relations) and how many more; --all shows every one.\n"
+             "Example: fundtrail map patterns --as-of 250 --all",
              [](const map::Map& m) { return map::patterns(m); });
   add_summary(*cmd, ctx);
 }
