@@ -44,7 +44,8 @@ TEST_CASE("map text: gaps shows the 20 largest of a long list and how many more,
   CHECK(all.find("more (--all for every one)") == std::string::npos);
 
   size_t listed = 0;
-  for (auto& g : b.ok_json({"map", "gaps", "--json"})["gaps"]) listed += g["type"] == "no-last-resort";
+  const json gaps = b.ok_json({"map", "gaps", "--json"});
+  for (auto& g : gaps["gaps"]) listed += g["type"] == "no-last-resort";
   CHECK(listed == 24);
 
   for (const char* analysis : {"money", "frontline", "who", "gaps", "concentration", "patterns"}) {
