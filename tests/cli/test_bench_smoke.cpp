@@ -32,6 +32,16 @@ TEST_CASE("bench: a small run prints every figure DESIGN.md names, measured at t
     CHECK(j[key].get<double>() > 0);
   }
   CHECK(j["verify_exit"] == 0);
+  // Issue 25: the map commands as whole processes, each with its peak memory.
+  for (const char* key : {"map_summary_s", "map_analysis_max_s", "map_peak_rss_mib", "map_export_graphml_s",
+                          "map_export_graphml_peak_rss_mib"}) {
+    CAPTURE(key);
+    REQUIRE(j.contains(key));
+    CHECK(j[key].get<double>() > 0);
+  }
+  CHECK(j["map_commands_exit"] == 0);
+  CHECK(j["map_peak_rss_mib"].get<double>() >= j["map_summary_peak_rss_mib"].get<double>());
+  CHECK(j["map_analysis_max_s"].get<double>() >= j["map_gaps_s"].get<double>());
   // 3,000 payments need more than 3,000 records: the ledger grew to hold them.
   CHECK(j["payments"].get<uint64_t>() >= 3000);
   CHECK(j["records"].get<uint64_t>() > j["payments"].get<uint64_t>());
