@@ -98,11 +98,11 @@ nlohmann::json gaps_json(const std::vector<Gap>& gaps) {
 nlohmann::json payments_json(const Ledger& ledger, const Map& m, const std::vector<Gap>& gaps, uint64_t proved_size,
                              size_t limit, nlohmann::json& batches) {
   std::vector<const Money*> chosen;
-  std::set<uint64_t> taken;
-  std::unordered_map<uint64_t, const Money*> by_seq;
-  for (const Money& money : m.facts.money) by_seq[money.seq] = &money;
+  std::set<uint64_t> taken;  // the gaps' payments first (at most `limit`), then the largest
   for (const Gap& g : gaps)
-    if (g.seq && by_seq.count(g.seq) && chosen.size() < limit && taken.insert(g.seq).second) chosen.push_back(by_seq[g.seq]);
+    if (g.seq && taken.size() < limit) taken.insert(g.seq);
+  for (const Money& money : m.facts.money)
+    if (taken.count(money.seq)) chosen.push_back(&money);
   std::vector<const Money*> ranked;
   ranked.reserve(m.facts.money.size());
   for (const Money& money : m.facts.money) ranked.push_back(&money);

@@ -16,8 +16,8 @@
 namespace fundtrail::bench {
 namespace {
 
-// Runs a shell-free command line through popen's shell with every argument
-// quoted; its stdout.
+// One argument for popen's shell, single-quoted so that no character in it
+// is special.
 std::string quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);

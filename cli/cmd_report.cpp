@@ -67,12 +67,10 @@ void run_verifier(const std::string& dir, const std::string& log_key, const std:
                   map::ReportOptions& o) {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  // Installed beside fundtrail, or in a build tree's verifier/ directory.
   std::filesystem::path verifier = self.parent_path() / "fundtrail-verify";
+  if (ec || ::access(verifier.c_str(), X_OK) != 0) verifier = self.parent_path().parent_path() / "verifier" / "fundtrail-verify";
   if (ec || ::access(verifier.c_str(), X_OK) != 0) {
-    self = std::filesystem::path(self).parent_path().parent_path() / "verifier" / "fundtrail-verify";  // a build tree
-    verifier = self;
-  }
-  if (::access(verifier.c_str(), X_OK) != 0) {
     o.verifier_note = "fundtrail-verify is not installed next to fundtrail";
     return;
   }

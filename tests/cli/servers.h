@@ -40,22 +40,30 @@ struct ServeProcess {
   }
 };
 
+// A free port of 127.0.0.1: bind port 0, read what the kernel chose, let it go.
+inline int free_loopback_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(s >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
 // python3 -m http.server over DIR on a free port of 127.0.0.1.
 struct StaticHttp {
   pid_t pid = -1;
   int port = 0;
   explicit StaticHttp(const std::string& dir) {
-    // A free port: bind port 0, read what the kernel chose, let it go.
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(s >= 0);
+    port = free_loopback_port();
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
-    ::close(s);
+    a.sin_port = htons(static_cast<uint16_t>(port));
     pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "fixture.h"
+#include "servers.h"
 
 namespace fundtrail::test {
 
@@ -23,7 +23,7 @@ class Browser {
   Browser() {
     bool installed = ::access(kDriver, X_OK) == 0 && ::access(kChromium, X_OK) == 0;
     REQUIRE_MESSAGE(installed, "the report tests need Chromium and chromedriver: run 'bash scripts/deps.sh'");
-    port_ = free_port();
+    port_ = free_loopback_port();
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
@@ -77,19 +77,6 @@ class Browser {
   pid_t pid_ = -1;
   int port_ = 0;
   std::string session_;
-
-  static int free_port() {
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(s >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    ::close(s);
-    return ntohs(a.sin_port);
-  }
 
   json call(const std::string& method, const std::string& path, const json& body) {
     auto r = request(method, "/session/" + session_ + path, body.dump());
