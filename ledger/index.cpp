@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "ledger/assert.h"
 #include "ledger/error.h"
 
 namespace fundtrail::index {
@@ -81,11 +82,13 @@ void write_head(Txn& txn, const Head& h) {
 
 // ---- idem -------------------------------------------------------------------
 
-std::string idem_value(uint64_t seq, const Hash& body) { return be64(seq) + std::string(bytes_of(body)); }
+std::string idem_value(uint64_t seq, const Hash& body, bool seq_only) {
+  return seq_only ? be64(seq) : be64(seq) + std::string(bytes_of(body));
+}
 
-Idem read_idem(std::string_view v) {
-  if (v.size() != 40) malformed("an idempotency index entry (" + std::to_string(v.size()) + " bytes, not 40)");
-  return {be64_at(v, 0), hash_at(v, 8)};
+uint64_t read_idem_seq(std::string_view v) {
+  if (v.size() != 8 && v.size() != 40) malformed("an idempotency index entry (" + std::to_string(v.size()) + " bytes, not 8 or 40)");
+  return be64_at(v, 0);
 }
 
 // ---- parties ----------------------------------------------------------------
@@ -229,8 +232,8 @@ StatusChange read_status(std::string_view k, std::string_view v) {
 std::string history_seq_prefix(std::string_view party, uint64_t epoch) {
   return 's' + be32(static_cast<uint32_t>(epoch)) + std::string(party) + '\x00';
 }
-std::string history_seq_key(std::string_view party, uint64_t seq) {
-  return history_seq_prefix(party, seq >> kHistoryEpochBits) + be64(seq);
+std::string history_seq_key(std::string_view party, uint64_t first_seq) {
+  return history_seq_prefix(party, first_seq >> kHistoryEpochBits) + be64(first_seq);
 }
 std::string history_day_prefix(std::string_view party) { return 'd' + std::string(party) + '\x00'; }
 std::string history_day_key(std::string_view party, uint32_t day) { return history_day_prefix(party) + be32(day); }
@@ -243,6 +246,64 @@ uint64_t read_history_seq(std::string_view key, size_t prefix_size) {
 uint32_t read_history_day(std::string_view key, size_t prefix_size) {
   if (key.size() != prefix_size + 4) malformed("a history key (" + std::to_string(key.size()) + " bytes)");
   return be32_at(key, prefix_size);
+}
+
+namespace {
+
+// LEB128, as Protocol Buffers write unsigned varints: 7 bits a byte, low first.
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+uint64_t take_varint(std::string_view chunk, size_t& at) {
+  uint64_t v = 0;
+  for (unsigned shift = 0; at < chunk.size(); shift += 7) {
+    auto byte = static_cast<uint8_t>(chunk[at++]);
+    // The tenth byte holds bit 63 alone: anything more would not fit.
+    if (shift == 63 && byte > 1) malformed("a history chunk (a varint past 64 bits)");
+    v |= uint64_t(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return v;
+  }
+  malformed("a history chunk (it ends inside a varint)");
+}
+
+uint64_t zigzag(uint64_t difference) {  // two's-complement difference -> small for small magnitudes
+  return (difference << 1) ^ (0 - (difference >> 63));
+}
+uint64_t unzigzag(uint64_t v) { return (v >> 1) ^ (0 - (v & 1)); }
+
+}  // namespace
+
+HistoryMove history_move_at(std::string_view chunk, uint64_t first_seq, uint64_t seq) {
+  if (chunk.empty()) malformed("a history chunk (empty)");
+  HistoryMove at{first_seq, 0};
+  size_t pos = 0;
+  bool first = true;
+  while (pos < chunk.size()) {
+    uint64_t step = take_varint(chunk, pos);
+    uint64_t difference = unzigzag(take_varint(chunk, pos));
+    if (first && step != 0) malformed("a history chunk (its first move is not at its key's seq)");
+    if (step > UINT64_MAX - at.seq) malformed("a history chunk (a seq past 2^64)");
+    if (at.seq + step > seq) {
+      if (first) malformed("a history chunk (read for a seq before its first move)");
+      break;
+    }
+    at.seq += step;
+    // Balances are kept modulo 2^64 between moves; each one is an int64.
+    at.balance = static_cast<int64_t>(static_cast<uint64_t>(at.balance) + difference);
+    first = false;
+  }
+  return at;
+}
+
+void append_history_move(std::string& chunk, HistoryMove last, HistoryMove next) {
+  FT_REQUIRE(next.seq >= last.seq, "history moves are appended in seq order");
+  put_varint(chunk, next.seq - last.seq);
+  put_varint(chunk, zigzag(static_cast<uint64_t>(next.balance) - static_cast<uint64_t>(last.balance)));
 }
 
 std::string money_value(int64_t amount) { return be64(static_cast<uint64_t>(amount)); }

@@ -15,7 +15,8 @@
 //                "head" -> leaf hash of the last record(32)
 //                "recorded_at" -> last recordedAt, ms(8, two's complement)
 //   checkpoints  tree size(8) -> signed note text (with cosignatures)
-//   idem         idempotency key (text) -> seq(8) || request body hash(32)
+//   idem         idempotency key (text) -> seq(8) (meta idem_layout = seq), or
+//                seq(8) || request body hash(32) in a ledger made before it
 //   parties      party id (text) -> kind(1) || budget limited(1: 0/1)
 //                                   || balance(8, two's complement) || registered at seq(8)
 //   orgids       lower-cased org id (text) -> party id (text)
@@ -34,9 +35,13 @@
 //   flows        payer id || 0x00 || payee id -> paid(8) || refunded(8)   (two's
 //                complement; payments other than refunds, and refunds, from
 //                payer to payee, net of reversals: rule 12)
-//   history      's' || epoch(4) || party id || 0x00 || seq(8) -> the party's balance
-//                    after record seq (8, two's complement), for each record that moved
-//                    it; epoch = seq >> 16, so an append touches the recent pages only
+//   history      's' || epoch(4) || party id || 0x00 || first seq(8) -> a chunk of
+//                    the party's balances after the records of that epoch that moved
+//                    it, from that seq on: repeated { varint(seq - the previous move's
+//                    seq) || varint(zigzag(balance - the previous balance)) }, the
+//                    first move's "previous" being (first seq, 0); epoch = seq >> 16,
+//                    so an append touches the recent pages only; a new chunk starts
+//                    once one holds kHistoryChunkBytes
 //                'd' || party id || 0x00 || day(4) -> net of the party's money counting
 //                    from that day, YYYYMMDD (8, two's complement, modulo 2^64)
 //                meta "balance_history" -> "kept" when it is there and complete
@@ -82,12 +87,11 @@ Head read_head(const Txn& txn);
 void write_head(Txn& txn, const Head& h);
 
 // ---- idem ------------------------------------------------------------------
-struct Idem {
-  uint64_t seq = 0;  // the record the key holds
-  Hash body{};       // request_body_hash of its entry
-};
-std::string idem_value(uint64_t seq, const Hash& body);
-Idem read_idem(std::string_view value);
+// The value under an idempotency key: the seq of the record that holds it,
+// alone when `seq_only` (Dbs::idem_seq_only), else followed by the request's
+// body hash (ledgers made before; never read: a retry re-reads the record).
+std::string idem_value(uint64_t seq, const Hash& body, bool seq_only);
+uint64_t read_idem_seq(std::string_view value);  // either layout
 
 // ---- parties (key: the party id) -----------------------------------------
 std::string party_value(const PartyState& p);
@@ -132,13 +136,25 @@ Flow read_flow(std::string_view value);
 // Party ids hold no byte below 0x20, so a party's keys in an epoch (or its
 // day keys) sort together, and never among another party's.
 inline constexpr unsigned kHistoryEpochBits = 16;
-std::string history_seq_prefix(std::string_view party, uint64_t epoch);  // its keys in `epoch`
-std::string history_seq_key(std::string_view party, uint64_t seq);
+inline constexpr size_t kHistoryChunkBytes = 256;  // a chunk this long takes no more moves
+std::string history_seq_prefix(std::string_view party, uint64_t epoch);  // its chunks in `epoch`
+std::string history_seq_key(std::string_view party, uint64_t first_seq);  // the chunk from first_seq
 std::string history_day_prefix(std::string_view party);
 std::string history_day_key(std::string_view party, uint32_t day);
 // The seq (day) that follows the prefix; refuses a key of another length.
 uint64_t read_history_seq(std::string_view key, size_t prefix_size);
 uint32_t read_history_day(std::string_view key, size_t prefix_size);
+// One move in a chunk: the party's balance right after record `seq`.
+struct HistoryMove {
+  uint64_t seq = 0;
+  int64_t balance = 0;
+};
+// The chunk's last move at or before `seq` (the whole chunk's last with
+// UINT64_MAX); refuses a malformed chunk, and one whose first move is after `seq`.
+HistoryMove history_move_at(std::string_view chunk, uint64_t first_seq, uint64_t seq);
+// Appends `next` to a chunk whose last move is `last` (a new chunk: last =
+// {next.seq, 0}). Requires next.seq >= last.seq.
+void append_history_move(std::string& chunk, HistoryMove last, HistoryMove next);
 std::string money_value(int64_t amount);  // 8 bytes, two's complement
 int64_t read_money(std::string_view value, std::string_view what);
 

@@ -128,7 +128,7 @@ struct Ledger::Impl {
              "the entry was signed for ledger '" + text_of(entry.getOrigin()) + "', not '" + facts.origin + "'");
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
     Hash body = request_body_hash(entry);
-    if (auto prior = txn.get(txn.dbs().idem, key)) return answer_retry(txn, key, index::read_idem(*prior).seq, body);
+    if (auto prior = txn.get(txn.dbs().idem, key)) return answer_retry(txn, key, index::read_idem_seq(*prior), body);
     int64_t recorded_at = std::max(now_ms(), head.recorded_at);
     if (entry.getCreatedAt() > recorded_at + 300000)
       refuse("rule 8", "createdAt", std::nullopt,
@@ -143,7 +143,7 @@ struct Ledger::Impl {
     if (!verified) check_signatures(req.entry, rec.leaf().getSignatures());
     check_and_apply(txn, facts, head.size, recorded_at, entry, rec.leaf().getSignatures());
     Appended out{head.size, {}, false};
-    txn.put(txn.dbs().idem, key, index::idem_value(head.size, body));
+    txn.put(txn.dbs().idem, key, index::idem_value(head.size, body, txn.dbs().idem_seq_only));
     head.recorded_at = recorded_at;
     out.leaf_hash = write_leaf(txn, head, leaf);
     write_head(txn, head);
@@ -165,7 +165,7 @@ struct Ledger::Impl {
     std::string run_key = text_of(batch_entry.getIdempotencyKey());
     uint64_t count = batch_entry.getBody().getBatch().getCount();
     if (auto prior = txn.get(txn.dbs().idem, run_key)) {
-      Appended again = answer_retry(txn, run_key, index::read_idem(*prior).seq, request_body_hash(batch_entry));
+      Appended again = answer_retry(txn, run_key, index::read_idem_seq(*prior), request_body_hash(batch_entry));
       return {again.seq, again.seq + 1, again.seq + count, true};
     }
     int64_t recorded_at = std::max(now_ms(), head.recorded_at);
@@ -179,7 +179,7 @@ struct Ledger::Impl {
                  "the entry's createdAt is more than five minutes ahead of the ledger's clock; check the signer's clock");
         std::string key = text_of(entry.getIdempotencyKey());
         if (auto prior = txn.get(txn.dbs().idem, key)) {
-          uint64_t seq = index::read_idem(*prior).seq;
+          uint64_t seq = index::read_idem_seq(*prior);
           refuse("rule 6", "idempotencyKey", seq,
                  "idempotency key '" + key + "' is already recorded, as seq " + std::to_string(seq) +
                      ": a payment run is recorded whole or not at all, so build runs from rows not yet recorded");
@@ -201,7 +201,7 @@ struct Ledger::Impl {
       refuse("limits", "", std::nullopt, "the payment run's record is " + std::to_string(batch_leaf.size()) + " bytes; a record is at most 65535 bytes");
     Record batch_rec(batch_leaf, false);
     BatchAuthority authority(batch_seq, batch_rec.leaf().getSignatures());
-    txn.put(txn.dbs().idem, run_key, index::idem_value(batch_seq, request_body_hash(batch_entry)));
+    txn.put(txn.dbs().idem, run_key, index::idem_value(batch_seq, request_body_hash(batch_entry), txn.dbs().idem_seq_only));
     head.recorded_at = recorded_at;
     write_leaf(txn, head, batch_leaf);
 
@@ -216,7 +216,7 @@ struct Ledger::Impl {
         // within the run is refused here, where its second record comes.
         if (checked.first_repeat == i)
           refuse("rule 6", "idempotencyKey", std::nullopt, "idempotency key '" + key + "' is given twice in the run");
-        txn.put(txn.dbs().idem, key, index::idem_value(seq, checked.bodies[i]));
+        txn.put(txn.dbs().idem, key, index::idem_value(seq, checked.bodies[i], txn.dbs().idem_seq_only));
         Bytes leaf = build_leaf(seq, head.hash, recorded_at, run.entries[i], {}, batch_seq);
         if (leaf.size() > kMaxLeafBytes)
           refuse("limits", "", std::nullopt, "the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
@@ -284,7 +284,7 @@ Ledger Ledger::create(const std::string& dir, const SignedRequest& genesis) {
       check_signatures(genesis.entry, rec.leaf().getSignatures());
       impl->facts = apply_genesis(txn, view.entry(), rec.leaf().getSignatures());
       std::string key = text_of(view.entry().getIdempotencyKey());
-      txn.put(txn.dbs().idem, key, index::idem_value(0, request_body_hash(view.entry())));
+      txn.put(txn.dbs().idem, key, index::idem_value(0, request_body_hash(view.entry()), txn.dbs().idem_seq_only));
       txn.put(txn.dbs().meta, index::kFormatKey, index::format_value(impl->facts.format_version));
       Head head;
       head.recorded_at = rec.leaf().getRecordedAt();
@@ -881,7 +881,7 @@ std::optional<uint64_t> Ledger::find_idempotency_key(const std::string& key) con
   Txn txn(*impl_->env, false);
   auto v = txn.get(txn.dbs().idem, key);
   if (!v) return std::nullopt;
-  return index::read_idem(*v).seq;
+  return index::read_idem_seq(*v);
 }
 
 bool Ledger::is_reversed(uint64_t seq) const {

@@ -150,7 +150,8 @@ void replay_record(Txn& txn, LedgerFacts& facts, index::Head& head, uint64_t seq
     }
     std::string key(entry.getIdempotencyKey().cStr(), entry.getIdempotencyKey().size());
     if (txn.get(txn.dbs().idem, key)) bad_record(seq, "repeats the idempotency key '" + key + "' of an earlier record");
-    txn.put(txn.dbs().idem, key, index::idem_value(seq, request_body_hash(entry)));
+    const bool seq_only = txn.dbs().idem_seq_only;  // the body hash costs a re-encoding: only for the old layout
+    txn.put(txn.dbs().idem, key, index::idem_value(seq, seq_only ? Hash{} : request_body_hash(entry), seq_only));
     head.recorded_at = l.getRecordedAt();
     write_leaf(txn, head, as_span(leaf));
   } catch (const MapFull&) {
@@ -223,6 +224,7 @@ Rebuilt::Rebuilt(const Txn& src, const std::string& tmp_parent, const std::funct
   try {
     env_ = std::make_unique<Env>(dir_, false, true);
     env_->use_tree_layout(src.dbs().tree_in_completion_order);  // the rebuilt tree compares key by key
+    env_->use_idem_layout(src.dbs().idem_seq_only);             // and its idempotency index value by value
     uint64_t total = index::read_head(src).size;
     LedgerFacts facts;
     index::Head head;

@@ -74,6 +74,19 @@ std::string truncation(MDB_env* env, const std::string& dir) {
 namespace {
 constexpr std::string_view kTreeLayoutKey = "tree_layout";
 constexpr std::string_view kTreeLayoutCompletion = "completion";
+constexpr std::string_view kIdemLayoutKey = "idem_layout";
+constexpr std::string_view kIdemLayoutSeq = "seq";
+
+// A layout marker in meta: written by a new environment, read by any other.
+// True when meta holds `key` = `value`; an LMDB error is returned in `rc`.
+bool marker(MDB_txn* txn, MDB_dbi meta, std::string_view key, std::string_view value, bool create, int& rc) {
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  MDB_val v{value.size(), const_cast<char*>(value.data())};
+  rc = create ? mdb_put(txn, meta, &k, &v, 0) : mdb_get(txn, meta, &k, &v);
+  bool held = rc == 0 && std::string_view(static_cast<const char*>(v.mv_data), v.mv_size) == value;
+  if (rc == MDB_NOTFOUND) rc = 0;
+  return held;
+}
 }  // namespace
 
 Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_only), dir_(dir) {
@@ -181,34 +194,22 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
     env_ = nullptr;
     lmdb_fail(r, "opening database history", dir);
   }
-  {
-    MDB_val key{kHistoryKey.size(), const_cast<char*>(kHistoryKey.data())};
-    MDB_val value{kHistoryKept.size(), const_cast<char*>(kHistoryKept.data())};
-    int r = create ? mdb_put(txn, dbs_.meta, &key, &value, 0) : mdb_get(txn, dbs_.meta, &key, &value);
-    if (r && r != MDB_NOTFOUND) {
+  // Each marker says which layout of a derived database this environment
+  // keeps; one made before a layout keeps its own (docs/decisions.md).
+  const std::pair<std::string_view, std::string_view> kMarkers[] = {
+      {kHistoryKey, kHistoryKept}, {kTreeLayoutKey, kTreeLayoutCompletion}, {kIdemLayoutKey, kIdemLayoutSeq}};
+  bool* const held[] = {&dbs_.history_kept, &dbs_.tree_in_completion_order, &dbs_.idem_seq_only};
+  for (size_t i = 0; i < std::size(kMarkers); ++i) {
+    int r = 0;
+    *held[i] = marker(txn, dbs_.meta, kMarkers[i].first, kMarkers[i].second, create, r);
+    if (r) {
       mdb_txn_abort(txn);
       mdb_env_close(env_);
       env_ = nullptr;
-      lmdb_fail(r, "reading the history marker", dir);
+      lmdb_fail(r, "reading the marker " + std::string(kMarkers[i].first), dir);
     }
-    dbs_.history_kept = r == 0 && dbs_.history != 0 &&
-                        std::string_view(static_cast<const char*>(value.mv_data), value.mv_size) == kHistoryKept;
   }
-  // A new environment keys its tree in completion order and says so in meta;
-  // one without the marker was made before and keeps (level, index).
-  {
-    MDB_val key{kTreeLayoutKey.size(), const_cast<char*>(kTreeLayoutKey.data())};
-    MDB_val value{kTreeLayoutCompletion.size(), const_cast<char*>(kTreeLayoutCompletion.data())};
-    int r = create ? mdb_put(txn, dbs_.meta, &key, &value, 0) : mdb_get(txn, dbs_.meta, &key, &value);
-    if (r && r != MDB_NOTFOUND) {
-      mdb_txn_abort(txn);
-      mdb_env_close(env_);
-      env_ = nullptr;
-      lmdb_fail(r, "reading the tree layout", dir);
-    }
-    dbs_.tree_in_completion_order =
-        r == 0 && std::string_view(static_cast<const char*>(value.mv_data), value.mv_size) == kTreeLayoutCompletion;
-  }
+  dbs_.history_kept = dbs_.history_kept && dbs_.history != 0;
   rc = mdb_txn_commit(txn);
   if (rc) {
     mdb_env_close(env_);
@@ -223,6 +224,14 @@ void Env::use_tree_layout(bool completion_order) {
   else txn.del(dbs_.meta, kTreeLayoutKey);
   txn.commit();
   dbs_.tree_in_completion_order = completion_order;
+}
+
+void Env::use_idem_layout(bool seq_only) {
+  Txn txn(*this, true);
+  if (seq_only) txn.put(dbs_.meta, kIdemLayoutKey, kIdemLayoutSeq);
+  else txn.del(dbs_.meta, kIdemLayoutKey);
+  txn.commit();
+  dbs_.idem_seq_only = seq_only;
 }
 
 void Env::add_flows(const std::function<void(Txn&)>& fill) {

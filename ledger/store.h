@@ -42,12 +42,18 @@ struct Dbs {
   // the order they complete, so every put appends; false for a ledger made
   // before (keys level, index), which keeps its layout.
   bool tree_in_completion_order = false;
+  // The idem database's values: the seq alone, for a ledger made since the
+  // writer stopped storing the request's body hash there (a retry re-reads
+  // the record at that seq anyway); false: seq || body hash, as made before.
+  bool idem_seq_only = false;
 };
 
 // meta's marker that the history database is complete and kept up to date
 // (written with it by `init` and by `reindex`; docs/decisions.md, issue 25).
 inline constexpr std::string_view kHistoryKey = "balance_history";
-inline constexpr std::string_view kHistoryKept = "kept";
+// "chunked" names ledger/index.h's layout of it; a ledger marked "kept" holds
+// the first layout (a key per move) and answers by replay until reindex.
+inline constexpr std::string_view kHistoryKept = "chunked";
 
 class Txn;
 
@@ -67,6 +73,7 @@ class Env {
   void add_flows(const std::function<void(Txn&)>& fill);
   // A new environment that rebuilds another's indexes takes its tree layout.
   void use_tree_layout(bool completion_order);
+  void use_idem_layout(bool seq_only);  // likewise for the idem values
   // A ledger made before the history database: creates it empty, unmarked
   // (reindex fills it and writes the marker in its own transaction).
   void add_history();

@@ -133,7 +133,7 @@ TEST_CASE("serve: 413 for a body over the limit, 429 past the rate, 503 read-onl
     REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
     MDB_dbi dbi;
     REQUIRE(mdb_dbi_open(txn, "idem", 0, &dbi) == 0);
-    std::string v = fundtrail::index::idem_value(3, request_body_hash(EntryView(r.entry).entry()));
+    std::string v = fundtrail::index::idem_value(3, request_body_hash(EntryView(r.entry).entry()), true);
     MDB_val k{key.size(), key.data()}, val{v.size(), v.data()};
     REQUIRE(mdb_put(txn, dbi, &k, &val, 0) == 0);
     REQUIRE(mdb_txn_commit(txn) == 0);

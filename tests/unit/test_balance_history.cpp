@@ -6,12 +6,14 @@
 #include <doctest/doctest.h>
 #include <lmdb.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 
 #include "../cli/run.h"
 #include "ledger/balances.h"
+#include "ledger/store.h"
 #include "raw_lmdb.h"
 #include "test_ledger_support.h"
 
@@ -161,7 +163,7 @@ void make_old(const std::string& dir) {
   REQUIRE(mdb_dbi_open(txn, "history", 0, &dbi) == 0);
   REQUIRE(mdb_drop(txn, dbi, 1) == 0);
   REQUIRE(mdb_txn_commit(txn) == 0);
-  REQUIRE(raw.get("meta", "balance_history") == std::optional<std::string>("kept"));
+  REQUIRE(raw.get("meta", "balance_history") == std::optional<std::string>(std::string(fundtrail::kHistoryKept)));
   raw.del("meta", "balance_history");
 }
 
@@ -204,7 +206,7 @@ TEST_CASE("balance history: reindex rebuilds it byte for byte, and check finds a
     REQUIRE(seq_entry != written.end());
     REQUIRE(day_entry != written.end());
     std::string changed = seq_entry->second;
-    changed[7] = static_cast<char>(changed[7] ^ 1);
+    changed.back() = static_cast<char>(changed.back() ^ 1);
     raw.put("history", seq_entry->first, changed);
     raw.del("history", day_entry->first);
   }
@@ -244,7 +246,7 @@ TEST_CASE("balance history: a ledger made before it answers by replay, checks cl
   w.close();
   {
     RawEnv raw(w.dir);
-    CHECK(raw.get("meta", "balance_history") == std::optional<std::string>("kept"));
+    CHECK(raw.get("meta", "balance_history") == std::optional<std::string>(std::string(fundtrail::kHistoryKept)));
   }
   w.reopen(true);
   CHECK(w.L().keeps_balance_history());
@@ -295,9 +297,49 @@ TEST_CASE("balance history: a party's last move is found in an earlier epoch of 
   for (uint64_t seq : {nhs_seq, uint64_t(65535), uint64_t(65536), uint64_t(65537), last_nhs - 1})
     CHECK_MESSAGE(w.L().balance_at("nhs", BalancePoint::after(seq)) == -4200, "after seq " << seq);
   CHECK(w.L().balance_at("nhs", BalancePoint::after(last_nhs)) == -4300);
+  w.close();
+  {
+    // The pool moved in nearly every record: its moves in epoch 0 fill many
+    // chunks (each at most 256 bytes and a move), sme's and prime's fewer.
+    RawEnv raw(w.dir);
+    std::string pool0 = std::string("s") + std::string(4, '\0') + "pool" + std::string(1, '\0');
+    size_t chunks = 0, longest = 0;
+    for (auto& [k, v] : raw.all("history"))
+      if (k.starts_with(pool0) && k.size() == pool0.size() + 8) ++chunks, longest = std::max(longest, v.size());
+    CHECK(chunks > 65536 / 256);  // a move takes at least one byte for its seq, one for its balance
+    CHECK(longest < 256 + 20);    // two varints of at most 10 bytes past the limit
+  }
+  w.reopen();
   // Every party across the epoch boundary, against the replay.
   for (uint64_t seq : {uint64_t(65535), uint64_t(65536), last_nhs})
     CHECK_MESSAGE(w.L().balances_at(BalancePoint::after(seq)) == balances_at_size(w.L(), seq + 1), "after seq " << seq);
   for (uint32_t date : {kDate + 3, kDate + 7})
     CHECK(w.L().balances_at(BalancePoint::on(date)) == balances_at_date(w.L(), date));
+}
+
+TEST_CASE("balance history: a malformed chunk is refused, by a read and by an append, with what to run") {
+  Moving w;
+  moved(w, 40);
+  w.close();
+  std::string pool_chunk;
+  {
+    RawEnv raw(w.dir);
+    std::string prefix = std::string("s") + std::string(4, '\0') + "pool" + std::string(1, '\0');
+    for (auto& [k, v] : raw.all("history"))
+      if (k.starts_with(prefix)) pool_chunk = k;
+    REQUIRE_FALSE(pool_chunk.empty());
+    raw.put("history", pool_chunk, std::string(11, '\xff'));  // a varint that never ends within 64 bits
+  }
+  w.reopen();
+  uint64_t last = w.L().size() - 1;
+  CHECK_THROWS_WITH_AS(w.L().balance_at("pool", BalancePoint::after(last)), doctest::Contains("run fundtrail reindex"), Error);
+  CHECK(w.L().balance_at("prime", BalancePoint::after(last)).has_value());  // other parties still answer
+  uint64_t before = w.L().size();
+  CHECK_THROWS_WITH_AS(w.append(w.contribution("council", "pool", 100, {w.council_off})),
+                       doctest::Contains("run fundtrail reindex"), Error);
+  CHECK(w.L().size() == before);  // nothing half-written
+  IndexCheck repaired = w.L().reindex(w.tmp.path());
+  CHECK(repaired.differences.size() == 1);
+  w.append(w.contribution("council", "pool", 100, {w.council_off}));
+  CHECK(w.L().check_indexes(w.tmp.path()).differences.empty());
 }

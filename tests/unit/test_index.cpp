@@ -107,14 +107,17 @@ TEST_CASE("index: meta's format and head") {
   CHECK(back.recorded_at == 1234);
 }
 
-TEST_CASE("index: idem values are seq(8) || body hash(32)") {
+TEST_CASE("index: idem values are seq(8), or seq(8) || body hash(32) in a ledger made before") {
   Hash body = hash_of(100);
-  std::string v = index::idem_value(5, body);
-  CHECK(v == index::seq_key(5) + raw(body));
-  index::Idem idem = index::read_idem(v);
-  CHECK(idem.seq == 5);
-  CHECK(idem.body == body);
-  expect_size_refusals(v, [](std::string_view bytes) { index::read_idem(bytes); }, "idempotency index entry");
+  std::string v = index::idem_value(5, body, true);
+  CHECK(v == index::seq_key(5));
+  CHECK(index::read_idem_seq(v) == 5);
+  std::string old = index::idem_value(5, body, false);
+  CHECK(old == index::seq_key(5) + raw(body));
+  CHECK(index::read_idem_seq(old) == 5);
+  // Any other length is refused.
+  for (size_t n : {size_t(0), size_t(7), size_t(9), size_t(39), size_t(41)})
+    expect_index_refusal([&] { index::read_idem_seq(std::string(n, '\x01')); }, "idempotency index entry");
 }
 
 TEST_CASE("index: party values are kind(1) || budget limited(1) || balance(8) || registered at(8)") {

@@ -165,7 +165,7 @@ TEST_CASE("idempotency: a damaged index naming another record is check 'index', 
   std::string key = *idempotency_key_of(r);
   Hash body = request_body_hash(EntryView(r.entry).entry());
   w.close();
-  { RawEnv(w.dir).put("idem", key, fundtrail::index::idem_value(3, body)); }  // points at record 3
+  { RawEnv(w.dir).put("idem", key, fundtrail::index::idem_value(3, body, true)); }  // points at record 3
   w.reopen();
   std::string msg = expect_refused(w.L(), r, "index");
   CHECK(contains(msg, "seq 3"));
@@ -282,4 +282,42 @@ TEST_CASE("tree layout: a ledger made before completion-order keys keeps its lay
   CHECK(w.L().inclusion_proof(3, m) == proof);
   std::string why;
   CHECK(verify_inclusion(3, m, w.L().leaf_hash(3), proof, grown, why));
+}
+
+TEST_CASE("idem layout: a ledger made before seq-only values keeps its layout, retries, checks and reindexes alike") {
+  World w;
+  some_records(w);
+  SignedRequest again = w.payment("prime", "sme", 4343, {w.prime_off});
+  uint64_t first = w.append(again);
+  w.close();
+  // A new ledger stores the seq alone, and says so in meta.
+  {
+    RawEnv raw(w.dir);
+    REQUIRE(raw.get("meta", "idem_layout") == std::optional<std::string>("seq"));
+    auto all = raw.all("idem");
+    REQUIRE(all.size() == first + 1);
+    for (auto& [key, value] : all) REQUIRE(value.size() == 8);
+    // Rewrite it as a ledger made before holds it: seq || body hash, no marker.
+    for (auto& [key, value] : all) raw.put("idem", key, value + std::string(32, '\x07'));
+    raw.del("meta", "idem_layout");
+  }
+  w.reopen();
+  // A retry is still found, and answered with the first seq.
+  Appended retried = w.L().append(again);
+  CHECK(retried.retried);
+  CHECK(retried.seq == first);
+  uint64_t added = w.append(w.payment("prime", "sme", 11, {w.prime_off}));
+  CHECK(w.L().find_idempotency_key(*idempotency_key_of(again)) == first);
+  CHECK(w.L().check_indexes(tmp_parent(w)).differences.size() == 1);  // the 32 bytes of 0x07 are not the body hashes
+  IndexCheck repaired = w.L().reindex(tmp_parent(w));
+  CHECK(repaired.differences.size() == 1);
+  CHECK(w.L().check_indexes(tmp_parent(w)).differences.empty());
+  w.close();
+  {
+    RawEnv raw(w.dir);
+    CHECK_FALSE(raw.get("meta", "idem_layout").has_value());  // the layout was kept
+    auto all = raw.all("idem");
+    CHECK(all.size() == added + 1);  // the record appended after the rewrite too
+    for (auto& [key, value] : all) CHECK(value.size() == 40);
+  }
 }
