@@ -1,8 +1,13 @@
 #include "ledger/history.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
+#include "ledger/assert.h"
 #include "ledger/error.h"
 #include "ledger/index.h"
 
@@ -40,47 +45,106 @@ std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_
 
 // Adds `delta` to the net under `key` (0 when absent) with one search: the
 // cursor finds the key and overwrites its value where it is.
-void add_to_day(RawCursor& cur, const std::string& key, int64_t delta) {
+void add_to_day(RawCursor& cur, const std::string& key, uint64_t delta) {
   MDB_val k{key.size(), const_cast<char*>(key.data())}, v{};
   bool found = cur.get(k, v, MDB_SET_KEY);
-  uint64_t net = static_cast<uint64_t>(delta);  // modulo 2^64: a day's net may pass what one balance holds
+  uint64_t net = delta;  // modulo 2^64: a day's net may pass what one balance holds
   if (found) net += static_cast<uint64_t>(index::read_money(view(v), "history day net"));
   cur.put(key, index::money_value(static_cast<int64_t>(net)), found ? MDB_CURRENT : 0);
 }
 
-// Appends the move to the party's last chunk in seq's epoch while that chunk
-// has room, else starts a chunk at seq: two cursor steps and one write.
-void add_move(RawCursor& cur, std::string_view party, uint64_t seq, int64_t balance_after) {
-  std::string prefix = index::history_seq_prefix(party, seq >> index::kHistoryEpochBits);
+struct Move {
+  std::string party;
+  uint64_t seq;
+  uint32_t day;
+  int64_t balance_after;
+  int64_t delta;
+};
+
+// Appends one party's moves in one epoch (in seq order) to its last chunk
+// there while it has room, then to new chunks: one search for the party, one
+// write per chunk.
+void add_moves(RawCursor& cur, std::span<const Move* const> moves) {
+  const std::string& party = moves.front()->party;
+  std::string prefix = index::history_seq_prefix(party, moves.front()->seq >> index::kHistoryEpochBits);
   std::string past = prefix;
   past.back() = '\x01';  // the first key after every chunk of the party in the epoch
   MDB_val k{past.size(), past.data()}, v{};
   bool found = cur.get(k, v, MDB_SET_RANGE) ? cur.get(k, v, MDB_PREV) : cur.get(k, v, MDB_LAST);
-  if (found && view(k).starts_with(prefix)) {
-    std::string_view key = view(k);
-    uint64_t first = index::read_history_seq(key, prefix.size());
-    if (v.mv_size < index::kHistoryChunkBytes) {
-      std::string chunk(view(v));
-      index::HistoryMove last = index::history_move_at(chunk, first, UINT64_MAX);
-      if (last.seq > seq)  // moves come in seq order: a later one was written by something else
-        refuse("index", "", std::nullopt, "the balance history of " + std::string(party) + " is malformed; run fundtrail reindex");
-      index::append_history_move(chunk, last, {seq, balance_after});
-      cur.put(std::string(key), chunk, MDB_CURRENT);
-      return;
+  std::string key, chunk;
+  index::HistoryMove last{};
+  bool open = false;  // `key` names a chunk stored already, being added to
+  if (found && view(k).starts_with(prefix) && v.mv_size < index::kHistoryChunkBytes) {
+    key = view(k);
+    chunk = view(v);
+    last = index::history_move_at(chunk, index::read_history_seq(key, prefix.size()), UINT64_MAX);
+    if (last.seq > moves.front()->seq)  // moves come in seq order: a later one was written by something else
+      refuse("index", "", std::nullopt, "the balance history of " + party + " is malformed; run fundtrail reindex");
+    open = true;
+  }
+  for (const Move* m : moves) {
+    if (key.empty() || chunk.size() >= index::kHistoryChunkBytes) {
+      if (!key.empty()) cur.put(key, chunk, open ? MDB_CURRENT : 0);
+      key = index::history_seq_key(party, m->seq);
+      chunk.clear();
+      last = {m->seq, 0};
+      open = false;
+    }
+    index::append_history_move(chunk, last, {m->seq, m->balance_after});
+    last = {m->seq, m->balance_after};
+  }
+  // The cursor still stands on the open chunk unless a new one was put since.
+  cur.put(key, chunk, open ? MDB_CURRENT : 0);
+}
+
+// A write transaction's moves, written at its commit: sorted by key so each
+// party's chunk is found and rewritten once, and each (party, day) net added
+// to once, in key order (pages are visited once, in turn).
+class PendingMoves final : public Deferred {
+ public:
+  std::vector<Move> moves;
+
+  size_t size() const override { return moves.size(); }
+  void roll_back(size_t mark) override { moves.resize(std::min(mark, moves.size())); }
+
+  void write(Txn& txn) override {
+    RawCursor cur(txn);
+    std::vector<const Move*> order(moves.size());
+    for (size_t i = 0; i < moves.size(); ++i) order[i] = &moves[i];
+    // Chunks: by (epoch, party), each party's moves kept in seq order.
+    auto epoch = [](const Move* m) { return m->seq >> index::kHistoryEpochBits; };
+    std::stable_sort(order.begin(), order.end(), [&](const Move* a, const Move* b) {
+      return epoch(a) != epoch(b) ? epoch(a) < epoch(b) : a->party < b->party;
+    });
+    for (size_t i = 0; i < order.size();) {
+      size_t j = i;
+      while (j < order.size() && epoch(order[j]) == epoch(order[i]) && order[j]->party == order[i]->party) ++j;
+      add_moves(cur, std::span<const Move* const>(order.data() + i, j - i));
+      i = j;
+    }
+    // Day nets: by (party, day), summed modulo 2^64 before one read and write.
+    std::sort(order.begin(), order.end(), [](const Move* a, const Move* b) {
+      return a->party != b->party ? a->party < b->party : a->day < b->day;
+    });
+    for (size_t i = 0; i < order.size();) {
+      uint64_t net = 0;
+      size_t j = i;
+      for (; j < order.size() && order[j]->party == order[i]->party && order[j]->day == order[i]->day; ++j)
+        net += static_cast<uint64_t>(order[j]->delta);
+      add_to_day(cur, index::history_day_key(order[i]->party, order[i]->day), net);
+      i = j;
     }
   }
-  std::string chunk;
-  index::append_history_move(chunk, {seq, 0}, {seq, balance_after});
-  cur.put(index::history_seq_key(party, seq), chunk, 0);
-}
+};
 
 }  // namespace
 
 void record_move(Txn& txn, std::string_view party, uint64_t seq, uint32_t day, int64_t balance_after, int64_t delta) {
   if (!txn.dbs().history_kept) return;
-  RawCursor cur(txn);
-  add_move(cur, party, seq, balance_after);
-  add_to_day(cur, index::history_day_key(party, day), delta);
+  if (!txn.deferred()) txn.defer(std::make_unique<PendingMoves>());
+  auto* pending = dynamic_cast<PendingMoves*>(txn.deferred());
+  FT_ASSERT(pending, "a write transaction defers only the balance history's moves");
+  pending->moves.push_back({std::string(party), seq, day, balance_after, delta});
 }
 
 int64_t balance_after(const Txn& txn, std::string_view party, uint64_t seq) {

@@ -14,8 +14,11 @@
 namespace fundtrail::history {
 
 // `party`'s balance moved by `delta` to `balance_after` at record `seq`, its
-// money counting from `day` (YYYYMMDD). Writes nothing in a ledger that does
-// not keep the history (Dbs::history_kept). Throws MapFull like Txn::put.
+// money counting from `day` (YYYYMMDD). Kept in `txn`'s deferred writes and
+// written, sorted, when the outermost transaction commits (a nested one that
+// ends uncommitted takes its moves with it): Txn::commit throws MapFull like
+// Txn::put, and refuses a malformed stored chunk. Nothing in a ledger that
+// does not keep the history (Dbs::history_kept).
 void record_move(Txn& txn, std::string_view party, uint64_t seq, uint32_t day, int64_t balance_after, int64_t delta);
 
 // `party`'s balance right after record `seq`: one cursor seek in seq's epoch

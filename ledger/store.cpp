@@ -304,14 +304,23 @@ Txn::Txn(const Env& env, bool write) : env_(env) {
   }
 }
 
-Txn::Txn(Txn& parent) : env_(parent.env_) {
+Txn::Txn(Txn& parent) : env_(parent.env_), root_(parent.root_) {
   int rc = mdb_txn_begin(env_.get(), parent.txn_, 0, &txn_);
   if (rc == MDB_MAP_FULL) throw MapFull{};
   if (rc) lmdb_fail(rc, "starting a nested write transaction", env_.dir());
+  // Deferred writes made later in this one start at 0 if none exist yet.
+  if (Deferred* d = deferred()) deferred_mark_ = d->size();
 }
 
 Txn::~Txn() {
-  if (txn_) mdb_txn_abort(txn_);
+  if (!txn_) return;
+  mdb_txn_abort(txn_);
+  if (root_ != this && root_->deferred_) root_->deferred_->roll_back(deferred_mark_);
+}
+
+void Txn::defer(std::unique_ptr<Deferred> d) {
+  FT_REQUIRE(!root_->deferred_ && d, "a transaction's deferred writes are set once");
+  root_->deferred_ = std::move(d);
 }
 
 std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) const {
@@ -342,8 +351,14 @@ void Txn::clear(MDB_dbi dbi) {
 }
 
 void Txn::commit() {
+  if (root_ == this && deferred_) {
+    std::unique_ptr<Deferred> d = std::move(deferred_);
+    d->write(*this);  // throws (MapFull too) with the transaction still open: the caller's abort undoes all
+  }
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
+  // A nested commit that failed undid the nested transaction: its deferred writes go too.
+  if (rc && root_ != this && root_->deferred_) root_->deferred_->roll_back(deferred_mark_);
   if (rc == MDB_MAP_FULL) throw MapFull{};
   if (rc) lmdb_fail(rc, "committing", env_.dir());
 }

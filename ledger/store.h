@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,6 +93,20 @@ class Env {
   std::string dir_;
 };
 
+class Txn;
+
+// Writes a write transaction gathers and makes at its commit, in one sorted
+// pass rather than one search per change (the balance history's moves,
+// ledger/history.cpp). Owned by the outermost transaction; a nested one that
+// ends uncommitted rolls back what was added since it began.
+class Deferred {
+ public:
+  virtual ~Deferred() = default;
+  virtual size_t size() const = 0;           // a mark to roll back to
+  virtual void roll_back(size_t mark) = 0;   // forgets what was added after `mark`
+  virtual void write(Txn& outermost) = 0;    // once, just before the outermost commit
+};
+
 class Txn {
  public:
   Txn(const Env& env, bool write);
@@ -106,7 +121,12 @@ class Txn {
   void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
   void del(MDB_dbi dbi, std::string_view key);
   void clear(MDB_dbi dbi);  // empties the database (mdb_drop, keeping it)
+  // Writes the deferred changes (outermost transaction), then commits.
   void commit();
+  // The outermost transaction's deferred writes (null: none yet), and
+  // setting them (once, on a write transaction).
+  Deferred* deferred() const { return root_->deferred_.get(); }
+  void defer(std::unique_ptr<Deferred> d);
   MDB_txn* raw() const { return txn_; }
   const Dbs& dbs() const { return env_.dbs(); }
   const std::string& dir() const { return env_.dir(); }
@@ -114,6 +134,9 @@ class Txn {
  private:
   const Env& env_;
   MDB_txn* txn_ = nullptr;
+  Txn* root_ = this;                    // the outermost transaction (this one, unless nested)
+  std::unique_ptr<Deferred> deferred_;  // only on the outermost
+  size_t deferred_mark_ = 0;            // a nested one: deferred()'s size when it began
 };
 
 // A cursor over one database of `txn`, every LMDB return code checked: the

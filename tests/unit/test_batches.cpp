@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "ledger/balances.h"
 #include "test_ledger_support.h"
 
 using namespace ft_test;
@@ -347,4 +348,27 @@ TEST_CASE("payment runs in a list: each its own transaction, checked ahead, stop
   CHECK_FALSE(out.done[1].retried);
   CHECK_FALSE(out.refused.has_value());
   CHECK(w.L().check_indexes(w.tmp.path()).differences.empty());
+}
+
+TEST_CASE("payment runs in a list: a run refused after its first records moved money leaves no balance history behind") {
+  RunWorld w;
+  REQUIRE(w.L().keeps_balance_history());
+  // The second run's first two payments move money; its third is refused,
+  // so the whole run is undone inside the list's one transaction.
+  std::vector<Bytes> doomed = w.council_payments(2);
+  doomed.push_back(w.pay_entry("council", "nobody", 5));
+  std::vector<BatchRequest> runs = {w.run(w.council_payments(3), {w.council_off}), w.run(std::move(doomed), {w.council_off}),
+                                    w.run(w.council_payments(2), {w.council_off})};
+  RunsOutcome out = w.L().append_runs(runs);
+  REQUIRE(out.done.size() == 1);
+  REQUIRE(out.refused.has_value());
+  CHECK(contains(out.refused->what(), "record 3 of the run"));
+  // The next appends reuse the seqs the refused run held, with other amounts.
+  RunAppended next = w.L().append_run(w.run(w.council_payments(5), {w.council_off}));
+  CHECK(next.first == out.done[0].last + 2);
+  CHECK(w.L().check_indexes(w.tmp.path()).differences.empty());
+  for (uint64_t seq = out.done[0].first; seq < w.L().size(); ++seq)
+    CHECK_MESSAGE(w.L().balances_at(BalancePoint::after(seq)) == balances_at_size(w.L(), seq + 1), "after seq " << seq);
+  for (uint32_t date : {kDate - 1, kDate, kDate + 1})
+    CHECK(w.L().balances_at(BalancePoint::on(date)) == balances_at_date(w.L(), date));
 }

@@ -242,3 +242,72 @@ TEST_CASE("index: status keys are party || 0x00 || from(4) || seq(8), values one
   expect_size_refusals(v, [&](std::string_view bytes) { index::read_status(key, bytes); }, "statuses index entry");
   expect_size_refusals(key, [&](std::string_view k) { index::read_status(k, v); }, "statuses index entry");
 }
+
+namespace {
+// Deferred writes that log what the transactions did with them.
+struct LoggedDeferred final : Deferred {
+  std::vector<int> items;
+  std::vector<std::string>* log;
+  explicit LoggedDeferred(std::vector<std::string>* l) : log(l) {}
+  size_t size() const override { return items.size(); }
+  void roll_back(size_t mark) override {
+    log->push_back("roll back to " + std::to_string(mark));
+    items.resize(mark);
+  }
+  void write(Txn& txn) override {
+    std::string all;
+    for (int i : items) all += std::to_string(i);
+    log->push_back("write " + all);
+    txn.put(txn.dbs().meta, "deferred", all);  // inside the transaction being committed
+  }
+};
+}  // namespace
+
+TEST_CASE("store: deferred writes are made at the outermost commit, without what an uncommitted nested transaction added") {
+  ft_test::TempDir dir;
+  Env env(dir.path(), false, true);
+  std::vector<std::string> log;
+  {
+    Txn txn(env, true);
+    {
+      Txn before(txn);  // begun before any deferred writes: rolls back to 0
+      txn.defer(std::make_unique<LoggedDeferred>(&log));
+      static_cast<LoggedDeferred*>(before.deferred())->items = {9};
+    }
+    auto* d = static_cast<LoggedDeferred*>(txn.deferred());
+    CHECK(d->items.empty());
+    d->items = {1, 2};
+    {
+      Txn kept(txn);
+      d->items.push_back(3);
+      {
+        Txn dropped(kept);
+        d->items.push_back(4);
+        d->items.push_back(5);
+      }
+      CHECK(d->items == std::vector<int>{1, 2, 3});
+      kept.commit();
+    }
+    CHECK(log == std::vector<std::string>{"roll back to 0", "roll back to 3"});
+    txn.commit();
+  }
+  CHECK(log.back() == "write 123");
+  CHECK(log.size() == 3);
+  Txn read(env, false);
+  CHECK(read.get(read.dbs().meta, "deferred") == std::optional<std::string_view>("123"));
+  CHECK(read.deferred() == nullptr);
+}
+
+TEST_CASE("store: an outermost transaction ended uncommitted writes none of its deferred writes") {
+  ft_test::TempDir dir;
+  Env env(dir.path(), false, true);
+  std::vector<std::string> log;
+  {
+    Txn txn(env, true);
+    txn.defer(std::make_unique<LoggedDeferred>(&log));
+    static_cast<LoggedDeferred*>(txn.deferred())->items = {7};
+  }
+  CHECK(log.empty());
+  Txn read(env, false);
+  CHECK_FALSE(read.get(read.dbs().meta, "deferred").has_value());
+}
