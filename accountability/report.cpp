@@ -176,6 +176,7 @@ nlohmann::json report_data(const Ledger& ledger, const Map& m, const ReportOptio
           {"gaps", gaps_json(gaps)},
           {"graph", graph_json(m)},
           {"payments", payments},
+          {"payments_total", m.facts.money.size()},  // what the page lists is cut to max_payments
           {"batches", batches},
           {"proof", proof}};
 }

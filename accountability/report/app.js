@@ -161,7 +161,10 @@
     { key: "date", label: "Value date", value: (p) => p.date, cell: (p) => dateText(p.date) },
     { key: "mechanism", label: "How", value: (p) => p.mechanism, cell: (p) => p.mechanism },
     { key: "proof", label: "Proof", value: (p) => p.seq, cell: (p) => { const c = el("span", { class: "unproved", "data-status": "checking" }, p.proof ? "checking…" : "not in the checkpoint: not proved"); if (!p.proof) c.dataset.status = "unproved"; proofCells.set(p.seq, c); return c; } },
-  ], D.payments, (p) => `pay-${p.seq}`, null, null, "payments: those what looks wrong names, then the largest");
+  ], D.payments, (p) => `pay-${p.seq}`, null, null,
+    D.payments_total > D.payments.length
+      ? `of ${D.payments_total.toLocaleString("en-GB")} payments: those what looks wrong names, then the largest`
+      : "payments: those what looks wrong names, then the largest");
   $("payments-note").textContent = "Each row is read from the record's own signed bytes on this page and checked against the log's signed checkpoint.";
 
   async function prove() {

@@ -6,6 +6,9 @@
 // and no other.
 #include <sodium.h>
 
+#include <algorithm>
+#include <set>
+
 #include "webdriver.h"
 
 using namespace fundtrail::test;
@@ -249,4 +252,94 @@ TEST_CASE("report: with no checkpoint the page says so and proves nothing, and a
   CHECK(refused.code == 2);
   CHECK(contains(refused.err, "not one of this ledger's log"));
   CHECK_FALSE(fs::exists(other));
+}
+
+namespace {
+
+// A month of the Books ledger's money in one import: a contribution and 150
+// small payments on each of two dates a month apart (all distinct amounts,
+// under the dual-control threshold). Returns every amount the ledger now
+// holds, in minor units, the Books' own 5,000.00 contribution included.
+std::vector<int64_t> import_two_months(const Books& b) {
+  std::string csv = "kind,from,to,amount,currency,date,mechanism,milestone,contract,count,group,claims,funded_by,reference,memo,idempotency_key\n";
+  std::vector<int64_t> amounts{500000};
+  auto money = [](int64_t minor) { return std::to_string(minor / 100) + "." + (minor % 100 < 10 ? "0" : "") + std::to_string(minor % 100); };
+  auto add = [&](const std::string& kind, const std::string& from, const std::string& to, int64_t minor, const std::string& date) {
+    csv += kind + "," + from + "," + to + "," + money(minor) + ",GBP," + date + "," + (kind == "payment" ? "block" : "") +
+           ",,,,,,,row " + std::to_string(amounts.size()) + ",,\n";
+    amounts.push_back(minor);
+  };
+  add("contribution", "council", "pool", 50000, "2025-04-05");
+  for (int i = 0; i < 150; ++i) add("payment", "pool", "ace", 100 + 2 * i, "2025-04-10");
+  add("contribution", "council", "pool", 60000, "2025-05-01");
+  for (int i = 0; i < 150; ++i) add("payment", "pool", "ace", 101 + 2 * i, "2025-05-10");
+  write_file(b.file("two-months.csv"), csv);
+  b.ok({"import", b.file("two-months.csv"), "--key", b.key("council"), "--key", b.key("pool")});
+  b.ok({"checkpoint"});
+  return amounts;
+}
+
+std::multiset<int64_t> listed_amounts(const json& data) {
+  std::multiset<int64_t> out;
+  for (auto& p : data["payments"]) out.insert(p["amount_minor"].get<int64_t>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("report: past 250 payments the page lists the 250 largest, says how many there are, and proves each") {
+  Books b;
+  std::vector<int64_t> amounts = import_two_months(b);
+  fs::path page = b.root / "cut.html";
+  b.ok({"report", "--html", page.string()});
+  json data = page_data(read_file(page));
+  REQUIRE(amounts.size() == 303);
+  CHECK(data["payments_total"] == amounts.size());
+  REQUIRE(data["payments"].size() == 250);
+  // What looks wrong names no payment here, so the 250 are the largest.
+  for (auto& g : data["gaps"]) CHECK_MESSAGE(!g.contains("seq"), g.dump());
+  std::vector<int64_t> largest = amounts;
+  std::sort(largest.begin(), largest.end(), std::greater<>());
+  largest.resize(250);
+  CHECK(listed_amounts(data) == std::multiset<int64_t>(largest.begin(), largest.end()));
+
+  Browser browser;
+  json result = page_result(browser, page);
+  INFO(result.dump());
+  CHECK(console_errors(browser).empty());
+  REQUIRE(result["rows"].size() == 250);
+  for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
+  CHECK(browser.run("return document.querySelectorAll('#payment-table tbody tr').length") == 250);
+  CHECK(contains(browser.run("return document.querySelector('#payment-table caption').textContent").get<std::string>(),
+                 "250 of 303 payments"));
+  CHECK(contains(browser.run("return document.getElementById('proof-status').textContent").get<std::string>(), "250 of 250 payments"));
+}
+
+TEST_CASE("report: --as-of shows the money as of that date and lists only its payments, proved against the latest checkpoint") {
+  Books b;
+  std::vector<int64_t> amounts = import_two_months(b);
+  fs::path page = b.root / "april.html";
+  b.ok({"report", "--html", page.string(), "--as-of", "2025-04-30"});
+  json data = page_data(read_file(page));
+  json april = b.ok_json({"map", "summary", "--as-of", "2025-04-30", "--json"});
+  json now = b.ok_json({"map", "summary", "--json"});
+  CHECK(data["summary"] == april);
+  CHECK(april["money_in_minor"] == 500000 + 50000);  // the May contribution not yet
+  CHECK(now["money_in_minor"] == 500000 + 50000 + 60000);
+  CHECK(data["payments_total"] == 152);  // two contributions and April's 150 payments
+  REQUIRE(data["payments"].size() == 152);
+  for (auto& p : data["payments"]) CHECK_MESSAGE(p["date"].get<int64_t>() <= 20250430, p.dump());
+  CHECK(data["records"].get<uint64_t>() > 300);  // the whole ledger, whose checkpoint proves them
+
+  Browser browser;
+  json result = page_result(browser, page);
+  INFO(result.dump());
+  CHECK(console_errors(browser).empty());
+  CHECK(result["checkpoint"]["ok"] == true);
+  CHECK(result["checkpoint"]["size"] == data["records"]);
+  CHECK(result["money_in_minor"] == april["money_in_minor"]);
+  CHECK(browser.run("return document.getElementById('fig-money-in').dataset.minor") == std::to_string(april["money_in_minor"].get<int64_t>()));
+  CHECK(contains(browser.run("return document.getElementById('subtitle').textContent").get<std::string>(), "as of 2025-04-30"));
+  REQUIRE(result["rows"].size() == 152);
+  for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
 }
