@@ -17,6 +17,7 @@
 #include "ledger/history.h"
 #include "ledger/index.h"
 #include "ledger/issued_checkpoints.h"
+#include "ledger/leaf_chain.h"
 #include "ledger/limits.h"
 #include "ledger/merkle.h"
 #include "ledger/refund_rules.h"
@@ -205,7 +206,9 @@ struct Ledger::Impl {
     head.recorded_at = recorded_at;
     write_leaf(txn, head, batch_leaf);
 
-    // Its records, unsigned, each checked with the signers that act for it.
+    // Its records, unsigned, each checked with the signers that act for it;
+    // their leaves chained on another thread meanwhile.
+    LeafChain chain(run.entries, head.size, head.hash, recorded_at, batch_seq);
     for (size_t i = 0; i < run.entries.size(); ++i) {
       try {
         auto entry = checked.views[i]->entry();
@@ -217,10 +220,11 @@ struct Ledger::Impl {
         if (checked.first_repeat == i)
           refuse("rule 6", "idempotencyKey", std::nullopt, "idempotency key '" + key + "' is given twice in the run");
         txn.put(txn.dbs().idem, key, index::idem_value(seq, checked.bodies[i], txn.dbs().idem_seq_only));
-        Bytes leaf = build_leaf(seq, head.hash, recorded_at, run.entries[i], {}, batch_seq);
-        if (leaf.size() > kMaxLeafBytes)
-          refuse("limits", "", std::nullopt, "the record is " + std::to_string(leaf.size()) + " bytes; a record is at most 65535 bytes");
-        write_leaf(txn, head, leaf);
+        const LeafChain::Leaf& leaf = chain.at(i);
+        FT_ASSERT(leaf.prev == head.hash, "a run's leaf was chained from another head than the ledger's");
+        if (leaf.bytes.size() > kMaxLeafBytes)
+          refuse("limits", "", std::nullopt, "the record is " + std::to_string(leaf.bytes.size()) + " bytes; a record is at most 65535 bytes");
+        write_leaf(txn, head, leaf.bytes, leaf.hash);
       } catch (const Error& e) {
         throw in_run(i, e);
       } catch (const kj::Exception& e) {

@@ -27,11 +27,12 @@ SubtreeReader tree_reader(const Txn& txn, std::atomic<uint64_t>* counter) {
   };
 }
 
-Hash write_leaf(Txn& txn, index::Head& head, std::span<const uint8_t> leaf) {
+Hash write_leaf(Txn& txn, index::Head& head, std::span<const uint8_t> leaf) { return write_leaf(txn, head, leaf, leaf_hash(leaf)); }
+
+Hash write_leaf(Txn& txn, index::Head& head, std::span<const uint8_t> leaf, const Hash& lh) {
   FT_REQUIRE(!leaf.empty() && leaf.size() <= kMaxLeafBytes, "a leaf is 1 to 65535 bytes");
   std::string_view bytes(reinterpret_cast<const char*>(leaf.data()), leaf.size());
   txn.put(txn.dbs().entries, index::seq_key(head.size), bytes, MDB_APPEND);
-  Hash lh = leaf_hash(leaf);
   // Completion order: the new leaf's subtrees complete level 0 first, each
   // key above every stored one, so each put appends.
   const unsigned flags = txn.dbs().tree_in_completion_order ? MDB_APPEND : 0;

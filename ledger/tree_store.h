@@ -28,5 +28,7 @@ std::string stored_tree_key(const Dbs& dbs, unsigned level, uint64_t index);
 // and advances `head` (not written: the caller writes the head once). The
 // caller has validated the leaf.
 Hash write_leaf(Txn& txn, index::Head& head, std::span<const uint8_t> leaf);
+// The same with the leaf's hash taken already (`hash` = leaf_hash(leaf)).
+Hash write_leaf(Txn& txn, index::Head& head, std::span<const uint8_t> leaf, const Hash& hash);
 
 }  // namespace fundtrail

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "ledger/balances.h"
+#include "ledger/leaf_chain.h"
 #include "test_ledger_support.h"
 
 using namespace ft_test;
@@ -371,4 +372,44 @@ TEST_CASE("payment runs in a list: a run refused after its first records moved m
     CHECK_MESSAGE(w.L().balances_at(BalancePoint::after(seq)) == balances_at_size(w.L(), seq + 1), "after seq " << seq);
   for (uint32_t date : {kDate - 1, kDate, kDate + 1})
     CHECK(w.L().balances_at(BalancePoint::on(date)) == balances_at_date(w.L(), date));
+}
+
+TEST_CASE("leaf chain: the leaves built ahead, on a thread or inline, are those built one by one, each chained from the last") {
+  RunWorld w;
+  for (size_t n : {size_t(5), size_t(300)}) {  // under and over the size that starts a thread
+    std::vector<Bytes> entries = w.council_payments(int(n));
+    const uint8_t seed[] = {7};
+    Hash prev = sha256(seed);
+    LeafChain chain(entries, 1000, prev, 1700000000123, 999);
+    for (size_t i = 0; i < n; ++i) {
+      Bytes want = build_leaf(1000 + i, prev, 1700000000123, entries[i], {}, 999);
+      const LeafChain::Leaf& got = chain.at(i);
+      REQUIRE_MESSAGE(got.bytes == want, "leaf " << i << " of " << n);
+      CHECK(got.prev == prev);
+      CHECK(got.hash == leaf_hash(want));
+      prev = got.hash;
+    }
+  }
+  // Dropped half way, a chain stops its builder (no hang, no leak under ASan).
+  std::vector<Bytes> many = w.council_payments(2000);
+  { LeafChain partial(many, 1, Hash{}, 1, 0); CHECK(partial.at(10).bytes.size() > 0); }
+}
+
+TEST_CASE("payment run: a record refused deep in a long run, while its leaves are built ahead, leaves nothing behind") {
+  RunWorld w;
+  uint64_t size = w.L().size();
+  Hash root = w.L().root(size);
+  std::vector<Bytes> entries = w.council_payments(300);
+  entries[150] = w.pay_entry("council", "nobody", 5);
+  std::string why = w.refused(w.run(entries, {w.council_off}), "rule 2");
+  CHECK(contains(why, "record 151 of the run"));
+  CHECK(w.L().size() == size);
+  CHECK(w.L().root(size) == root);
+  // The same run mended is recorded whole, and its chain holds.
+  entries[150] = w.pay_entry("council", "prime", 5);
+  RunAppended r = w.L().append_run(w.run(entries, {w.council_off}));
+  CHECK(r.last == r.first + 299);
+  for (uint64_t seq = r.seq; seq < r.last; ++seq)
+    REQUIRE(record_at(w.L(), seq + 1).leaf().getPrevHash() == capnp::Data::Reader(w.L().leaf_hash(seq).data(), 32));
+  CHECK(w.L().check_indexes(w.tmp.path()).differences.empty());
 }
