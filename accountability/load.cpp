@@ -80,9 +80,12 @@ class LeafReader {
   // False when `bytes` cannot be a message (not whole words).
   bool read(std::span<const uint8_t> bytes) {
     if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) return false;
-    words_.resize(bytes.size() / sizeof(capnp::word));
-    std::memcpy(words_.data(), bytes.data(), bytes.size());
-    leaf_segment_[0] = kj::arrayPtr(words_.data(), words_.size());
+    const size_t n = bytes.size() / sizeof(capnp::word);
+    // kj's array, not std::vector: capnp::word cannot be moved, which
+    // libstdc++'s resize needs under clang (the fuzz and sanitizer builds).
+    if (words_.size() < n) words_ = kj::heapArray<capnp::word>(std::max(n, 2 * words_.size()));
+    std::memcpy(words_.begin(), bytes.data(), bytes.size());
+    leaf_segment_[0] = kj::arrayPtr(words_.begin(), n);
     leaf_.emplace(kj::arrayPtr(leaf_segment_, 1));
     capnp::Data::Reader entry = leaf_->getRoot<schema::SignedEntry>().getEntry();
     // A Data blob starts on a word boundary of the (aligned) leaf.
@@ -95,7 +98,7 @@ class LeafReader {
   schema::Entry::Reader entry() { return entry_->getRoot<schema::Entry>(); }
 
  private:
-  std::vector<capnp::word> words_;
+  kj::Array<capnp::word> words_;  // grows to the longest record read
   kj::ArrayPtr<const capnp::word> leaf_segment_[1], entry_segment_[1];
   std::optional<capnp::SegmentArrayMessageReader> leaf_, entry_;
 };
