@@ -296,15 +296,21 @@ std::set<std::string> pools_of(const Facts& f) {
 }
 }  // namespace
 
+Trace trace_pools(const Facts& f) { return trace(f, pools_of(f)); }
+
 const Trace& pool_trace(const Map& m) {
-  if (!m.by_pools) m.by_pools = std::make_shared<const Trace>(trace(m.facts, pools_of(m.facts)));
+  if (!m.by_pools && m.pools_pending.valid()) {
+    m.by_pools = m.pools_pending.get();
+    m.pools_pending = {};
+  }
+  if (!m.by_pools) m.by_pools = std::make_shared<const Trace>(trace_pools(m.facts));
   return *m.by_pools;
 }
 
 std::future<Trace> start_pool_trace(const Map& m) {
-  if (m.by_pools) return {};
+  if (m.by_pools || m.pools_pending.valid()) return {};
   // Reads only the facts, which nothing changes while the analyses run.
-  return std::async(std::launch::async, [&m] { return trace(m.facts, pools_of(m.facts)); });
+  return std::async(std::launch::async, [&m] { return trace_pools(m.facts); });
 }
 
 void finish_pool_trace(const Map& m, std::future<Trace>& started) {
