@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -378,6 +379,27 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
   threads = std::clamp<unsigned>(threads, 1, 16);
   std::vector<Slice> slices(threads);
   const Name refund("refund");
+  // The later slices are appended to the table once all are decoded, and
+  // the pages they land on are new: faulting them in there (~64 MB at a
+  // million payments, a fifth of a second on this VM) was the one serial step
+  // of the load. A thread that has finished its slice faults them in
+  // (MADV_POPULATE_WRITE, in 2 MiB steps) while the others still decode;
+  // what is left when the last one ends faults on the append as before.
+  // Only a hint: on a kernel without it nothing changes.
+  std::atomic<unsigned> decoding{threads};
+  std::atomic<size_t> next_step{0};
+  auto* tail = reinterpret_cast<uint8_t*>(money.data()) + size / threads * sizeof(Money);
+  const size_t tail_bytes = money.capacity() >= size ? (size - size / threads) * sizeof(Money) : 0;
+  auto fault_in_tail_while_others_decode = [&] {
+    constexpr size_t kStep = size_t(2) << 20;
+    const uintptr_t page = 4096, begin = (reinterpret_cast<uintptr_t>(tail) + page - 1) & ~(page - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(tail) + tail_bytes) & ~(page - 1);
+    while (decoding.load() > 0) {
+      const uintptr_t at = begin + next_step.fetch_add(kStep);
+      if (at >= end) break;
+      (void)madvise(reinterpret_cast<void*>(at), std::min<uintptr_t>(kStep, end - at), MADV_POPULATE_WRITE);
+    }
+  };
   auto decode = [&](unsigned i) {
     Slice& sl = slices[i];
     std::vector<Money>& out = i == 0 ? money : sl.money;  // the first slice fills the reserved table
@@ -413,6 +435,8 @@ Facts detail::load_facts(const Ledger& ledger, const AsOf& as_of, unsigned threa
     } catch (...) {
       sl.error = std::current_exception();
     }
+    decoding.fetch_sub(1);
+    fault_in_tail_while_others_decode();
   };
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back(decode, i);
