@@ -140,9 +140,9 @@ Map build_map(Facts facts, BuildOptions options) {
   // Three threads on two cores finish sooner than the two traces one after
   // the other beside the graph (docs/performance.md).
   if (options.trace_pools)
-    m.pools_pending = std::async(std::launch::async, [&m] {
-                        return std::make_shared<const detail::Trace>(detail::trace_pools(m.facts));
-                      }).share();
+    m.pools_pending.hold(std::async(std::launch::async, [&m] {
+                           return std::make_shared<const detail::Trace>(detail::trace_pools(m.facts));
+                         }).share());
 
   // Funding: one edge per payer, payee and mechanism, made in the order of
   // each one's first payment. Vertices are made in payment order too.

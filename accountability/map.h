@@ -243,7 +243,55 @@ namespace detail {
 struct Trace;
 }
 
+// A trace build_map still makes on another core, reading the facts of the
+// Map that holds this (BuildOptions). Copying, moving or assigning first
+// waits for it to finish (so no facts are copied, moved or overwritten while
+// it reads them), and so does destroying it.
+class PendingTrace {
+ public:
+  PendingTrace() = default;
+  PendingTrace(const PendingTrace& o) : f_((o.wait(), o.f_)) {}
+  PendingTrace(PendingTrace&& o) noexcept : f_((o.wait(), std::move(o.f_))) {}
+  PendingTrace& operator=(const PendingTrace& o) {
+    o.wait();
+    wait();
+    f_ = o.f_;
+    return *this;
+  }
+  PendingTrace& operator=(PendingTrace&& o) noexcept {
+    o.wait();
+    wait();
+    f_ = std::move(o.f_);
+    return *this;
+  }
+  ~PendingTrace() { wait(); }
+  // Holds `f`, started by the caller (after waiting for what was held).
+  void hold(std::shared_future<std::shared_ptr<const detail::Trace>> f) {
+    wait();
+    f_ = std::move(f);
+  }
+  void wait() const {
+    if (f_.valid()) f_.wait();
+  }
+  // The trace once made (waiting for it), then nothing pending; null when none was started.
+  std::shared_ptr<const detail::Trace> take() {
+    if (!f_.valid()) return nullptr;
+    auto t = f_.get();
+    f_ = {};
+    return t;
+  }
+  bool started() const { return f_.valid(); }
+
+ private:
+  std::shared_future<std::shared_ptr<const detail::Trace>> f_;
+};
+
 struct Map {
+  // The pools' trace while build_map still makes it (BuildOptions::trace_pools);
+  // by_pools takes it on first use. The first member, so that a Map's copy,
+  // move or assignment waits for it before touching `facts`, which it reads;
+  // ~Map waits for it before any member goes.
+  mutable PendingTrace pools_pending;
   Facts facts;
   Graph graph;
   std::map<std::string, Vertex> index;  // party id -> vertex
@@ -253,10 +301,13 @@ struct Map {
   // each made on first use, so `map summary`, which runs every analysis,
   // traces the money once per set of origins rather than once per analysis.
   mutable std::shared_ptr<const detail::Trace> by_natural_origins, by_pools;
-  // The pools' trace while build_map still makes it on another core
-  // (BuildOptions::trace_pools); by_pools takes it on first use. Declared
-  // after `facts`, which it reads: a Map waits for it before its facts go.
-  mutable std::shared_future<std::shared_ptr<const detail::Trace>> pools_pending;
+
+  Map() = default;
+  Map(const Map&) = default;
+  Map(Map&&) = default;
+  Map& operator=(const Map&) = default;
+  Map& operator=(Map&&) = default;
+  ~Map() { pools_pending.wait(); }
 };
 
 // What the caller will ask of the map beyond the graph, so build_map can

@@ -325,16 +325,13 @@ std::set<std::string> pools_of(const Facts& f) {
 Trace trace_pools(const Facts& f) { return trace(f, pools_of(f)); }
 
 const Trace& pool_trace(const Map& m) {
-  if (!m.by_pools && m.pools_pending.valid()) {
-    m.by_pools = m.pools_pending.get();
-    m.pools_pending = {};
-  }
+  if (!m.by_pools && m.pools_pending.started()) m.by_pools = m.pools_pending.take();
   if (!m.by_pools) m.by_pools = std::make_shared<const Trace>(trace_pools(m.facts));
   return *m.by_pools;
 }
 
 std::future<Trace> start_pool_trace(const Map& m) {
-  if (m.by_pools || m.pools_pending.valid()) return {};
+  if (m.by_pools || m.pools_pending.started()) return {};
   // Reads only the facts, which nothing changes while the analyses run.
   return std::async(std::launch::async, [&m] { return trace_pools(m.facts); });
 }
