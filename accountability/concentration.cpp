@@ -72,22 +72,46 @@ Concentration concentration(const Map& m) {
       if (mk.total > 0) c.markets.push_back(mk);
     }
 
-  for (Vertex v = 0; v < num_vertices(g); ++v) {
-    if (!is_provider_kind(g[v].kind)) continue;
-    std::map<std::string, int64_t> by_payer;
-    for (auto [e, end] = in_edges(v, g); e != end; ++e)
-      if (ForwardMoney{&g}(*e)) by_payer[g[source(*e, g)].id] += g[*e].amount;  // net of refunds
+  // Each provider's payers in id order, summed over their edges (net of
+  // refunds): the forward money edges read once in the graph's own order
+  // (one vector, map.h) and sorted by (provider, payer's rank by id), rather
+  // than each provider's in-edges looked up across the graph and summed in
+  // a map keyed by payer id.
+  const size_t n = num_vertices(g);
+  std::vector<Vertex> by_id(n);
+  for (Vertex v = 0; v < n; ++v) by_id[v] = v;
+  std::sort(by_id.begin(), by_id.end(), [&](Vertex a, Vertex b) { return g[a].id < g[b].id; });
+  std::vector<uint32_t> rank(n);
+  for (uint32_t r = 0; r < n; ++r) rank[by_id[r]] = r;
+  std::vector<char> provider(n);
+  for (Vertex v = 0; v < n; ++v) provider[v] = is_provider_kind(g[v].kind);
+  struct Paid {
+    Vertex to;
+    uint32_t payer_rank;
+    int64_t amount;
+  };
+  std::vector<Paid> paid;
+  const ForwardMoney forward{&g};
+  for (auto [e, end] = edges(g); e != end; ++e)
+    if (provider[target(*e, g)] && forward(*e)) paid.push_back({target(*e, g), rank[source(*e, g)], g[*e].amount});
+  std::sort(paid.begin(), paid.end(), [](const Paid& a, const Paid& b) {
+    return a.to != b.to ? a.to < b.to : a.payer_rank < b.payer_rank;
+  });
+  for (size_t i = 0, j; i < paid.size(); i = j) {
     Dependence d;
-    d.provider = g[v].id;
-    for (auto& [payer, a] : by_payer) {
+    d.provider = g[paid[i].to].id;
+    for (j = i; j < paid.size() && paid[j].to == paid[i].to;) {
+      int64_t a = 0;  // one payer's edges
+      const uint32_t payer = paid[j].payer_rank;
+      for (; j < paid.size() && paid[j].to == paid[i].to && paid[j].payer_rank == payer; ++j) a += paid[j].amount;
       d.received += a;
+      ++d.payers;
       if (a > d.top_amount) {
         d.top_amount = a;
-        d.top_payer = payer;
+        d.top_payer = g[by_id[payer]].id;
       }
     }
     if (d.received <= 0) continue;
-    d.payers = static_cast<int>(by_payer.size());
     d.bp = ratio_bp(d.top_amount, d.received);
     c.dependence.push_back(d);
   }

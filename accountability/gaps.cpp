@@ -50,7 +50,10 @@ std::set<Vertex> covered_by_last_resort(const Map& m, std::vector<std::string>& 
 // Purchases buy goods and services for the payer's own use, not a public
 // service delivered on its behalf (DESIGN.md): they need no responsibility
 // line and no operator of last resort.
-bool is_purchase(const EdgeData& d) { return d.type == EdgeType::funding && d.mechanism == "purchase"; }
+bool is_purchase(const EdgeData& d) {
+  static const Name purchase("purchase");  // compared by pointer
+  return d.type == EdgeType::funding && d.mechanism == purchase;
+}
 
 // What `v` received that wants a responsibility line: all but purchases.
 int64_t received_wanting_line(const Graph& g, Vertex v) {

@@ -64,7 +64,8 @@ struct ForwardMoney {
   const Graph* g = nullptr;
   bool operator()(Edge e) const {
     const EdgeData& d = (*g)[e];
-    return d.type == EdgeType::funding && d.mechanism != "clawback" && d.amount > 0;
+    static const Name clawback("clawback");  // compared by pointer: this runs per edge, per view, per analysis
+    return d.type == EdgeType::funding && d.mechanism != clawback && d.amount > 0;
   }
 };
 struct Responsibility {
@@ -147,10 +148,13 @@ bool schedule_says_own(const Facts& f, const Money& mo);
 
 // The map's shared traces (Map::by_natural_origins, Map::by_pools), made on
 // first use: trace(m.facts, {}) and trace(m.facts, every pool). One thread.
+// pool_trace takes Map::pools_pending when build_map started it.
 const Trace& natural_trace(const Map& m);
 const Trace& pool_trace(const Map& m);
+Trace trace_pools(const Facts& f);  // trace(f, every pool)
 // pool_trace made on another core while the caller does other work: start,
-// work, finish (which keeps it in the map). Not started when the map has it.
+// work, finish (which keeps it in the map). Not started when the map has it
+// or build_map started it.
 std::future<Trace> start_pool_trace(const Map& m);
 void finish_pool_trace(const Map& m, std::future<Trace>& started);
 

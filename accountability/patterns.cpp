@@ -1,6 +1,7 @@
 // map patterns: claims paid twice and near misses, free-riding, risk transfer
 // per contract, layers and cycles (structure.cpp).
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -40,6 +41,25 @@ void paid_twice(const Map& m, Patterns& out) {
   }
 }
 
+// The index of `party` in the trace's ids, if the trace knows it.
+std::optional<uint32_t> index_in(const Trace& t, const std::string& party) {
+  auto it = std::lower_bound(t.ids.begin(), t.ids.end(), party);
+  if (it == t.ids.end() || *it != party) return std::nullopt;
+  return static_cast<uint32_t>(it - t.ids.begin());
+}
+
+// What `party` received of the source with part key `key` (Trace::received_by
+// without making the party's whole Mix, once per line per pool): nullopt when
+// none, as a Mix holds no zero amounts.
+std::optional<int64_t> received_of(const Trace& t, const std::string& party, uint32_t key) {
+  const std::optional<uint32_t> i = index_in(t, party);
+  if (!i || *i >= t.received.size()) return std::nullopt;
+  const Parts& parts = t.received[*i];
+  auto it = std::lower_bound(parts.begin(), parts.end(), key, [](const SourcePart& p, uint32_t k) { return p.key < k; });
+  if (it == parts.end() || it->key != key) return std::nullopt;
+  return it->amount;
+}
+
 void free_riding(const Map& m, const Trace& by_pool, Patterns& out) {
   const Facts& f = m.facts;
   std::map<std::pair<std::string, std::string>, int64_t> contributed;  // (pool, party)
@@ -74,20 +94,27 @@ void free_riding(const Map& m, const Trace& by_pool, Patterns& out) {
   }
   // Commissioners and funders answerable for parties the pool's money reached,
   // who put nothing into that pool.
+  // Lines whose accountable is a commissioner or funder: the same for every pool.
+  std::vector<char> by_origin(f.lines.size());
+  for (size_t i = 0; i < f.lines.size(); ++i) {
+    const Party* a = f.party(f.lines[i].accountable);
+    by_origin[i] = a && is_origin_kind(a->kind);
+  }
   for (auto& [pool, pp] : f.parties) {
     if (pp.kind != "pool") continue;
-    SourceKey key{pool, SourceType::funds};
+    const std::optional<uint32_t> pool_ix = index_in(by_pool, pool);  // none: the pool's money reached no one
+    const uint32_t key = pool_ix ? *pool_ix * 3 + static_cast<uint32_t>(SourceType::funds) : 0;
     std::map<std::string, std::pair<std::set<std::string>, int64_t>> benefit;
     std::set<std::pair<std::string, std::string>> counted;
-    for (auto& l : f.lines) {
-      const Party* a = f.party(l.accountable);
-      if (!a || !is_origin_kind(a->kind) || contributed[{pool, l.accountable}] > 0) continue;
+    for (size_t i = 0; i < f.lines.size(); ++i) {
+      const Line& l = f.lines[i];
+      if (!by_origin[i] || contributed[{pool, l.accountable}] > 0) continue;
       for (auto& r : l.responsible) {
-        const Mix got = by_pool.received_by(r);
-        if (!got.count(key)) continue;
+        const std::optional<int64_t> got = pool_ix ? received_of(by_pool, r, key) : std::nullopt;
+        if (!got) continue;
         auto& [via, amount] = benefit[l.accountable];
         via.insert(r);
-        if (counted.insert({l.accountable, r}).second) amount += got.at(key);
+        if (counted.insert({l.accountable, r}).second) amount += *got;
       }
     }
     for (auto& [party, b] : benefit)
@@ -101,13 +128,20 @@ void near_misses(const Map& m, const Trace& by_pool, Patterns& out) {
   for (auto& l : m.facts.lines)
     if (l.kind == "delivery" || l.kind == "contract") parties_of[l.subject].insert(l.responsible.begin(), l.responsible.end());
   for (auto& [seq, c] : m.facts.contracts) parties_of[c.subject].insert(c.payee);
+  // Per trace index: a pool's own money (its funds), read off the flat parts.
+  std::vector<char> is_pool(by_pool.ids.size());
+  for (size_t i = 0; i < by_pool.ids.size(); ++i) {
+    const Party* p = m.facts.party(by_pool.ids[i]);
+    is_pool[i] = p && p->kind == "pool";
+  }
   for (auto& [subject, parties] : parties_of) {
     std::map<std::string, int64_t> pools;
     for (auto& r : parties) {
-      for (auto& [k, v] : by_pool.received_by(r)) {
-        const Party* p = m.facts.party(k.party);
-        if (p && p->kind == "pool" && k.type == SourceType::funds) pools[k.party] += v;
-      }
+      const std::optional<uint32_t> i = index_in(by_pool, r);
+      if (!i || *i >= by_pool.received.size()) continue;
+      for (const SourcePart& part : by_pool.received[*i])
+        if (part.key % 3 == static_cast<uint32_t>(SourceType::funds) && is_pool[part.key / 3])
+          pools[by_pool.ids[part.key / 3]] += part.amount;
     }
     if (pools.size() < 2) continue;
     Patterns::NearMiss nm{subject, {}};

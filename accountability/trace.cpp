@@ -80,6 +80,16 @@ void add_flat(Flat& into, const Flat& add, Flat& scratch) {
   into.swap(scratch);
 }
 
+// `into` += `add`, taking `add`'s buffer when `into` is empty (most payments'
+// mixes start so): no copy, no allocation.
+void absorb(Flat& into, Flat&& add, Flat& scratch) {
+  if (into.empty()) {
+    into.swap(add);
+    return;
+  }
+  add_flat(into, add, scratch);
+}
+
 // `mix` scaled to `amount` (largest remainder over its keys in order).
 Flat scaled(const Flat& mix, int64_t amount, std::vector<int64_t>& weights) {
   weights.clear();
@@ -109,10 +119,23 @@ Flat take_wanted(Flat& pot, const Flat& want) {
 }
 
 // Takes up to `amount` from `pot` in proportion to what it holds of each source.
+// take_wanted(pot, scaled(pot, ...)) in one walk: each part of the pot scaled
+// to at most what the pot holds is never more than the pot's own amount of
+// that source, so every part is taken whole.
 Flat take_pro_rata(Flat& pot, int64_t amount, std::vector<int64_t>& weights) {
   int64_t have = total_of(pot);
   if (have <= 0 || amount <= 0) return {};
-  return take_wanted(pot, scaled(pot, std::min(amount, have), weights));
+  weights.clear();
+  for (auto& p : pot) weights.push_back(p.amount);
+  const std::vector<int64_t> parts = largest_remainder(std::min(amount, have), weights);
+  Flat got;
+  for (size_t i = 0; i < pot.size(); ++i) {
+    if (parts[i] <= 0) continue;
+    got.push_back({pot[i].key, parts[i]});
+    pot[i].amount -= parts[i];
+  }
+  std::erase_if(pot, [](const Part& p) { return p.amount == 0; });
+  return got;
 }
 
 const ScheduleRow* row_for(const Facts& f, const Money& mo) {
@@ -210,7 +233,10 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
     auto own = [&](int64_t amount, SourceType type) {
       if (amount <= 0) return;
       uint32_t k = key_of(from, type);
-      add_flat(mix, Flat{{k, amount}}, scratch);
+      // add_flat(mix, {{k, amount}}) without a one-part Flat per payment
+      auto at = std::lower_bound(mix.begin(), mix.end(), k, [](const Part& p, uint32_t key) { return p.key < key; });
+      if (at != mix.end() && at->key == k) at->amount += amount;
+      else mix.insert(at, {k, amount});
       paid_out[k] += amount;
       if (type != SourceType::funds && (!first_own[from] || mo.value_date < first_own[from]))
         first_own[from] = mo.value_date;
@@ -221,13 +247,13 @@ Trace trace(const Facts& f, const std::set<std::string>& extra, const std::set<s
         Flat g = take_wanted(pot, scaled(*want, mo.amount, weights));
         got = total_of(g);
         by_tag += got;
-        add_flat(mix, g, scratch);
+        absorb(mix, std::move(g), scratch);
       }
       Flat rest = take_pro_rata(pot, mo.amount - got, weights);
       int64_t rest_total = total_of(rest);
       pro_rata += rest_total;
       got += rest_total;
-      add_flat(mix, rest, scratch);
+      absorb(mix, std::move(rest), scratch);
       own(mo.amount - got, SourceType::own);
     };
     const ScheduleRow* row = mo.funded_by == FundedBy::unspecified ? row_for(f, mo) : nullptr;
@@ -296,15 +322,18 @@ std::set<std::string> pools_of(const Facts& f) {
 }
 }  // namespace
 
+Trace trace_pools(const Facts& f) { return trace(f, pools_of(f)); }
+
 const Trace& pool_trace(const Map& m) {
-  if (!m.by_pools) m.by_pools = std::make_shared<const Trace>(trace(m.facts, pools_of(m.facts)));
+  if (!m.by_pools && m.pools_pending.started()) m.by_pools = m.pools_pending.take();
+  if (!m.by_pools) m.by_pools = std::make_shared<const Trace>(trace_pools(m.facts));
   return *m.by_pools;
 }
 
 std::future<Trace> start_pool_trace(const Map& m) {
-  if (m.by_pools) return {};
+  if (m.by_pools || m.pools_pending.started()) return {};
   // Reads only the facts, which nothing changes while the analyses run.
-  return std::async(std::launch::async, [&m] { return trace(m.facts, pools_of(m.facts)); });
+  return std::async(std::launch::async, [&m] { return trace_pools(m.facts); });
 }
 
 void finish_pool_trace(const Map& m, std::future<Trace>& started) {

@@ -52,8 +52,10 @@ std::vector<int64_t> largest_remainder(int64_t total, const std::vector<int64_t>
   __int128 sum = 0;
   for (int64_t w : weights) sum += w;
   if (sum <= 0 || total == 0) return out;
-  std::vector<std::pair<__int128, size_t>> rem;
-  rem.reserve(weights.size());
+  // One buffer per thread for the remainders: the trace calls this for most
+  // of a million payments, and two traces run at once (build_map).
+  thread_local std::vector<std::pair<__int128, size_t>> rem;
+  rem.clear();
   int64_t given = 0;
   // 64-bit division where every product fits (most payments: 128-bit
   // division is a library call), the same exact quotients either way.

@@ -14,10 +14,6 @@ namespace {
 
 using namespace detail;
 
-bool names(const Line& l, const std::string& id) {
-  return std::find(l.responsible.begin(), l.responsible.end(), id) != l.responsible.end();
-}
-
 // The recorded lines whose subject is `want` (lower case), seq order.
 std::vector<Line> lines_for(const Map& m, const std::string& want) {
   std::vector<Line> out;
@@ -152,6 +148,14 @@ bool open_top(const Map& m, const Chain& c) {
 // and office holders. `implicit`: whom each open top answers to by default.
 void finish(const Map& m, WhoAnswer& r, const std::map<std::string, std::set<std::string>>& implicit) {
   std::map<std::string, std::vector<std::string>> offices;  // top -> its office holders (the same for many chains)
+  // (accountable, responsible) -> the implicit lines between them, in the map's
+  // order: looked up per open chain instead of walking every implicit line.
+  std::map<std::pair<std::string, std::string>, std::vector<const Line*>> implicit_between;
+  for (auto& l : m.implicit)
+    for (auto& p : l.responsible) {
+      auto& v = implicit_between[{l.accountable, p}];
+      if (v.empty() || v.back() != &l) v.push_back(&l);
+    }
   std::vector<Chain> done;
   for (Chain& c : r.chains) {
     auto it = open_top(m, c) ? implicit.find(c.top) : implicit.end();
@@ -165,8 +169,9 @@ void finish(const Map& m, WhoAnswer& r, const std::map<std::string, std::set<std
         if (on_path.count(a)) continue;  // it would answer to a party below it
         Chain x = c;
         Hop h{c.top, a, {}};
-        for (auto& l : m.implicit)  // the line it answers by for every subject, when it has no recorded one
-          if (l.accountable == a && names(l, c.top)) h.lines.push_back(l);
+        // the line it answers by for every subject, when it has no recorded one
+        if (auto at = implicit_between.find({a, c.top}); at != implicit_between.end())
+          for (const Line* l : at->second) h.lines.push_back(*l);
         if (h.lines.empty()) {
           Line l;
           l.accountable = a;

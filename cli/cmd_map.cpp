@@ -24,9 +24,10 @@ struct MapOpts {
     add_json_flag(cmd, ctx);
   }
   size_t limit() const { return all ? map::kEveryEntry : map::kTextLimit; }
-  map::Map build(const Context& ctx) const {
+  // `options`: what the command will ask of the map, started early (map.h).
+  map::Map build(const Context& ctx, map::BuildOptions options = {}) const {
     Ledger ledger = ctx.open_ledger(true);
-    return map::build_map(ledger, map::parse_as_of(as_of, ledger));
+    return map::build_map(ledger, map::parse_as_of(as_of, ledger), options);
   }
 };
 
@@ -163,12 +164,13 @@ void add_who(CLI::App& parent, Context& ctx) {
 }
 
 template <class Analyse>
-void add_simple(CLI::App& parent, Context& ctx, const char* name, const char* help, Analyse analyse) {
+void add_simple(CLI::App& parent, Context& ctx, const char* name, const char* help, Analyse analyse,
+                map::BuildOptions options = {}) {
   auto o = std::make_shared<MapOpts>();
   auto* cmd = parent.add_subcommand(name, help);
   o->add_to(cmd, ctx);
-  cmd->callback([o, &ctx, analyse] {
-    map::Map m = o->build(ctx);
+  cmd->callback([o, &ctx, analyse, options] {
+    map::Map m = o->build(ctx, options);
     report(ctx, m, analyse(m), *o);
   });
 }
@@ -183,7 +185,7 @@ void add_summary(CLI::App& parent, Context& ctx) {
       "Example: fundtrail map summary --as-of 2026-03-31");
   o->add_to(cmd, ctx, false);
   cmd->callback([o, &ctx] {
-    map::Map m = o->build(ctx);
+    map::Map m = o->build(ctx, {.trace_pools = true});
     if (ctx.json) return print_json(map::summary_json(m));
     std::cout << map::summary_text(m);
   });
@@ -212,12 +214,12 @@ void add_map_commands(CLI::App& app, Context& ctx) {
              "index, dependence on one payer, controlling groups, and dominators where several funding paths exist.\n"
              "Each list shows its 20 largest (dependence: the 20 most dependent) and how many more; --all shows every one.\n"
              "Example: fundtrail map concentration --all",
-             [](const map::Map& m) { return map::concentration(m); });
+             [](const map::Map& m) { return map::concentration(m); }, {.trace_pools = true});
   add_simple(*cmd, ctx, "patterns",
              "patterns: claims paid twice and near misses, free-riding on pools, risk transfer, layers, cycles of money.\n"
              "Each list shows 20 entries (risk transfer: the 20 largest relations) and how many more; --all shows every one.\n"
              "Example: fundtrail map patterns --as-of 250 --all",
-             [](const map::Map& m) { return map::patterns(m); });
+             [](const map::Map& m) { return map::patterns(m); }, {.trace_pools = true});
   add_summary(*cmd, ctx);
 }
 
