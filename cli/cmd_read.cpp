@@ -126,6 +126,9 @@ void add_balance(CLI::App& app, Context& ctx) {
       if (seq >= ledger.size()) usage_error("--as-of " + o->as_of + ": the ledger has records 0 to " + std::to_string(ledger.size() - 1));
       point = BalancePoint::after(seq);
     }
+    if (point && !ledger.keeps_balance_history())  // the same answer, by replay: say how to make it fast
+      std::cerr << "note: this ledger has no balance history index (made before it, or in its first layout), so this\n"
+                   "      answer replays every record; 'fundtrail reindex' builds the index\n";
     const std::string no_party = "no party '" + o->party + "' (see 'fundtrail party list')";
     if (point && !o->party.empty()) {  // one party: a few keys of the balance history
       auto b = ledger.balance_at(o->party, *point);

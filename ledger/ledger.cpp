@@ -68,11 +68,11 @@ Error located(const std::string& where, const Error& e) {
 Error in_request(size_t index, const Error& e) { return located("request " + std::to_string(index + 1) + ": ", e); }
 // A payment run after its stateless checks (check_run_stateless, on every
 // core): each record decoded, typed and validated once, with its request body
-// hash (the idempotency index's value), so the write lock is held only for
-// what needs the ledger's state.
+// hash where the idempotency index stores it, so the write lock is held only
+// for what needs the ledger's state.
 struct CheckedRun {
   std::vector<std::optional<EntryView>> views;
-  std::vector<Hash> bodies;
+  std::vector<Hash> bodies;  // zero in a ledger whose idem values are the seq alone (Dbs::idem_seq_only)
   std::optional<size_t> first_repeat;  // the first record whose key an earlier record of the run holds
 };
 
@@ -598,7 +598,7 @@ namespace {
 // A run's checks that need no ledger state, on every core: the batch entry's
 // fields and signatures, each record's canonical form and fields, the kinds a
 // run may hold, the root its officers signed and its derived key.
-CheckedRun check_run_stateless(const BatchRequest& run, unsigned max_threads = 0) {
+CheckedRun check_run_stateless(const BatchRequest& run, bool body_hashes, unsigned max_threads = 0) {
   check_stateless(run.batch);
   EntryView batch_view = request_view(run.batch, false);
   auto body = batch_view.entry().getBody();
@@ -626,7 +626,7 @@ CheckedRun check_run_stateless(const BatchRequest& run, unsigned max_threads = 0
         // here; any getter that still throws later refuses the whole run.
         EntryView& view = checked.views[i].emplace(run.entries[i], false);
         validate_entry(view.entry(), false);
-        checked.bodies[i] = request_body_hash(run.entries[i]);
+        if (body_hashes) checked.bodies[i] = request_body_hash(run.entries[i]);
         if (!batchable(view.entry().getBody().which()))
           refuse("rule 1", "body", std::nullopt,
                  "a payment run holds only contributions, payments and party registrations; record this one on its own");
@@ -667,7 +667,7 @@ CheckedRun check_run_stateless(const BatchRequest& run, unsigned max_threads = 0
 }  // namespace
 
 RunAppended Ledger::append_run(const BatchRequest& run) {
-  CheckedRun checked = check_run_stateless(run);
+  CheckedRun checked = check_run_stateless(run, !impl_->env->dbs().idem_seq_only);
   return impl_->with_write([&](Txn& txn) {
     Head head = read_head(txn);
     check_issued_checkpoints(txn, head.size, tree_reader(txn, nullptr));
@@ -688,7 +688,7 @@ RunsOutcome Ledger::append_runs(const std::vector<BatchRequest>& runs) {
   auto check = [&](size_t k, unsigned threads) {
     Checked& c = checks[k];
     try {
-      c.run = check_run_stateless(runs[k], threads);
+      c.run = check_run_stateless(runs[k], !impl_->env->dbs().idem_seq_only, threads);
     } catch (const Error& e) {
       c.refused = e;
     } catch (...) {

@@ -151,12 +151,15 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
     env_ = nullptr;
     lmdb_fail(rc, "starting a transaction", dir);
   }
+  auto close_all = [&] {  // before giving up on a half-opened environment
+    mdb_txn_abort(txn);
+    mdb_env_close(env_);
+    env_ = nullptr;
+  };
   auto open_db = [&](const char* name, MDB_dbi& dbi) {
     int r = mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, &dbi);
     if (r) {
-      mdb_txn_abort(txn);
-      mdb_env_close(env_);
-      env_ = nullptr;
+      close_all();
       if (r == MDB_NOTFOUND) unusable("'" + dir + "' is not a fundtrail ledger (no '" + name + "' database)");
       lmdb_fail(r, std::string("opening database ") + name, dir);
     }
@@ -174,39 +177,34 @@ Env::Env(const std::string& dir, bool read_only, bool create) : read_only_(read_
   open_db("contracts", dbs_.contracts);
   open_db("claims", dbs_.claims);
   open_db("statuses", dbs_.statuses);
-  // Added after ledgers existed: a ledger made before it has none (dbi 0,
-  // which no named database has) until Ledger::open adds and fills it.
-  if (int r = mdb_dbi_open(txn, "flows", create ? MDB_CREATE : 0, &dbs_.flows); r == MDB_NOTFOUND) {
-    dbs_.flows = 0;
-  } else if (r) {
-    mdb_txn_abort(txn);
-    mdb_env_close(env_);
-    env_ = nullptr;
-    lmdb_fail(r, "opening database flows", dir);
-  }
-  // The balance history: made with a new environment, marked in meta; a
-  // ledger made before has neither (or an unmarked one) until reindex.
-  if (int r = mdb_dbi_open(txn, "history", create ? MDB_CREATE : 0, &dbs_.history); r == MDB_NOTFOUND) {
-    dbs_.history = 0;
-  } else if (r) {
-    mdb_txn_abort(txn);
-    mdb_env_close(env_);
-    env_ = nullptr;
-    lmdb_fail(r, "opening database history", dir);
-  }
+  // Added after ledgers existed: a ledger made before has none (dbi 0, which
+  // no named database has) — flows until Ledger::open adds and fills it, the
+  // balance history (made with a new environment, marked in meta) until reindex.
+  auto open_optional = [&](const char* name, MDB_dbi& dbi) {
+    int r = mdb_dbi_open(txn, name, create ? MDB_CREATE : 0, &dbi);
+    if (r == MDB_NOTFOUND) {
+      dbi = 0;
+    } else if (r) {
+      close_all();
+      lmdb_fail(r, std::string("opening database ") + name, dir);
+    }
+  };
+  open_optional("flows", dbs_.flows);
+  open_optional("history", dbs_.history);
   // Each marker says which layout of a derived database this environment
   // keeps; one made before a layout keeps its own (docs/decisions.md).
-  const std::pair<std::string_view, std::string_view> kMarkers[] = {
-      {kHistoryKey, kHistoryKept}, {kTreeLayoutKey, kTreeLayoutCompletion}, {kIdemLayoutKey, kIdemLayoutSeq}};
-  bool* const held[] = {&dbs_.history_kept, &dbs_.tree_in_completion_order, &dbs_.idem_seq_only};
-  for (size_t i = 0; i < std::size(kMarkers); ++i) {
+  const struct {
+    std::string_view key, value;
+    bool* held;
+  } markers[] = {{kHistoryKey, kHistoryKept, &dbs_.history_kept},
+                 {kTreeLayoutKey, kTreeLayoutCompletion, &dbs_.tree_in_completion_order},
+                 {kIdemLayoutKey, kIdemLayoutSeq, &dbs_.idem_seq_only}};
+  for (const auto& m : markers) {
     int r = 0;
-    *held[i] = marker(txn, dbs_.meta, kMarkers[i].first, kMarkers[i].second, create, r);
+    *m.held = marker(txn, dbs_.meta, m.key, m.value, create, r);
     if (r) {
-      mdb_txn_abort(txn);
-      mdb_env_close(env_);
-      env_ = nullptr;
-      lmdb_fail(r, "reading the marker " + std::string(kMarkers[i].first), dir);
+      close_all();
+      lmdb_fail(r, "reading the marker " + std::string(m.key), dir);
     }
   }
   dbs_.history_kept = dbs_.history_kept && dbs_.history != 0;

@@ -101,3 +101,23 @@ TEST_CASE("check and reindex: usage and unusable input") {
   CHECK(no_tmp.code == 2);
   CHECK(contains(no_tmp.err, "TMPDIR"));
 }
+
+TEST_CASE("balance --as-of on a ledger whose history is in the first layout: the replay's answer, a note saying to reindex, then the index's") {
+  Books b;
+  b.ok({"pay", "--from", "pool", "--to", "ace", "--amount", "120.00", "--mechanism", "block", "--date", "2025-04-06",
+        "--key", b.key("pool")});
+  RunResult indexed = b.ok({"balance", "--as-of", "2025-04-05"});
+  CHECK_FALSE(contains(indexed.err, "reindex"));
+  // meta as a ledger made last version says it: the first layout, not this one.
+  raw_put(b.ledger, "meta", "balance_history", "kept");
+  RunResult replayed = b.ok({"balance", "--as-of", "2025-04-05"});
+  CHECK(replayed.out == indexed.out);
+  CHECK(contains(replayed.err, "'fundtrail reindex' builds the index"));
+  RunResult one = b.ok({"balance", "pool", "--as-of", std::to_string(kStartSize)});
+  CHECK(contains(one.err, "replays every record"));
+  b.ok({"reindex"});
+  CHECK(raw_get(b.ledger, "meta", "balance_history") == "chunked");
+  RunResult again = b.ok({"balance", "--as-of", "2025-04-05"});
+  CHECK(again.out == indexed.out);
+  CHECK_FALSE(contains(again.err, "reindex"));
+}

@@ -76,6 +76,19 @@ std::vector<std::string> console_errors(Browser& browser) {
   return out;
 }
 
+// The page opened with no console error, its checkpoint (of the whole
+// ledger) verified, and every payment it lists proved in it.
+json opened_and_proved(Browser& browser, const fs::path& page, const json& data) {
+  json result = page_result(browser, page);
+  INFO(result.dump());
+  CHECK(console_errors(browser).empty());
+  CHECK(result["checkpoint"]["ok"] == true);
+  CHECK(result["checkpoint"]["size"] == data["records"]);
+  REQUIRE(result["rows"].size() == data["payments"].size());
+  for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
+  return result;
+}
+
 std::map<uint64_t, json> rows_by_seq(const json& result) {
   std::map<uint64_t, json> out;
   for (auto& row : result["rows"]) out[row["seq"].get<uint64_t>()] = row;
@@ -104,14 +117,9 @@ TEST_CASE("report: the demo's page opens in Chromium with no console error, load
   CHECK(data["summary"] == summary);  // the page's figures are map summary's
 
   Browser browser;
-  json result = page_result(browser, page);
+  json result = opened_and_proved(browser, page, data);
   INFO(result.dump());
-  CHECK(console_errors(browser).empty());
-  CHECK(result["checkpoint"]["ok"] == true);
-  CHECK(result["checkpoint"]["size"] == data["records"]);
   CHECK(result["money_in_minor"] == summary["money_in_minor"]);
-  REQUIRE(result["rows"].size() == data["payments"].size());
-  for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
   // What a reader sees: the headline figure and the verifier's verdict beside the page's own.
   CHECK(browser.run("return document.getElementById('fig-money-in').dataset.minor") == std::to_string(summary["money_in_minor"].get<int64_t>()));
   // Every headline figure as the reader sees it, against map summary --json.
@@ -201,10 +209,8 @@ TEST_CASE("report: payments of a payment run are proved with the run's signature
   REQUIRE(batched == 3);  // the three rows of the run
 
   Browser browser;
-  json result = page_result(browser, page);
+  json result = opened_and_proved(browser, page, data);
   INFO(result.dump());
-  CHECK(console_errors(browser).empty());
-  for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
   std::string shown = browser.run("return document.getElementById('payment-table').textContent");
   CHECK(contains(shown, "approved in the payment run of seq"));
 
@@ -304,11 +310,9 @@ TEST_CASE("report: past 250 payments the page lists the 250 largest, says how ma
   CHECK(listed_amounts(data) == std::multiset<int64_t>(largest.begin(), largest.end()));
 
   Browser browser;
-  json result = page_result(browser, page);
+  json result = opened_and_proved(browser, page, data);
   INFO(result.dump());
-  CHECK(console_errors(browser).empty());
-  REQUIRE(result["rows"].size() == 250);
-  for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
+  CHECK(result["rows"].size() == 250);
   CHECK(browser.run("return document.querySelectorAll('#payment-table tbody tr').length") == 250);
   CHECK(contains(browser.run("return document.querySelector('#payment-table caption').textContent").get<std::string>(),
                  "250 of 303 payments"));
@@ -332,14 +336,10 @@ TEST_CASE("report: --as-of shows the money as of that date and lists only its pa
   CHECK(data["records"].get<uint64_t>() > 300);  // the whole ledger, whose checkpoint proves them
 
   Browser browser;
-  json result = page_result(browser, page);
+  json result = opened_and_proved(browser, page, data);
   INFO(result.dump());
-  CHECK(console_errors(browser).empty());
-  CHECK(result["checkpoint"]["ok"] == true);
-  CHECK(result["checkpoint"]["size"] == data["records"]);
   CHECK(result["money_in_minor"] == april["money_in_minor"]);
   CHECK(browser.run("return document.getElementById('fig-money-in').dataset.minor") == std::to_string(april["money_in_minor"].get<int64_t>()));
   CHECK(contains(browser.run("return document.getElementById('subtitle').textContent").get<std::string>(), "as of 2025-04-30"));
-  REQUIRE(result["rows"].size() == 152);
-  for (auto& row : result["rows"]) CHECK_MESSAGE(row["status"] == "verified", row.dump());
+  CHECK(result["rows"].size() == 152);
 }
